@@ -1,0 +1,1 @@
+//! Persistence for shokai on SQLite (the embedded default) and PostgreSQL.

@@ -1,13 +1,12 @@
 //! `shokai`: the ward-office system for changing My Number Card PINs.
+//!
+//! `main` stays thin: the command line lives in [`cli`], which returns a typed
+//! error that knows its own process exit code.
 
-use clap::Parser;
+mod cli;
 
-/// Change the PINs of a My Number Card, at home or at the ward office counter.
-#[derive(Parser)]
-#[command(name = "shokai", version)]
-struct Cli {}
+use std::process::ExitCode;
 
-fn main() -> anyhow::Result<()> {
-    let _cli = Cli::parse();
-    Ok(())
+fn main() -> ExitCode {
+    cli::run()
 }

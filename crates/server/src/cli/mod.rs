@@ -1,0 +1,58 @@
+//! The `shokai` command line: one subcommand module per area.
+//!
+//! Error policy: each subcommand returns its own typed error that names its
+//! process exit code ([`CliError::exit_code`]); `run` prints the error once to
+//! stderr and turns it into the [`ExitCode`]. Exit code 2 is shared with clap's
+//! own usage errors: both mean "the input was wrong, nothing was done".
+
+pub mod card;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Change the PINs of a My Number Card, at home or at the ward office counter.
+#[derive(Debug, Parser)]
+#[command(name = "shokai", version)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The areas of the command line.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Work with a My Number Card: PIN status, PIN change, simulated cards.
+    Card(card::CardCommand),
+}
+
+/// Any failure of a subcommand, carrying the exit code the process ends with.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Card(#[from] card::CardCliError),
+}
+
+impl CliError {
+    /// The process exit code for this failure (documented in each subcommand's `--help`).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Card(e) => e.exit_code(),
+        }
+    }
+}
+
+/// Parses the command line, runs the subcommand and maps the outcome to an exit code.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Card(cmd) => card::run(cmd).map_err(CliError::from),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("shokai: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}

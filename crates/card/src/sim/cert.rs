@@ -7,8 +7,8 @@
 
 use ed25519_dalek::Signer;
 use rcgen::{
-    CertificateParams, DistinguishedName, DnType, KeyIdMethod, KeyUsagePurpose, PublicKeyData,
-    SerialNumber, SignatureAlgorithm, SigningKey, date_time_ymd,
+    CertificateParams, DistinguishedName, DnType, DnValue, KeyIdMethod, KeyUsagePurpose,
+    PublicKeyData, SerialNumber, SignatureAlgorithm, SigningKey, date_time_ymd,
 };
 use sha2::{Digest, Sha256};
 
@@ -56,7 +56,10 @@ pub fn auth_certificate_der(seed: &str) -> Result<Vec<u8>, CertificateError> {
     // A positive INTEGER keeps its full 16 bytes.
     serial[0] &= 0x7F;
     let mut name = DistinguishedName::new();
-    name.push(DnType::CountryName, "JP");
+    // RFC 5280 wants countryName as a PrintableString.
+    let country = rcgen::string::PrintableString::try_from("JP")
+        .map_err(|e| CertificateError(e.to_string()))?;
+    name.push(DnType::CountryName, DnValue::PrintableString(country));
     name.push(DnType::OrganizationName, "shokai simulated JPKI");
     name.push(
         DnType::CommonName,

@@ -6,6 +6,11 @@
 //! own usage errors: both mean "the input was wrong, nothing was done".
 
 pub mod card;
+mod card_change;
+mod card_emulate;
+mod card_input;
+mod card_sim;
+mod card_source;
 
 use std::process::ExitCode;
 

@@ -4,37 +4,11 @@
 // Helpers outside #[test] functions panic on purpose, like the tests themselves.
 #![allow(clippy::unwrap_used)]
 
-use std::io::Write;
+mod card_support;
+
+use card_support::{Run, shokai, tries_left_in_file};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn shokai(args: &[&str], stdin: &str) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_shokai"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // A command that refuses early may exit before reading its input.
-    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = child.wait_with_output().unwrap();
-    Run {
-        code: status.code().unwrap(),
-        stdout: String::from_utf8(stdout).unwrap(),
-        stderr: String::from_utf8(stderr).unwrap(),
-    }
-}
 
 /// A copy of a committed simulated card in a fresh temporary directory.
 fn card(fixture: &str) -> (tempfile::TempDir, PathBuf) {
@@ -56,12 +30,6 @@ fn change(sim: &Path, kind: &str, lines: &str, extra: &[&str]) -> Run {
 
 fn status(sim: &Path) -> Run {
     shokai(&["card", "status", "--sim", sim.to_str().unwrap()], "")
-}
-
-fn tries_left_in_file(sim: &Path, kind: &str) -> u64 {
-    let state: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(sim).unwrap()).unwrap();
-    state["pins"][kind]["tries_left"].as_u64().unwrap()
 }
 
 #[test]

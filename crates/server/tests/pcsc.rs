@@ -10,9 +10,12 @@
 // Helpers outside #[test] functions panic on purpose, like the tests themselves.
 #![allow(clippy::unwrap_used)]
 
-use std::io::Write;
+mod card_support;
+
+use card_support::{Run, shokai, tries_left_in_file};
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::thread::sleep;
 use std::time::Duration;
 
@@ -20,34 +23,6 @@ use std::time::Duration;
 /// default port 35963 ("Virtual PCD 00 00") is left alone.
 const VPCD: &str = "127.0.0.1:35964";
 const READER: &str = "Virtual PCD 00 01";
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn shokai(args: &[&str], stdin: &str) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_shokai"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // A command that refuses early may exit before reading its input.
-    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = child.wait_with_output().unwrap();
-    Run {
-        code: status.code().unwrap(),
-        stdout: String::from_utf8(stdout).unwrap(),
-        stderr: String::from_utf8(stderr).unwrap(),
-    }
-}
 
 /// The emulator process; stopped when the test ends, pass or fail.
 struct Emulator(Child);
@@ -98,12 +73,6 @@ fn wait_for_card() -> Run {
         last = shokai(&["card", "status", "--reader", READER], "");
     }
     last
-}
-
-fn tries_left_in_file(sim: &Path, kind: &str) -> u64 {
-    let state: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(sim).unwrap()).unwrap();
-    state["pins"][kind]["tries_left"].as_u64().unwrap()
 }
 
 /// A simulated card served through vpcd for the length of one test.

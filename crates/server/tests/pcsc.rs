@@ -81,7 +81,7 @@ struct Served {
     sim: PathBuf,
     /// What `shokai card sim new` printed, with the certificate fingerprint.
     created: String,
-    _emulator: Emulator,
+    emulator: Emulator,
 }
 
 fn serve_new_card() -> Served {
@@ -117,7 +117,7 @@ fn serve_new_card() -> Served {
         _dir: dir,
         sim,
         created: made.stdout,
-        _emulator: emulator,
+        emulator,
     }
 }
 
@@ -225,6 +225,24 @@ fn status_and_change_pin_work_through_pcscd_and_vpcd() {
         "9876\n2468\n2468\n",
     );
     assert_eq!(retry.code, 0, "the new PIN was persisted: {}", retry.stderr);
+
+    // With the emulator gone the reader is empty: exit code 5 (once pcscd has
+    // noticed; a command caught mid-way may fail differently before that).
+    drop(served.emulator);
+    let mut empty = shokai(&["card", "status", "--reader", READER], "");
+    for _ in 0..60 {
+        if empty.code == 5 {
+            break;
+        }
+        sleep(Duration::from_millis(500));
+        empty = shokai(&["card", "status", "--reader", READER], "");
+    }
+    assert_eq!(empty.code, 5, "{}", empty.stderr);
+    assert!(
+        empty.stderr.contains("no card in reader"),
+        "{}",
+        empty.stderr
+    );
 
     println!(
         "pcsc test ran: status and change-pin through pcscd and vpcd reader {READER:?}\n{transcript}"

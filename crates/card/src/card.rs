@@ -78,8 +78,8 @@ pub enum CardError {
     WrongPinNowBlocked { kind: PinKind },
     #[error("the {kind} PIN is blocked; it must be reset at the ward office")]
     PinBlocked { kind: PinKind },
-    #[error("the current PIN is a {current} PIN but the new one is a {new} PIN")]
-    KindMismatch { current: PinKind, new: PinKind },
+    #[error("a {got} PIN was given to change the {expected} PIN")]
+    KindMismatch { expected: PinKind, got: PinKind },
     #[error("unexpected answer to {step}: {outcome:?}")]
     UnexpectedOutcome {
         step: &'static str,
@@ -218,14 +218,21 @@ impl<T: Transport> Card<T> {
         self.remaining_tries(kind)
     }
 
-    /// Verifies `current`, then sets `new`. A blocked PIN is refused before
-    /// any VERIFY is sent, so a try is never wasted on it.
-    pub fn change_pin(&mut self, current: &Pin, new: &Pin) -> Result<PinStatus, CardError> {
-        let kind = current.kind();
-        if new.kind() != kind {
+    /// Verifies `current`, then sets `new`, for the PIN of `kind`. A blocked
+    /// PIN is refused before any VERIFY is sent, so a try is never wasted on it.
+    pub fn change_pin(
+        &mut self,
+        kind: PinKind,
+        current: &Pin,
+        new: &Pin,
+    ) -> Result<PinStatus, CardError> {
+        if let Some(got) = [current.kind(), new.kind()]
+            .into_iter()
+            .find(|&k| k != kind)
+        {
             return Err(CardError::KindMismatch {
-                current: kind,
-                new: new.kind(),
+                expected: kind,
+                got,
             });
         }
         self.select_pin(kind)?;

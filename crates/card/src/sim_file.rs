@@ -87,8 +87,11 @@ mod tests {
             "file-test",
         )
         .unwrap();
-        let _ = Card::new(&mut card)
-            .change_pin(&p(PinKind::Resident, "0000"), &p(PinKind::Resident, "1111"));
+        let _ = Card::new(&mut card).change_pin(
+            PinKind::Resident,
+            &p(PinKind::Resident, "0000"),
+            &p(PinKind::Resident, "1111"),
+        );
         save(&path, &card).unwrap();
         let mut loaded = load(&path).unwrap();
         assert_eq!(loaded.state(), card.state());

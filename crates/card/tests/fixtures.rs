@@ -42,7 +42,7 @@ fn check(name: &str, fingerprint: &str, pins: &[(PinKind, Option<&str>)]) {
                     "0000"
                 };
                 let new = Pin::parse(kind, new_text).unwrap();
-                api.change_pin(&current, &new)
+                api.change_pin(kind, &current, &new)
                     .unwrap_or_else(|e| panic!("{name} {kind}: {e}"));
             }
             None => assert!(

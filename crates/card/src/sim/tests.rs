@@ -298,7 +298,7 @@ fn change_pin_with_the_wrong_current_pin_reports_the_tries_left() {
     let mut api = Card::new(&mut card);
     let new = pin(PinKind::UserAuth, "9876");
     let err = api
-        .change_pin(&pin(PinKind::UserAuth, "1111"), &new)
+        .change_pin(PinKind::UserAuth, &pin(PinKind::UserAuth, "1111"), &new)
         .unwrap_err();
     assert_eq!(
         err,
@@ -307,10 +307,10 @@ fn change_pin_with_the_wrong_current_pin_reports_the_tries_left() {
             remaining: 2
         }
     );
-    api.change_pin(&pin(PinKind::UserAuth, "1111"), &new)
+    api.change_pin(PinKind::UserAuth, &pin(PinKind::UserAuth, "1111"), &new)
         .unwrap_err();
     let err = api
-        .change_pin(&pin(PinKind::UserAuth, "1111"), &new)
+        .change_pin(PinKind::UserAuth, &pin(PinKind::UserAuth, "1111"), &new)
         .unwrap_err();
     assert_eq!(
         err,
@@ -326,6 +326,7 @@ fn a_blocked_pin_is_refused_without_sending_verify() {
     let mut card = new_card();
     for _ in 0..3 {
         let _ = Card::new(&mut card).change_pin(
+            PinKind::UserAuth,
             &pin(PinKind::UserAuth, "0000"),
             &pin(PinKind::UserAuth, "9876"),
         );
@@ -336,6 +337,7 @@ fn a_blocked_pin_is_refused_without_sending_verify() {
     };
     let err = Card::new(&mut recording)
         .change_pin(
+            PinKind::UserAuth,
             &pin(PinKind::UserAuth, "1234"),
             &pin(PinKind::UserAuth, "9876"),
         )
@@ -369,11 +371,13 @@ fn change_pin_sets_the_new_pin_and_restores_full_tries() {
     let mut card = new_card();
     let mut api = Card::new(&mut card);
     let _ = api.change_pin(
+        PinKind::Signature,
         &pin(PinKind::Signature, "WRONG1"),
         &pin(PinKind::Signature, "NEWPIN99"),
     );
     let after = api
         .change_pin(
+            PinKind::Signature,
             &pin(PinKind::Signature, "ABC123"),
             &pin(PinKind::Signature, "NEWPIN99"),
         )
@@ -388,6 +392,7 @@ fn change_pin_sets_the_new_pin_and_restores_full_tries() {
     );
     let err = api
         .change_pin(
+            PinKind::Signature,
             &pin(PinKind::Signature, "ABC123"),
             &pin(PinKind::Signature, "OTHER777"),
         )
@@ -400,6 +405,7 @@ fn change_pin_sets_the_new_pin_and_restores_full_tries() {
         }
     );
     api.change_pin(
+        PinKind::Signature,
         &pin(PinKind::Signature, "NEWPIN99"),
         &pin(PinKind::Signature, "OTHER777"),
     )
@@ -411,6 +417,7 @@ fn change_pin_refuses_pins_of_different_kinds() {
     let mut card = new_card();
     let err = Card::new(&mut card)
         .change_pin(
+            PinKind::UserAuth,
             &pin(PinKind::UserAuth, "1234"),
             &pin(PinKind::Resident, "9876"),
         )
@@ -418,8 +425,8 @@ fn change_pin_refuses_pins_of_different_kinds() {
     assert_eq!(
         err,
         CardError::KindMismatch {
-            current: PinKind::UserAuth,
-            new: PinKind::Resident
+            expected: PinKind::UserAuth,
+            got: PinKind::Resident
         }
     );
     assert_eq!(card.revision(), 0);
@@ -484,6 +491,7 @@ fn a_card_without_a_signature_certificate_has_no_signature_pin() {
 fn saved_state_keeps_counters_but_never_the_pins() {
     let mut card = new_card();
     let _ = Card::new(&mut card).change_pin(
+        PinKind::UserAuth,
         &pin(PinKind::UserAuth, "0000"),
         &pin(PinKind::UserAuth, "9876"),
     );
@@ -497,6 +505,7 @@ fn saved_state_keeps_counters_but_never_the_pins() {
     assert!(
         Card::new(&mut restored)
             .change_pin(
+                PinKind::UserAuth,
                 &pin(PinKind::UserAuth, "1234"),
                 &pin(PinKind::UserAuth, "9876")
             )

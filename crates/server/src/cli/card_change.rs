@@ -65,7 +65,7 @@ pub fn change_pin(args: &ChangePin) -> Result<(), CardCliError> {
                 Ok(false) | Err(_) => return Ok(Changed::Declined),
             }
         }
-        let after = card.change_pin(&pins.current, &pins.new)?;
+        let after = card.change_pin(kind, &pins.current, &pins.new)?;
         Ok(Changed::Done {
             remaining: after.remaining,
         })

@@ -1,0 +1,179 @@
+//! Runs each test body against a fresh SQLite file and, when
+//! `SHOKAI_TEST_POSTGRES` names a server, a fresh PostgreSQL database created
+//! with a random name and dropped afterwards.
+//!
+//! Without `SHOKAI_TEST_POSTGRES` the PostgreSQL half of each test records a
+//! skip under `<target>/tmp/shokai-store-pg-skipped/`, which `make test`
+//! counts and reports. With it set, failing to reach the server fails the test.
+
+use std::future::Future;
+use std::path::PathBuf;
+
+use rand::RngCore;
+use shokai_store::Store;
+use sqlx::Connection;
+
+/// The environment variable naming the PostgreSQL server for tests.
+pub const POSTGRES_ENV: &str = "SHOKAI_TEST_POSTGRES";
+
+/// A migrated, empty database for one test.
+#[derive(Debug, Clone)]
+pub struct TestDb {
+    /// The store under test.
+    pub store: Store,
+    /// Its URL, for opening a second connection (raw SQL, child processes).
+    pub url: String,
+}
+
+/// Defines a test that runs the same body on both backends, as
+/// `<name>::sqlite` and `<name>::postgres`.
+#[macro_export]
+macro_rules! both_backends {
+    ($(#[$meta:meta])* async fn $name:ident($db:ident) $body:block) => {
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn body($db: $crate::harness::TestDb) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                $crate::harness::run_sqlite(body).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                $crate::harness::run_postgres(module_path!(), body).await;
+            }
+        }
+    };
+}
+
+fn random_suffix() -> String {
+    let mut bytes = [0u8; 8];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// Opens and migrates `url`, runs `body` on it, closes the store. A panic in
+/// `body` is returned rather than raised so the caller can clean up first.
+async fn run_on<F, Fut>(url: String, body: F) -> Result<(), Box<dyn std::any::Any + Send>>
+where
+    F: FnOnce(TestDb) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let store = Store::connect(&url).await.expect("open the test database");
+    store.migrate().await.expect("migrate the test database");
+    let outcome = tokio::spawn(body(TestDb {
+        store: store.clone(),
+        url,
+    }))
+    .await
+    .map_err(tokio::task::JoinError::into_panic);
+    store.close().await;
+    outcome
+}
+
+/// Runs `body` against a fresh SQLite file in the target directory.
+pub async fn run_sqlite<F, Fut>(body: F)
+where
+    F: FnOnce(TestDb) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("shokai-store-tests");
+    let path = dir.join(format!("{}.db", random_suffix()));
+    let outcome = run_on(format!("sqlite://{}", path.display()), body).await;
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+/// Runs `body` against a fresh PostgreSQL database, or records a skip.
+pub async fn run_postgres<F, Fut>(test: &str, body: F)
+where
+    F: FnOnce(TestDb) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let Ok(admin_url) = std::env::var(POSTGRES_ENV) else {
+        record_skip(test);
+        return;
+    };
+    let name = format!("shokai_test_{}", random_suffix());
+    let mut admin = sqlx::PgConnection::connect(&admin_url)
+        .await
+        .unwrap_or_else(|e| panic!("{POSTGRES_ENV} is set but PostgreSQL is unreachable: {e}"));
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .expect("create test database");
+    let outcome = run_on(database_url(&admin_url, &name), body).await;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE {name} WITH (FORCE)"
+    )))
+    .execute(&mut admin)
+    .await
+    .expect("drop test database");
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+/// `admin_url` with its database name replaced by `name`.
+fn database_url(admin_url: &str, name: &str) -> String {
+    let (without_query, query) = match admin_url.split_once('?') {
+        Some((url, query)) => (url, Some(query)),
+        None => (admin_url, None),
+    };
+    let base = match without_query.rsplit_once('/') {
+        Some((base, _)) if base.contains("://") && !base.ends_with('/') => base,
+        _ => without_query.trim_end_matches('/'),
+    };
+    match query {
+        Some(query) => format!("{base}/{name}?{query}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+fn record_skip(test: &str) {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("shokai-store-pg-skipped");
+    let _ = std::fs::create_dir_all(&dir);
+    let _ = std::fs::write(dir.join(test.replace("::", ".")), b"");
+}
+
+/// Raw SQL on the test database, bypassing the store: how the tampering tests
+/// play an attacker with database access.
+pub async fn raw_sql(db: &TestDb, sql: &str) {
+    if db.url.starts_with("sqlite:") {
+        let mut conn = sqlx::SqliteConnection::connect(&db.url)
+            .await
+            .expect("raw SQLite");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(&mut conn)
+            .await
+            .expect("raw SQL");
+    } else {
+        let mut conn = sqlx::PgConnection::connect(&db.url)
+            .await
+            .expect("raw PostgreSQL");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(&mut conn)
+            .await
+            .expect("raw SQL");
+    }
+}
+
+#[test]
+fn the_test_database_url_keeps_host_credentials_and_options() {
+    assert_eq!(
+        database_url("postgres://postgres@127.0.0.1:5432/test", "x"),
+        "postgres://postgres@127.0.0.1:5432/x"
+    );
+    assert_eq!(
+        database_url("postgres://u:p@h/test?sslmode=disable", "x"),
+        "postgres://u:p@h/x?sslmode=disable"
+    );
+}

@@ -1,0 +1,10 @@
+//! Store tests: every test body runs on SQLite and on PostgreSQL (see
+//! `harness`), each against a fresh database.
+
+// Helpers outside #[test] functions unwrap too: a failure is a test failure.
+#![allow(clippy::unwrap_used)]
+
+mod audit;
+mod harness;
+mod outbox;
+mod users;

@@ -3,3 +3,4 @@
 //!
 //! Pure by design: no I/O, no database, no web framework, no async runtime.
 //! Facts from outside (the time, the office calendar, fonts) are passed in.
+pub mod letter;

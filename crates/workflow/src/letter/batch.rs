@@ -1,0 +1,330 @@
+//! Print batches: which letters go to the print house today, in what order,
+//! and the 発送簿 (dispatch manifest) that goes with them.
+//!
+//! A batch closes at the office's daily cut-off (default 17:00 Japan time)
+//! and holds every letter issued before it that no earlier batch took.
+//! Letters render in parallel (rayon, all cores) sharing one parsed font.
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use rayon::prelude::*;
+
+use super::layout::{MarkRole, PageModel, Paint, Pen};
+use super::pdf::write_pdf;
+use super::{
+    CodeVisibility, LetterContent, LetterError, LetterFonts, LetterSettings, LetterTemplate,
+    RenderedLetter, compose_checked, fingerprint,
+};
+
+/// Japan Standard Time is UTC+9 all year (no daylight saving).
+const JST_OFFSET_HOURS: i64 = 9;
+
+/// The instant a batch for `date` (a Japan date) closes.
+pub fn batch_close(date: NaiveDate, cutoff: NaiveTime) -> DateTime<Utc> {
+    date.and_time(cutoff).and_utc() - Duration::hours(JST_OFFSET_HOURS)
+}
+
+/// The Japan date of the first batch a letter issued at `issued_at` falls into:
+/// the same day if issued before the cut-off, otherwise the next day.
+pub fn batch_date_for(issued_at: DateTime<Utc>, cutoff: NaiveTime) -> NaiveDate {
+    let local = (issued_at + Duration::hours(JST_OFFSET_HOURS)).naive_utc();
+    if local.time() < cutoff {
+        local.date()
+    } else {
+        local.date() + Duration::days(1)
+    }
+}
+
+/// Whether a not-yet-batched letter issued at `issued_at` joins the batch closing at `close`.
+pub fn falls_in_batch(issued_at: DateTime<Utc>, close: DateTime<Utc>) -> bool {
+    issued_at < close
+}
+
+/// A letter waiting for a batch.
+#[derive(Debug, Clone)]
+pub struct PendingLetter {
+    pub content: LetterContent,
+    pub issued_at: DateTime<Utc>,
+}
+
+/// The letters (not yet in any batch) that the batch closing at `close` takes.
+pub fn select_for_batch(pending: &[PendingLetter], close: DateTime<Utc>) -> Vec<&PendingLetter> {
+    pending
+        .iter()
+        .filter(|l| falls_in_batch(l.issued_at, close))
+        .collect()
+}
+
+/// One line of the dispatch manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestRow {
+    pub reference: String,
+    pub name: String,
+    pub postal_code: String,
+    pub address: String,
+    pub pages: usize,
+}
+
+/// Everything a closed batch hands to the print house and keeps on file.
+#[derive(Debug, Clone)]
+pub struct PrintBatch {
+    /// All letters in postal-code order in one file, for the press.
+    pub combined_pdf: Vec<u8>,
+    pub combined_fingerprint: String,
+    /// Per-letter files, in the same order as the combined file.
+    pub letters: Vec<RenderedLetter>,
+    pub manifest: Vec<ManifestRow>,
+    pub manifest_csv: String,
+    pub manifest_pdf: Vec<u8>,
+}
+
+/// A letter that kept the batch from being produced.
+#[derive(Debug, thiserror::Error)]
+#[error("letter {reference}: {source}")]
+pub struct BatchError {
+    pub reference: String,
+    #[source]
+    pub source: LetterError,
+}
+
+/// Renders a batch dated `date`: every letter checked, ordered by postal code.
+pub fn render_batch(
+    letters: &[LetterContent],
+    date: NaiveDate,
+    settings: &LetterSettings,
+    template: &LetterTemplate,
+    fonts: &LetterFonts,
+) -> Result<PrintBatch, BatchError> {
+    let mut ordered: Vec<&LetterContent> = letters.iter().collect();
+    ordered.sort_by(|a, b| {
+        postal_digits(&a.cardholder.postal_code)
+            .cmp(&postal_digits(&b.cardholder.postal_code))
+            .then_with(|| a.reference.cmp(&b.reference))
+    });
+    let rendered: Vec<(Vec<PageModel>, RenderedLetter)> = ordered
+        .par_iter()
+        .map(|content| {
+            compose_checked(content, settings, template, fonts, &CodeVisibility::Printed).map_err(
+                |source| BatchError {
+                    reference: content.reference.clone(),
+                    source,
+                },
+            )
+        })
+        .collect::<Result<_, _>>()?;
+
+    let batch_err = |source| BatchError {
+        reference: format!("batch {date}"),
+        source,
+    };
+    let all_pages: Vec<PageModel> = rendered
+        .iter()
+        .flat_map(|(p, _)| p.iter().cloned())
+        .collect();
+    let combined_pdf = write_pdf(&all_pages, fonts, "照会書 印刷用", date).map_err(batch_err)?;
+    let manifest: Vec<ManifestRow> = ordered
+        .iter()
+        .zip(&rendered)
+        .map(|(c, (_, r))| ManifestRow {
+            reference: c.reference.clone(),
+            name: c.cardholder.name.clone(),
+            postal_code: c.cardholder.postal_code.clone(),
+            address: c.cardholder.address_lines.join(" "),
+            pages: r.pages,
+        })
+        .collect();
+    let manifest_pdf = manifest_pdf(&manifest, date, settings, fonts).map_err(batch_err)?;
+    Ok(PrintBatch {
+        combined_fingerprint: fingerprint(&combined_pdf),
+        combined_pdf,
+        letters: rendered.into_iter().map(|(_, r)| r).collect(),
+        manifest_csv: manifest_csv(&manifest),
+        manifest,
+        manifest_pdf,
+    })
+}
+
+fn postal_digits(code: &str) -> String {
+    code.chars().filter(char::is_ascii_digit).collect()
+}
+
+/// The manifest as CSV (UTF-8, CRLF line ends as spreadsheet software expects).
+pub fn manifest_csv(rows: &[ManifestRow]) -> String {
+    let mut out = String::from("reference,name,postal_code,address,pages\r\n");
+    for r in rows {
+        let fields = [
+            csv_field(&r.reference),
+            csv_field(&r.name),
+            csv_field(&r.postal_code),
+            csv_field(&r.address),
+            r.pages.to_string(),
+        ];
+        out.push_str(&fields.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+fn csv_field(value: &str) -> String {
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_owned()
+    }
+}
+
+/// Column left edges and the right edge of the manifest table, in mm.
+const COLUMNS: [(f32, &str); 5] = [
+    (15.0, "整理番号"),
+    (45.0, "氏名"),
+    (78.0, "郵便番号"),
+    (97.0, "住所"),
+    (185.0, "頁数"),
+];
+const TABLE_RIGHT: f32 = 195.0;
+const ROW_PT: f32 = 8.0;
+
+/// The manifest as an A4 table, as many pages as it needs.
+fn manifest_pdf(
+    rows: &[ManifestRow],
+    date: NaiveDate,
+    settings: &LetterSettings,
+    fonts: &LetterFonts,
+) -> Result<Vec<u8>, LetterError> {
+    let title = format!(
+        "発送簿　{}　{}　{}通",
+        super::wareki::wareki(date),
+        settings.office.name,
+        rows.len()
+    );
+    let mut pages = Vec::new();
+    let mut pen = manifest_page(fonts, &title, 1);
+    for (i, row) in rows.iter().enumerate() {
+        let address_lines = pen.wrap(&row.address, ROW_PT, TABLE_RIGHT - COLUMNS[3].0 - 13.0);
+        let h = 2.5 + address_lines.len() as f32 * 3.9;
+        if pen.y + h > 280.0 {
+            let next = manifest_page(fonts, &title, pages.len() + 2);
+            pages.push(std::mem::replace(&mut pen, next).page);
+        }
+        if i % 2 == 1 {
+            pen.rect(
+                15.0,
+                pen.y,
+                TABLE_RIGHT - 15.0,
+                h,
+                Paint::Tint,
+                "manifest row band",
+            );
+        }
+        manifest_row(&mut pen, row, &address_lines);
+        pen.y += h;
+        pen.line(15.0, pen.y, TABLE_RIGHT, pen.y, 0.2);
+    }
+    pages.push(pen.page);
+    write_pdf(&pages, fonts, &title, date)
+}
+
+fn manifest_row(pen: &mut Pen<'_>, row: &ManifestRow, address_lines: &[String]) {
+    let base = pen.y + 3.9;
+    let cells = [&row.reference, &row.name, &row.postal_code];
+    for ((x, _), text) in COLUMNS.iter().zip(cells) {
+        pen.text_at(x + 1.0, base, ROW_PT, text, MarkRole::Other("manifest"));
+    }
+    for (k, line) in address_lines.iter().enumerate() {
+        let y = base + k as f32 * 3.9;
+        pen.text_at(
+            COLUMNS[3].0 + 1.0,
+            y,
+            ROW_PT,
+            line,
+            MarkRole::Other("manifest"),
+        );
+    }
+    pen.text_right(
+        TABLE_RIGHT - 1.5,
+        base,
+        ROW_PT,
+        &row.pages.to_string(),
+        "manifest pages",
+    );
+}
+
+fn manifest_page<'f>(fonts: &'f LetterFonts, title: &str, number: usize) -> Pen<'f> {
+    let mut pen = Pen::new(fonts, 15.0, TABLE_RIGHT, 0.0);
+    pen.text_at(15.0, 22.0, 12.0, title, MarkRole::Other("manifest title"));
+    pen.text_right(
+        TABLE_RIGHT,
+        22.0,
+        8.0,
+        &format!("{number}頁"),
+        "manifest page",
+    );
+    pen.y = 27.0;
+    pen.rect(
+        15.0,
+        pen.y,
+        TABLE_RIGHT - 15.0,
+        6.0,
+        Paint::Tint,
+        "manifest header band",
+    );
+    for (x, label) in COLUMNS {
+        pen.text_at(
+            x + 1.0,
+            pen.y + 4.2,
+            8.5,
+            label,
+            MarkRole::Other("manifest header"),
+        );
+    }
+    pen.y += 6.0;
+    pen.line(15.0, pen.y, TABLE_RIGHT, pen.y, 0.5);
+    pen
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_letter_issued_at_1659_jst_makes_that_days_batch_and_1700_the_next() {
+        let cutoff = NaiveTime::from_hms_opt(17, 0, 0).unwrap();
+        let day = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+        let close = batch_close(day, cutoff);
+        assert_eq!(close, utc("2026-11-26T08:00:00Z"));
+        assert!(falls_in_batch(utc("2026-11-26T07:59:59Z"), close));
+        assert!(!falls_in_batch(utc("2026-11-26T08:00:00Z"), close));
+        assert_eq!(batch_date_for(utc("2026-11-26T07:59:59Z"), cutoff), day);
+        assert_eq!(
+            batch_date_for(utc("2026-11-26T08:00:00Z"), cutoff),
+            day.succ_opt().unwrap()
+        );
+    }
+
+    #[test]
+    fn a_letter_issued_after_midnight_jst_but_before_midnight_utc_counts_as_the_japan_day() {
+        let cutoff = NaiveTime::from_hms_opt(17, 0, 0).unwrap();
+        // 2026-11-26 23:30 UTC is 2026-11-27 08:30 JST.
+        let date = batch_date_for(utc("2026-11-26T23:30:00Z"), cutoff);
+        assert_eq!(date, NaiveDate::from_ymd_opt(2026, 11, 27).unwrap());
+    }
+
+    #[test]
+    fn csv_fields_with_commas_and_quotes_are_quoted() {
+        let rows = [ManifestRow {
+            reference: "R1".into(),
+            name: "山田 \"太郎\"".into(),
+            postal_code: "150-0001".into(),
+            address: "東京都みどり区1-1, 101号".into(),
+            pages: 2,
+        }];
+        let csv = manifest_csv(&rows);
+        assert_eq!(
+            csv.lines().nth(1).unwrap(),
+            "R1,\"山田 \"\"太郎\"\"\",150-0001,\"東京都みどり区1-1, 101号\",2"
+        );
+    }
+}

@@ -1,0 +1,91 @@
+//! What one inquiry letter says about one case.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use shokai_card::PinKind;
+
+/// The cardholder as addressed on the envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Addressee {
+    /// Full name, family name first: `髙橋 花子`.
+    pub name: String,
+    /// `150-0001` (with or without the hyphen).
+    pub postal_code: String,
+    /// Registered address, one entry per printed line (building on its own line).
+    pub address_lines: Vec<String>,
+}
+
+/// The facts one letter prints. Plain fields so that fixtures, the CLI and the
+/// server can all build it; [`LetterContent::from_case`] builds it from a case.
+///
+/// The verification code can be read from a fixture but is never serialised
+/// back out, and `Debug` does not show it: it lives on paper only.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LetterContent {
+    /// Case reference number, printed and encoded in the QR code.
+    pub reference: String,
+    /// 1 for the first letter of a case, 2 or 3 for re-issues.
+    #[serde(default = "first_letter")]
+    pub letter_number: u8,
+    /// The one-time code the proxy brings back with the sealed form.
+    #[serde(skip_serializing, default)]
+    pub verification_code: String,
+    pub issued_on: NaiveDate,
+    /// Response deadline; when absent, `issued_on` + the office's deadline days.
+    #[serde(default)]
+    pub deadline: Option<NaiveDate>,
+    pub applied_on: NaiveDate,
+    pub cardholder: Addressee,
+    pub proxy_name: String,
+    /// PINs the proxy applied to change, in any order (printed in card order).
+    pub pins: Vec<PinKind>,
+}
+
+fn first_letter() -> u8 {
+    1
+}
+
+impl std::fmt::Debug for LetterContent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LetterContent")
+            .field("reference", &self.reference)
+            .field("letter_number", &self.letter_number)
+            .field("verification_code", &"<redacted>")
+            .field("issued_on", &self.issued_on)
+            .field("deadline", &self.deadline)
+            .field("applied_on", &self.applied_on)
+            .field("pins", &self.pins)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LetterContent {
+    /// The PINs in the order the card's software lists them, without repeats.
+    pub fn pins_in_card_order(&self) -> Vec<PinKind> {
+        PinKind::ALL
+            .into_iter()
+            .filter(|k| self.pins.contains(k))
+            .collect()
+    }
+
+    /// The response deadline given the office's deadline days.
+    pub fn deadline_with(&self, deadline_days: u32) -> NaiveDate {
+        self.deadline
+            .unwrap_or_else(|| self.issued_on + chrono::Duration::days(i64::from(deadline_days)))
+    }
+
+    /// The postal code as printed: `〒150-0001`.
+    pub(crate) fn postal_code_display(&self) -> String {
+        let digits: String = self
+            .cardholder
+            .postal_code
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect();
+        if digits.len() == 7 {
+            format!("〒{}-{}", &digits[..3], &digits[3..])
+        } else {
+            format!("〒{}", self.cardholder.postal_code)
+        }
+    }
+}

@@ -3,4 +3,34 @@
 //!
 //! Pure by design: no I/O, no database, no web framework, no async runtime.
 //! Facts from outside (the time, the office calendar, fonts) are passed in.
+//!
+//! - [`domain`]: values parsed once with named errors (names, addresses,
+//!   reference numbers, verification codes, …).
+//! - [`case`]: the case aggregate, its three paths and the state machine.
+//! - [`keyring`]: HMAC digests of verification codes with rotatable keys.
+//! - [`calendar`]: office opening days and Japanese holidays, for deadlines.
+//!
+//! Error policy: every fallible function returns a `thiserror` enum whose
+//! variants name the reason; state-machine and application errors carry a
+//! stable `code()` the API passes on. Nothing here panics on user input.
 pub mod letter;
+
+pub mod calendar;
+pub mod case;
+pub mod domain;
+pub mod keyring;
+pub mod settings;
+
+pub use calendar::OfficeCalendar;
+pub use case::{
+    Application, ApplicationError, AuditRecord, Cardholder, Case, CaseCore, CaseState, ChecklistItem, Context, Event,
+    EventKind, FailureReason, LegalRepresentative, Letter, Parties, Path, Proof, ProofKind, Proxy, Representation,
+    ResponseChecklist, ResponseEntry, Role, Transition, TransitionError, WaiverReason, WardKind,
+};
+pub use domain::{
+    Address, AddressError, CardFingerprint, DateOfBirth, Email, IdDocument, IdDocumentKind, PersonName, Phone, PinSet,
+    PostalCode, ReferenceNumber, VerificationCode,
+};
+pub use keyring::{CodeDigest, CodeKeyring, KeyringError};
+pub use settings::WorkflowSettings;
+pub use shokai_card::PinKind;

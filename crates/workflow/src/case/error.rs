@@ -1,0 +1,225 @@
+//! Why a step was refused. Every variant has a stable `code()` for the API;
+//! the `Display` text is for logs and developers, the clerk UI maps codes to
+//! Japanese.
+
+use chrono::NaiveDate;
+
+use super::model::{CaseState, ProofKind, Role, WaiverReason, WardKind};
+use crate::domain::VerificationCodeError;
+
+/// An item of the response-visit checklist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChecklistItem {
+    /// The card was presented (its fingerprint read).
+    CardPresented,
+    /// The proxy showed an identity document with a photo.
+    ProxyPhotoId,
+    /// The response form is signed by the cardholder.
+    ResponseFormSigned,
+    /// The power-of-attorney section is filled in completely.
+    PowerOfAttorneyComplete,
+    /// The power of attorney names this proxy.
+    PowerOfAttorneyNamesProxy,
+    /// The response form came in a sealed envelope.
+    EnvelopeSealed,
+}
+
+impl ChecklistItem {
+    /// Stable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            ChecklistItem::CardPresented => "card_presented",
+            ChecklistItem::ProxyPhotoId => "proxy_photo_id",
+            ChecklistItem::ResponseFormSigned => "response_form_signed",
+            ChecklistItem::PowerOfAttorneyComplete => "power_of_attorney_complete",
+            ChecklistItem::PowerOfAttorneyNamesProxy => "power_of_attorney_names_proxy",
+            ChecklistItem::EnvelopeSealed => "envelope_sealed",
+        }
+    }
+}
+
+/// Why an event was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    /// The event does not apply in this state (or on this path).
+    #[error("`{event}` is not allowed when the case is `{state}`")]
+    InvalidTransition {
+        state: CaseState,
+        event: &'static str,
+    },
+    /// The actor's role may not do this.
+    #[error("`{event}` needs the {required} role; the actor is {role}")]
+    RoleNotPermitted {
+        event: &'static str,
+        role: Role,
+        required: Role,
+    },
+    /// A reason must be given.
+    #[error("`{event}` needs a reason")]
+    ReasonRequired { event: &'static str },
+    /// Too many wrong codes: a supervisor must unlock the case first.
+    #[error("the case is locked after too many wrong codes; a supervisor must unlock it")]
+    CaseLocked,
+    /// Unlock on a case that is not locked.
+    #[error("the case is not locked")]
+    NotLocked,
+    /// Checklist items are missing.
+    #[error("the response is incomplete: {}", missing.iter().map(|m| m.code()).collect::<Vec<_>>().join(", "))]
+    ChecklistIncomplete { missing: Vec<ChecklistItem> },
+    /// The card presented is not the one bound at application.
+    #[error("this is not the card the application was made for")]
+    CardNotBound,
+    /// The code typed cannot be a code from a letter; not counted as an attempt.
+    #[error("the code entered is malformed: {0}")]
+    CodeMalformed(VerificationCodeError),
+    /// The code does not match the current letter; counted. See `Transition::refusal`.
+    #[error("the code does not match the current letter ({attempts} wrong, {remaining} left)")]
+    CodeMismatch {
+        attempts: u8,
+        remaining: u8,
+        superseded_letter: Option<u8>,
+    },
+    /// No letter to act on.
+    #[error("the case has no current letter")]
+    NoLetter,
+    /// The newest letter was already marked mailed.
+    #[error("letter {number} is already marked mailed")]
+    LetterAlreadyMailed { number: u8 },
+    /// The letter number is not a letter of this case.
+    #[error("the case has no letter {number}")]
+    UnknownLetter { number: u8 },
+    /// The letter was replaced by a newer one.
+    #[error("letter {number} was superseded by a newer letter")]
+    LetterSuperseded { number: u8 },
+    /// The letter was never mailed.
+    #[error("letter {number} was never marked mailed")]
+    LetterNotMailed { number: u8 },
+    /// The usual letter limit is reached; a supervisor may override.
+    #[error("the case already has {max} letters")]
+    LetterLimit { max: u8 },
+    /// Too soon after the previous letter; a supervisor may override.
+    #[error("the next letter may be issued on {earliest} at the earliest")]
+    LetterTooSoon { earliest: NaiveDate },
+    /// The response deadline has passed.
+    #[error("the response deadline {deadline} has passed")]
+    DeadlinePassed { deadline: NaiveDate },
+    /// Expire before the deadline has passed.
+    #[error("the response deadline {deadline} has not passed yet")]
+    DeadlineNotPassed { deadline: NaiveDate },
+    /// A mailing date before the letter was issued, or in the future.
+    #[error("a mailing date must lie between the issue date {issued_on} and today {today}")]
+    MailingDateOutOfRange {
+        issued_on: NaiveDate,
+        today: NaiveDate,
+    },
+    /// A response time in the future.
+    #[error("the response cannot be entered with a time in the future")]
+    EntryInFuture,
+    /// Same-day paths must finish on the day of application.
+    #[error(
+        "in-person and legal-representative cases finish on the day of application ({applied_on})"
+    )]
+    NotSameDay { applied_on: NaiveDate },
+}
+
+impl TransitionError {
+    /// Stable snake_case code for the API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            TransitionError::InvalidTransition { .. } => "invalid_transition",
+            TransitionError::RoleNotPermitted { .. } => "role_not_permitted",
+            TransitionError::ReasonRequired { .. } => "reason_required",
+            TransitionError::CaseLocked => "case_locked",
+            TransitionError::NotLocked => "not_locked",
+            TransitionError::ChecklistIncomplete { .. } => "checklist_incomplete",
+            TransitionError::CardNotBound => "card_not_bound",
+            TransitionError::CodeMalformed(_) => "code_malformed",
+            TransitionError::CodeMismatch { .. } => "code_mismatch",
+            TransitionError::NoLetter => "no_letter",
+            TransitionError::LetterAlreadyMailed { .. } => "letter_already_mailed",
+            TransitionError::UnknownLetter { .. } => "unknown_letter",
+            TransitionError::LetterSuperseded { .. } => "letter_superseded",
+            TransitionError::LetterNotMailed { .. } => "letter_not_mailed",
+            TransitionError::LetterLimit { .. } => "letter_limit",
+            TransitionError::LetterTooSoon { .. } => "letter_too_soon",
+            TransitionError::DeadlinePassed { .. } => "deadline_passed",
+            TransitionError::DeadlineNotPassed { .. } => "deadline_not_passed",
+            TransitionError::MailingDateOutOfRange { .. } => "mailing_date_out_of_range",
+            TransitionError::EntryInFuture => "entry_in_future",
+            TransitionError::NotSameDay { .. } => "not_same_day",
+        }
+    }
+}
+
+/// Why an application was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApplicationError {
+    /// Only clerks and supervisors register applications.
+    #[error("the {role} role cannot register applications")]
+    RoleNotPermitted { role: Role },
+    /// Under 15 on the application date: no signature certificate exists.
+    #[error("a cardholder aged {age} has no signature certificate (under 15)")]
+    SignatureUnder15 { age: u32 },
+    /// Adult wards have no signature certificate.
+    #[error("an adult ward has no signature certificate")]
+    SignatureForAdultWard,
+    /// A child under 15 applies through a legal representative.
+    #[error("a cardholder aged {age} applies through a legal representative")]
+    InPersonUnder15 { age: u32 },
+    /// The proxy is the cardholder (same name and date of birth).
+    #[error("the proxy appears to be the cardholder")]
+    ProxyIsCardholder,
+    /// "Minor" chosen for a cardholder of 18 or more.
+    #[error("a cardholder aged {age} is not a minor")]
+    MinorWardIsAdult { age: u32 },
+    /// The certificate does not prove this kind of authority.
+    #[error("a {kind:?} does not prove authority over a {ward:?}")]
+    ProofKindMismatch { ward: WardKind, kind: ProofKind },
+    /// The certificate is older than the validity period.
+    #[error("the certificate was issued on {issued_on}; it must be issued on or after {earliest}")]
+    ProofTooOld {
+        issued_on: NaiveDate,
+        earliest: NaiveDate,
+    },
+    /// The certificate's issue date is after the application date.
+    #[error("the certificate's issue date {issued_on} is after the application date")]
+    ProofIssuedInFuture { issued_on: NaiveDate },
+    /// The waiver does not apply to this kind of ward.
+    #[error("{reason:?} cannot waive the proof for a {ward:?}")]
+    WaiverNotApplicable {
+        ward: WardKind,
+        reason: WaiverReason,
+    },
+    /// The cardholder's date of birth is after the application date.
+    #[error("the cardholder's date of birth is after the application date")]
+    BornAfterApplication,
+    /// The reference's era year is not the application date's.
+    #[error(
+        "reference year R{reference_year} does not match the application date (R{application_year})"
+    )]
+    ReferenceYearMismatch {
+        reference_year: u8,
+        application_year: u8,
+    },
+}
+
+impl ApplicationError {
+    /// Stable snake_case code for the API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApplicationError::RoleNotPermitted { .. } => "role_not_permitted",
+            ApplicationError::SignatureUnder15 { .. } => "signature_under_15",
+            ApplicationError::SignatureForAdultWard => "signature_for_adult_ward",
+            ApplicationError::InPersonUnder15 { .. } => "in_person_under_15",
+            ApplicationError::ProxyIsCardholder => "proxy_is_cardholder",
+            ApplicationError::MinorWardIsAdult { .. } => "minor_ward_is_adult",
+            ApplicationError::ProofKindMismatch { .. } => "proof_kind_mismatch",
+            ApplicationError::ProofTooOld { .. } => "proof_too_old",
+            ApplicationError::ProofIssuedInFuture { .. } => "proof_issued_in_future",
+            ApplicationError::WaiverNotApplicable { .. } => "waiver_not_applicable",
+            ApplicationError::BornAfterApplication => "born_after_application",
+            ApplicationError::ReferenceYearMismatch { .. } => "reference_year_mismatch",
+        }
+    }
+}

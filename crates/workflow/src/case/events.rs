@@ -1,0 +1,716 @@
+//! The events of a case and the one method per event that decides it.
+//!
+//! Each method matches every [`CaseState`] explicitly (no catch-all arm), so a
+//! new state cannot slip through unconsidered. The order of checks in every
+//! method is: is the event possible in this state on this path (else
+//! `InvalidTransition`), may this role do it, then the event's own rules.
+//!
+//! Letters: `issue_letter` records a freshly generated code's digest (the
+//! letter joins a print batch) and leaves the state alone; `mark_mailed`
+//! records the post date, sets the deadline and moves `applied` to
+//! `inquiry_mailed`. A reissued letter supersedes every earlier letter at
+//! issue; its mailing resets the deadline.
+
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use serde_json::json;
+use zeroize::Zeroizing;
+
+use super::audit::{AuditRecord, Context, Transition, japan_date};
+use super::error::{ChecklistItem, TransitionError};
+use super::model::{Case, CaseState, FailureReason, Letter, Path, Role};
+use crate::domain::{CardFingerprint, IdDocument, VerificationCode};
+
+/// Audit event code of a wrong code entry (the case stays `inquiry_mailed`).
+pub const CODE_MISMATCH: &str = "code_mismatch";
+/// Longest reason text kept.
+pub const MAX_REASON_CHARS: usize = 500;
+
+/// The kinds of event, without their data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EventKind {
+    IssueLetter,
+    IssueLetterOverride,
+    MarkMailed,
+    RecordResponse,
+    Unlock,
+    CompletePinChange,
+    Fail,
+    Cancel,
+    MarkUndeliverable,
+    Expire,
+}
+
+impl EventKind {
+    /// Every kind.
+    pub const ALL: [EventKind; 10] = [
+        EventKind::IssueLetter,
+        EventKind::IssueLetterOverride,
+        EventKind::MarkMailed,
+        EventKind::RecordResponse,
+        EventKind::Unlock,
+        EventKind::CompletePinChange,
+        EventKind::Fail,
+        EventKind::Cancel,
+        EventKind::MarkUndeliverable,
+        EventKind::Expire,
+    ];
+
+    /// Stable snake_case code, used in audit records and the diagrams.
+    pub fn code(self) -> &'static str {
+        match self {
+            EventKind::IssueLetter => "issue_letter",
+            EventKind::IssueLetterOverride => "issue_letter_override",
+            EventKind::MarkMailed => "mark_mailed",
+            EventKind::RecordResponse => "record_response",
+            EventKind::Unlock => "unlock",
+            EventKind::CompletePinChange => "complete_pin_change",
+            EventKind::Fail => "fail",
+            EventKind::Cancel => "cancel",
+            EventKind::MarkUndeliverable => "mark_undeliverable",
+            EventKind::Expire => "expire",
+        }
+    }
+
+    /// Parses [`EventKind::code`].
+    pub fn from_code(code: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|k| k.code() == code)
+    }
+}
+
+/// What the clerk checked at the response visit.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResponseChecklist {
+    /// The card presented, by fingerprint; `None` if no card was brought.
+    pub card_presented: Option<CardFingerprint>,
+    /// The proxy's identity document; it must carry a photo.
+    pub proxy_photo_id: Option<IdDocument>,
+    pub response_form_signed: bool,
+    pub power_of_attorney_complete: bool,
+    pub power_of_attorney_names_proxy: bool,
+    pub envelope_sealed: bool,
+}
+
+/// A response as entered at the counter.
+#[derive(Debug, Clone)]
+pub struct ResponseEntry {
+    /// The code exactly as the clerk typed it from the form.
+    pub code: Zeroizing<String>,
+    /// When it was entered.
+    pub entered_at: DateTime<Utc>,
+    pub checklist: ResponseChecklist,
+}
+
+/// Something that happens to a case.
+#[derive(Debug)]
+pub enum Event {
+    /// A letter is issued with this freshly generated code (only its digest is kept).
+    IssueLetter { code: VerificationCode },
+    /// A supervisor issues a letter beyond the letter limits, the gap or the deadline.
+    IssueLetterOverride {
+        code: VerificationCode,
+        reason: String,
+    },
+    /// The current letter was handed to the post on this Japan date.
+    MarkMailed { mailed_on: NaiveDate },
+    /// The proxy returned the response form.
+    RecordResponse(ResponseEntry),
+    /// A supervisor lifts the wrong-code lock.
+    Unlock { reason: String },
+    /// The new PIN(s) were set on this card.
+    CompletePinChange { card: CardFingerprint },
+    /// The PIN cannot be set.
+    Fail {
+        reason: FailureReason,
+        note: Option<String>,
+    },
+    /// A supervisor cancels the case.
+    Cancel { reason: String },
+    /// Letter `letter` came back undelivered.
+    MarkUndeliverable { letter: u8, note: Option<String> },
+    /// The response deadline has passed.
+    Expire,
+}
+
+impl Event {
+    /// The event's kind.
+    pub fn kind(&self) -> EventKind {
+        match self {
+            Event::IssueLetter { .. } => EventKind::IssueLetter,
+            Event::IssueLetterOverride { .. } => EventKind::IssueLetterOverride,
+            Event::MarkMailed { .. } => EventKind::MarkMailed,
+            Event::RecordResponse(_) => EventKind::RecordResponse,
+            Event::Unlock { .. } => EventKind::Unlock,
+            Event::CompletePinChange { .. } => EventKind::CompletePinChange,
+            Event::Fail { .. } => EventKind::Fail,
+            Event::Cancel { .. } => EventKind::Cancel,
+            Event::MarkUndeliverable { .. } => EventKind::MarkUndeliverable,
+            Event::Expire => EventKind::Expire,
+        }
+    }
+}
+
+impl Path {
+    /// Whether this path mails inquiry letters (only the optional proxy's does).
+    pub fn mails_letters(self) -> bool {
+        match self {
+            Path::OptionalProxy => true,
+            Path::InPerson | Path::LegalRepresentative => false,
+        }
+    }
+
+    /// Whether a case on this path can ever be in `state`.
+    pub fn has_state(self, state: CaseState) -> bool {
+        match state {
+            CaseState::Applied | CaseState::PinSet | CaseState::Failed | CaseState::Cancelled => {
+                true
+            }
+            CaseState::InquiryMailed
+            | CaseState::ResponseReturned
+            | CaseState::Undeliverable
+            | CaseState::Expired => self.mails_letters(),
+        }
+    }
+}
+
+/// A successful step's audit fields, before the state is applied.
+struct Step {
+    event: &'static str,
+    to: CaseState,
+    reason: Option<String>,
+    details: serde_json::Value,
+    personal: Option<serde_json::Value>,
+}
+
+impl Case {
+    /// Applies `event`; on success returns the new case and its audit record.
+    /// The case itself is not changed: persist `Transition::case`.
+    pub fn apply(&self, event: Event, ctx: &Context<'_>) -> Result<Transition, TransitionError> {
+        match event {
+            Event::IssueLetter { code } => self.issue_letter(code, None, ctx),
+            Event::IssueLetterOverride { code, reason } => {
+                self.issue_letter(code, Some(reason), ctx)
+            }
+            Event::MarkMailed { mailed_on } => self.mark_mailed(mailed_on, ctx),
+            Event::RecordResponse(entry) => self.record_response(entry, ctx),
+            Event::Unlock { reason } => self.unlock(reason, ctx),
+            Event::CompletePinChange { card } => self.complete_pin_change(&card, ctx),
+            Event::Fail { reason, note } => self.fail(reason, note, ctx),
+            Event::Cancel { reason } => self.cancel(reason, ctx),
+            Event::MarkUndeliverable { letter, note } => self.mark_undeliverable(letter, note, ctx),
+            Event::Expire => self.expire(ctx),
+        }
+    }
+
+    fn guard(&self, allowed_here: bool, kind: EventKind) -> Result<(), TransitionError> {
+        if allowed_here && self.core.path.has_state(self.core.state) {
+            Ok(())
+        } else {
+            Err(TransitionError::InvalidTransition {
+                state: self.core.state,
+                event: kind.code(),
+            })
+        }
+    }
+
+    fn finish(&self, ctx: &Context<'_>, step: Step, change: impl FnOnce(&mut Case)) -> Transition {
+        let mut case = self.clone();
+        change(&mut case);
+        case.core.state = step.to;
+        if step.to.is_final() {
+            case.core.closed_at = Some(ctx.now);
+        }
+        let audit = AuditRecord {
+            event: step.event,
+            role: ctx.role,
+            reason: step.reason,
+            from: Some(self.core.state),
+            to: step.to,
+            details: step.details,
+            personal: step.personal,
+        };
+        Transition { case, audit }
+    }
+
+    fn issue_letter(
+        &self,
+        code: VerificationCode,
+        override_reason: Option<String>,
+        ctx: &Context<'_>,
+    ) -> Result<Transition, TransitionError> {
+        let kind = if override_reason.is_some() {
+            EventKind::IssueLetterOverride
+        } else {
+            EventKind::IssueLetter
+        };
+        let allowed = match self.core.state {
+            CaseState::Applied | CaseState::InquiryMailed => true,
+            CaseState::ResponseReturned
+            | CaseState::PinSet
+            | CaseState::Cancelled
+            | CaseState::Undeliverable
+            | CaseState::Expired
+            | CaseState::Failed => false,
+        };
+        self.guard(allowed && self.core.path.mails_letters(), kind)?;
+        let reason = match override_reason {
+            Some(r) => {
+                require_role(ctx, kind, Role::Supervisor)?;
+                Some(reason_text(kind, &r)?)
+            }
+            None => {
+                require_role(ctx, kind, Role::Clerk)?;
+                self.check_letter_limits(ctx)?;
+                None
+            }
+        };
+        let digest = ctx.keyring.digest(&code);
+        drop(code);
+        let number = u8::try_from(self.core.letters.len() + 1).unwrap_or(u8::MAX);
+        let step = Step {
+            event: kind.code(),
+            to: self.core.state,
+            reason,
+            details: json!({ "letter": number, "key_id": digest.key_id }),
+            personal: None,
+        };
+        Ok(self.finish(ctx, step, |case| {
+            for old in case
+                .core
+                .letters
+                .iter_mut()
+                .filter(|l| l.superseded_at.is_none())
+            {
+                old.superseded_at = Some(ctx.now);
+            }
+            case.core.letters.push(Letter {
+                number,
+                digest,
+                issued_at: ctx.now,
+                mailed_on: None,
+                superseded_at: None,
+            });
+        }))
+    }
+
+    /// The usual limits on letters: how many, how far apart, and not after the deadline.
+    fn check_letter_limits(&self, ctx: &Context<'_>) -> Result<(), TransitionError> {
+        let today = ctx.today();
+        let max = ctx.settings.max_letters;
+        if self.core.letters.len() >= usize::from(max) {
+            return Err(TransitionError::LetterLimit { max });
+        }
+        if let Some(last) = self.core.letters.last() {
+            let gap = Days::new(u64::from(ctx.settings.min_letter_gap_days));
+            let earliest = japan_date(last.issued_at)
+                .checked_add_days(gap)
+                .unwrap_or(NaiveDate::MAX);
+            if today < earliest {
+                return Err(TransitionError::LetterTooSoon { earliest });
+            }
+        }
+        match self.core.deadline {
+            Some(deadline) if today > deadline => Err(TransitionError::DeadlinePassed { deadline }),
+            Some(_) | None => Ok(()),
+        }
+    }
+
+    fn mark_mailed(
+        &self,
+        mailed_on: NaiveDate,
+        ctx: &Context<'_>,
+    ) -> Result<Transition, TransitionError> {
+        let kind = EventKind::MarkMailed;
+        let allowed = match self.core.state {
+            CaseState::Applied | CaseState::InquiryMailed => true,
+            CaseState::ResponseReturned
+            | CaseState::PinSet
+            | CaseState::Cancelled
+            | CaseState::Undeliverable
+            | CaseState::Expired
+            | CaseState::Failed => false,
+        };
+        self.guard(allowed && self.core.path.mails_letters(), kind)?;
+        require_role(ctx, kind, Role::Clerk)?;
+        let letter = self
+            .core
+            .current_letter()
+            .ok_or(TransitionError::NoLetter)?;
+        if letter.mailed_on.is_some() {
+            return Err(TransitionError::LetterAlreadyMailed {
+                number: letter.number,
+            });
+        }
+        let (issued_on, today) = (japan_date(letter.issued_at), ctx.today());
+        if mailed_on < issued_on || mailed_on > today {
+            return Err(TransitionError::MailingDateOutOfRange { issued_on, today });
+        }
+        let deadline = ctx
+            .settings
+            .calendar
+            .deadline(mailed_on, ctx.settings.deadline_days);
+        let number = letter.number;
+        let step = Step {
+            event: kind.code(),
+            to: CaseState::InquiryMailed,
+            reason: None,
+            details: json!({ "letter": number, "mailed_on": mailed_on, "deadline": deadline }),
+            personal: None,
+        };
+        Ok(self.finish(ctx, step, |case| {
+            case.core.deadline = Some(deadline);
+            if let Some(l) = case.core.letters.iter_mut().find(|l| l.number == number) {
+                l.mailed_on = Some(mailed_on);
+            }
+        }))
+    }
+
+    fn record_response(
+        &self,
+        entry: ResponseEntry,
+        ctx: &Context<'_>,
+    ) -> Result<Transition, TransitionError> {
+        let kind = EventKind::RecordResponse;
+        let allowed = match self.core.state {
+            CaseState::InquiryMailed => true,
+            CaseState::Applied
+            | CaseState::ResponseReturned
+            | CaseState::PinSet
+            | CaseState::Cancelled
+            | CaseState::Undeliverable
+            | CaseState::Expired
+            | CaseState::Failed => false,
+        };
+        self.guard(allowed, kind)?;
+        require_role(ctx, kind, Role::Clerk)?;
+        if self.core.locked {
+            return Err(TransitionError::CaseLocked);
+        }
+        if entry.entered_at > ctx.now {
+            return Err(TransitionError::EntryInFuture);
+        }
+        if let Some(deadline) = self.core.deadline
+            && japan_date(entry.entered_at) > deadline
+        {
+            return Err(TransitionError::DeadlinePassed { deadline });
+        }
+        let photo_id = self.check_checklist(&entry.checklist)?;
+        let code = VerificationCode::parse(&entry.code).map_err(TransitionError::CodeMalformed)?;
+        let letter = self
+            .core
+            .current_letter()
+            .ok_or(TransitionError::NoLetter)?;
+        if ctx.keyring.verify(&code, &letter.digest) {
+            Ok(self.accept_response(letter.number, photo_id, entry.entered_at, ctx))
+        } else {
+            Ok(self.count_wrong_code(&code, entry.entered_at, ctx))
+        }
+    }
+
+    /// Every missing item is named; a card that is present but not the bound
+    /// card is refused on its own.
+    fn check_checklist(&self, c: &ResponseChecklist) -> Result<IdDocument, TransitionError> {
+        let photo_id = c.proxy_photo_id.as_ref().filter(|d| d.has_photo());
+        let missing: Vec<ChecklistItem> = [
+            (c.card_presented.is_some(), ChecklistItem::CardPresented),
+            (photo_id.is_some(), ChecklistItem::ProxyPhotoId),
+            (c.response_form_signed, ChecklistItem::ResponseFormSigned),
+            (
+                c.power_of_attorney_complete,
+                ChecklistItem::PowerOfAttorneyComplete,
+            ),
+            (
+                c.power_of_attorney_names_proxy,
+                ChecklistItem::PowerOfAttorneyNamesProxy,
+            ),
+            (c.envelope_sealed, ChecklistItem::EnvelopeSealed),
+        ]
+        .into_iter()
+        .filter_map(|(ok, item)| (!ok).then_some(item))
+        .collect();
+        match (photo_id, &c.card_presented) {
+            (Some(id), Some(card)) if missing.is_empty() => {
+                if *card == self.core.card_fingerprint {
+                    Ok(id.clone())
+                } else {
+                    Err(TransitionError::CardNotBound)
+                }
+            }
+            (Some(_) | None, Some(_) | None) => {
+                Err(TransitionError::ChecklistIncomplete { missing })
+            }
+        }
+    }
+
+    fn accept_response(
+        &self,
+        letter: u8,
+        photo_id: IdDocument,
+        at: DateTime<Utc>,
+        ctx: &Context<'_>,
+    ) -> Transition {
+        let step = Step {
+            event: EventKind::RecordResponse.code(),
+            to: CaseState::ResponseReturned,
+            reason: None,
+            details: json!({ "letter": letter, "entered_at": at }),
+            personal: Some(json!({ "proxy_photo_id": photo_id })),
+        };
+        self.finish(ctx, step, |case| {
+            case.core.response_at = Some(at);
+            case.parties.response_id_document = Some(photo_id);
+        })
+    }
+
+    fn count_wrong_code(
+        &self,
+        code: &VerificationCode,
+        at: DateTime<Utc>,
+        ctx: &Context<'_>,
+    ) -> Transition {
+        let attempts = self.core.wrong_code_attempts.saturating_add(1);
+        let max = ctx.settings.max_wrong_codes;
+        let locked = attempts >= max;
+        // Tell the clerk when the cardholder used an older letter: the likely mistake.
+        let superseded_letter = self
+            .core
+            .letters
+            .iter()
+            .filter(|l| l.superseded_at.is_some())
+            .find(|l| ctx.keyring.verify(code, &l.digest))
+            .map(|l| l.number);
+        let step = Step {
+            event: CODE_MISMATCH,
+            to: CaseState::InquiryMailed,
+            reason: None,
+            details: json!({
+                "attempts": attempts,
+                "remaining": max.saturating_sub(attempts),
+                "locked": locked,
+                "superseded_letter": superseded_letter,
+                "entered_at": at,
+            }),
+            personal: None,
+        };
+        self.finish(ctx, step, |case| {
+            case.core.wrong_code_attempts = attempts;
+            case.core.locked = locked;
+        })
+    }
+
+    fn unlock(&self, reason: String, ctx: &Context<'_>) -> Result<Transition, TransitionError> {
+        let kind = EventKind::Unlock;
+        let allowed = match self.core.state {
+            CaseState::InquiryMailed => true,
+            CaseState::Applied
+            | CaseState::ResponseReturned
+            | CaseState::PinSet
+            | CaseState::Cancelled
+            | CaseState::Undeliverable
+            | CaseState::Expired
+            | CaseState::Failed => false,
+        };
+        self.guard(allowed, kind)?;
+        require_role(ctx, kind, Role::Supervisor)?;
+        let reason = reason_text(kind, &reason)?;
+        if !self.core.locked {
+            return Err(TransitionError::NotLocked);
+        }
+        let step = Step {
+            event: kind.code(),
+            to: self.core.state,
+            reason: Some(reason),
+            details: json!({ "attempts_cleared": self.core.wrong_code_attempts }),
+            personal: None,
+        };
+        Ok(self.finish(ctx, step, |case| {
+            case.core.locked = false;
+            case.core.wrong_code_attempts = 0;
+        }))
+    }
+
+    /// Where completing or failing is possible: after the response on the proxy
+    /// path, right after application on the same-day paths.
+    fn at_the_counter(&self) -> bool {
+        let mails = self.core.path.mails_letters();
+        match self.core.state {
+            CaseState::Applied => !mails,
+            CaseState::ResponseReturned => mails,
+            CaseState::InquiryMailed
+            | CaseState::PinSet
+            | CaseState::Cancelled
+            | CaseState::Undeliverable
+            | CaseState::Expired
+            | CaseState::Failed => false,
+        }
+    }
+
+    fn check_same_day(&self, ctx: &Context<'_>) -> Result<(), TransitionError> {
+        if !self.core.path.mails_letters() && ctx.today() != self.core.applied_on {
+            return Err(TransitionError::NotSameDay {
+                applied_on: self.core.applied_on,
+            });
+        }
+        Ok(())
+    }
+
+    fn complete_pin_change(
+        &self,
+        card: &CardFingerprint,
+        ctx: &Context<'_>,
+    ) -> Result<Transition, TransitionError> {
+        let kind = EventKind::CompletePinChange;
+        self.guard(self.at_the_counter(), kind)?;
+        require_role(ctx, kind, Role::Clerk)?;
+        self.check_same_day(ctx)?;
+        if *card != self.core.card_fingerprint {
+            return Err(TransitionError::CardNotBound);
+        }
+        let step = Step {
+            event: kind.code(),
+            to: CaseState::PinSet,
+            reason: None,
+            details: json!({ "pins": self.core.pins.codes() }),
+            personal: None,
+        };
+        Ok(self.finish(ctx, step, |_| {}))
+    }
+
+    fn fail(
+        &self,
+        reason: FailureReason,
+        note: Option<String>,
+        ctx: &Context<'_>,
+    ) -> Result<Transition, TransitionError> {
+        let kind = EventKind::Fail;
+        self.guard(self.at_the_counter(), kind)?;
+        require_role(ctx, kind, Role::Clerk)?;
+        self.check_same_day(ctx)?;
+        let note = note.map(|n| reason_text(kind, &n)).transpose()?;
+        let step = Step {
+            event: kind.code(),
+            to: CaseState::Failed,
+            reason: Some(note.unwrap_or_else(|| reason.code().to_owned())),
+            details: json!({ "failure": reason }),
+            personal: None,
+        };
+        Ok(self.finish(ctx, step, |case| case.core.failure = Some(reason)))
+    }
+
+    fn cancel(&self, reason: String, ctx: &Context<'_>) -> Result<Transition, TransitionError> {
+        let kind = EventKind::Cancel;
+        let allowed = match self.core.state {
+            CaseState::Applied | CaseState::InquiryMailed | CaseState::ResponseReturned => true,
+            CaseState::PinSet
+            | CaseState::Cancelled
+            | CaseState::Undeliverable
+            | CaseState::Expired
+            | CaseState::Failed => false,
+        };
+        self.guard(allowed, kind)?;
+        require_role(ctx, kind, Role::Supervisor)?;
+        let reason = reason_text(kind, &reason)?;
+        let step = Step {
+            event: kind.code(),
+            to: CaseState::Cancelled,
+            reason: Some(reason),
+            details: json!({}),
+            personal: None,
+        };
+        Ok(self.finish(ctx, step, |_| {}))
+    }
+
+    fn mark_undeliverable(
+        &self,
+        number: u8,
+        note: Option<String>,
+        ctx: &Context<'_>,
+    ) -> Result<Transition, TransitionError> {
+        let kind = EventKind::MarkUndeliverable;
+        let allowed = match self.core.state {
+            CaseState::InquiryMailed => true,
+            CaseState::Applied
+            | CaseState::ResponseReturned
+            | CaseState::PinSet
+            | CaseState::Cancelled
+            | CaseState::Undeliverable
+            | CaseState::Expired
+            | CaseState::Failed => false,
+        };
+        self.guard(allowed, kind)?;
+        require_role(ctx, kind, Role::Clerk)?;
+        let letter = self.core.letters.iter().find(|l| l.number == number);
+        let letter = letter.ok_or(TransitionError::UnknownLetter { number })?;
+        if letter.superseded_at.is_some() {
+            return Err(TransitionError::LetterSuperseded { number });
+        }
+        if letter.mailed_on.is_none() {
+            return Err(TransitionError::LetterNotMailed { number });
+        }
+        let reason = note.map(|n| reason_text(kind, &n)).transpose()?;
+        let step = Step {
+            event: kind.code(),
+            to: CaseState::Undeliverable,
+            reason,
+            details: json!({ "letter": number, "returned_on": ctx.today() }),
+            personal: None,
+        };
+        Ok(self.finish(ctx, step, |_| {}))
+    }
+
+    fn expire(&self, ctx: &Context<'_>) -> Result<Transition, TransitionError> {
+        let kind = EventKind::Expire;
+        let allowed = match self.core.state {
+            CaseState::InquiryMailed => true,
+            CaseState::Applied
+            | CaseState::ResponseReturned
+            | CaseState::PinSet
+            | CaseState::Cancelled
+            | CaseState::Undeliverable
+            | CaseState::Expired
+            | CaseState::Failed => false,
+        };
+        self.guard(allowed, kind)?;
+        require_role(ctx, kind, Role::Clerk)?;
+        let deadline = self.core.deadline.ok_or(TransitionError::NoLetter)?;
+        if ctx.today() <= deadline {
+            return Err(TransitionError::DeadlineNotPassed { deadline });
+        }
+        let step = Step {
+            event: kind.code(),
+            to: CaseState::Expired,
+            reason: None,
+            details: json!({ "deadline": deadline }),
+            personal: None,
+        };
+        Ok(self.finish(ctx, step, |_| {}))
+    }
+}
+
+/// Clerk-level events are open to supervisors too; supervisor events only to supervisors.
+fn require_role(ctx: &Context<'_>, kind: EventKind, required: Role) -> Result<(), TransitionError> {
+    let ok = match required {
+        Role::Clerk => matches!(ctx.role, Role::Clerk | Role::Supervisor),
+        Role::Supervisor => ctx.role == Role::Supervisor,
+        Role::Auditor => ctx.role == Role::Auditor,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(TransitionError::RoleNotPermitted {
+            event: kind.code(),
+            role: ctx.role,
+            required,
+        })
+    }
+}
+
+fn reason_text(kind: EventKind, text: &str) -> Result<String, TransitionError> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(TransitionError::ReasonRequired { event: kind.code() });
+    }
+    Ok(t.chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_REASON_CHARS)
+        .collect())
+}

@@ -1,0 +1,21 @@
+//! Cases on the three paths and the state machine that moves them.
+//!
+//! See `crates/workflow/README.md` for the diagrams; a test keeps them equal to
+//! what the code allows.
+
+mod audit;
+mod error;
+mod events;
+mod model;
+mod open;
+
+pub use audit::{AuditRecord, Context, Transition, japan_date};
+pub use error::{ApplicationError, ChecklistItem, TransitionError};
+pub use events::{
+    CODE_MISMATCH, Event, EventKind, MAX_REASON_CHARS, ResponseChecklist, ResponseEntry,
+};
+pub use model::{
+    Cardholder, Case, CaseCore, CaseState, FailureReason, LegalRepresentative, Letter, Parties,
+    Path, Proof, ProofKind, Proxy, Representation, Role, WaiverReason, WardKind,
+};
+pub use open::{Application, MAJORITY_AGE, SIGNATURE_MIN_AGE};

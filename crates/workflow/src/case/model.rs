@@ -1,0 +1,432 @@
+//! The case aggregate: what is known about one PIN-change application.
+//!
+//! Personal data lives in [`Parties`], apart from everything else
+//! ([`CaseCore`]), so the store can keep it in a column of its own and purge it
+//! when the retention period ends while the case history stays.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use shokai_card::PinKind;
+
+use crate::domain::{
+    Address, CardFingerprint, DateOfBirth, Email, IdDocument, PersonName, Phone, PinSet,
+    ReferenceNumber,
+};
+use crate::keyring::CodeDigest;
+
+/// How the card's holder is represented at the counter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Path {
+    /// 本人: the cardholder comes in person. Same day.
+    InPerson,
+    /// 法定代理人: a parent for a child under 15, a guardian for an adult ward. Same day.
+    LegalRepresentative,
+    /// 任意代理人: a proxy; an inquiry letter goes to the cardholder first.
+    OptionalProxy,
+}
+
+impl Path {
+    /// Every path.
+    pub const ALL: [Path; 3] = [
+        Path::InPerson,
+        Path::LegalRepresentative,
+        Path::OptionalProxy,
+    ];
+
+    /// Stable code name.
+    pub fn code(self) -> &'static str {
+        match self {
+            Path::InPerson => "in_person",
+            Path::LegalRepresentative => "legal_representative",
+            Path::OptionalProxy => "optional_proxy",
+        }
+    }
+
+    /// Parses [`Path::code`].
+    pub fn from_code(code: &str) -> Option<Path> {
+        Path::ALL.into_iter().find(|p| p.code() == code)
+    }
+}
+
+/// Where a case stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseState {
+    /// Registered at the counter; for a proxy, letters may be issued but none is mailed yet.
+    Applied,
+    /// The inquiry letter has been mailed; waiting for the proxy's second visit.
+    InquiryMailed,
+    /// The proxy returned a complete response with the right code.
+    ResponseReturned,
+    /// The new PIN(s) are on the card. Final.
+    PinSet,
+    /// Cancelled by a supervisor. Final.
+    Cancelled,
+    /// The letter came back undelivered (転送不要). Final.
+    Undeliverable,
+    /// The response deadline passed. Final.
+    Expired,
+    /// The PIN could not be set (blocked PIN, wrong card). Final.
+    Failed,
+}
+
+impl CaseState {
+    /// Every state.
+    pub const ALL: [CaseState; 8] = [
+        CaseState::Applied,
+        CaseState::InquiryMailed,
+        CaseState::ResponseReturned,
+        CaseState::PinSet,
+        CaseState::Cancelled,
+        CaseState::Undeliverable,
+        CaseState::Expired,
+        CaseState::Failed,
+    ];
+
+    /// Stable snake_case code.
+    pub fn code(self) -> &'static str {
+        match self {
+            CaseState::Applied => "applied",
+            CaseState::InquiryMailed => "inquiry_mailed",
+            CaseState::ResponseReturned => "response_returned",
+            CaseState::PinSet => "pin_set",
+            CaseState::Cancelled => "cancelled",
+            CaseState::Undeliverable => "undeliverable",
+            CaseState::Expired => "expired",
+            CaseState::Failed => "failed",
+        }
+    }
+
+    /// Parses [`CaseState::code`].
+    pub fn from_code(code: &str) -> Option<CaseState> {
+        CaseState::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    /// Whether no event can leave this state.
+    pub fn is_final(self) -> bool {
+        match self {
+            CaseState::Applied | CaseState::InquiryMailed | CaseState::ResponseReturned => false,
+            CaseState::PinSet
+            | CaseState::Cancelled
+            | CaseState::Undeliverable
+            | CaseState::Expired
+            | CaseState::Failed => true,
+        }
+    }
+
+    /// The name shown to clerks.
+    pub fn name_ja(self) -> &'static str {
+        match self {
+            CaseState::Applied => "受付済",
+            CaseState::InquiryMailed => "照会書発送済",
+            CaseState::ResponseReturned => "回答書受理",
+            CaseState::PinSet => "暗証番号変更完了",
+            CaseState::Cancelled => "取消",
+            CaseState::Undeliverable => "照会書返戻",
+            CaseState::Expired => "回答期限切れ",
+            CaseState::Failed => "変更不能",
+        }
+    }
+}
+
+impl std::fmt::Display for CaseState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// Who acts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 窓口職員: the everyday steps.
+    Clerk,
+    /// A clerk's supervisor: cancellations, unlocks, overrides.
+    Supervisor,
+    /// 監査担当: reads, never changes a case.
+    Auditor,
+}
+
+impl Role {
+    /// Every role.
+    pub const ALL: [Role; 3] = [Role::Clerk, Role::Supervisor, Role::Auditor];
+
+    /// Stable code name.
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Clerk => "clerk",
+            Role::Supervisor => "supervisor",
+            Role::Auditor => "auditor",
+        }
+    }
+
+    /// Parses [`Role::code`].
+    pub fn from_code(code: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.code() == code)
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// One inquiry letter of a case. The code itself is gone; its digest remains.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Letter {
+    /// 1 for the first letter of the case, then 2, 3…
+    pub number: u8,
+    /// HMAC of the code printed on it.
+    pub digest: CodeDigest,
+    /// When it was issued (code generated, queued for printing).
+    pub issued_at: DateTime<Utc>,
+    /// The Japan date it was handed to the post, once known.
+    pub mailed_on: Option<NaiveDate>,
+    /// When a newer letter replaced it; its code is no longer accepted.
+    pub superseded_at: Option<DateTime<Utc>>,
+}
+
+/// Whether a legally represented cardholder is a minor or an adult ward.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WardKind {
+    /// 未成年者 (under 18), represented by a person with parental authority.
+    Minor,
+    /// 成年被後見人, represented by an adult guardian.
+    AdultWard,
+}
+
+/// The document proving the representative's authority.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProofKind {
+    /// 戸籍全部事項証明書: proves parental authority over a minor.
+    FamilyRegister,
+    /// 登記事項証明書 (成年後見登記): proves guardianship of an adult ward.
+    GuardianshipRegistration,
+}
+
+/// Why no proof document was needed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaiverReason {
+    /// The resident record shows both in one household with the relationship.
+    SameHousehold,
+    /// The family register is kept by this city, so the clerk can look it up.
+    FamilyRegisterHeldByCity,
+}
+
+/// Proof of a legal representative's authority.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum Proof {
+    /// A certificate shown at the counter, issued on `issued_on`.
+    Certificate {
+        kind: ProofKind,
+        issued_on: NaiveDate,
+    },
+    /// No certificate needed.
+    Waived { reason: WaiverReason },
+}
+
+/// The cardholder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cardholder {
+    pub name: PersonName,
+    pub address: Address,
+    pub date_of_birth: DateOfBirth,
+    pub phone: Option<Phone>,
+}
+
+/// A legal representative and their proof of authority.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LegalRepresentative {
+    pub person: PersonName,
+    pub id_document: IdDocument,
+    pub ward: WardKind,
+    pub proof: Proof,
+    pub phone: Option<Phone>,
+}
+
+/// An optional proxy (任意代理人).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Proxy {
+    pub person: PersonName,
+    pub date_of_birth: DateOfBirth,
+    /// The ID shown at application (a photo is not needed then).
+    pub id_document: IdDocument,
+    pub phone: Option<Phone>,
+    pub email: Option<Email>,
+}
+
+/// Who acts for the cardholder; decides the [`Path`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "path")]
+pub enum Representation {
+    InPerson,
+    LegalRepresentative(LegalRepresentative),
+    OptionalProxy(Proxy),
+}
+
+impl Representation {
+    /// The path this representation takes.
+    pub fn path(&self) -> Path {
+        match self {
+            Representation::InPerson => Path::InPerson,
+            Representation::LegalRepresentative(_) => Path::LegalRepresentative,
+            Representation::OptionalProxy(_) => Path::OptionalProxy,
+        }
+    }
+}
+
+/// All personal data of a case, purgeable as one unit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Parties {
+    pub cardholder: Cardholder,
+    pub representation: Representation,
+    /// The proxy's photo ID seen at the response visit.
+    pub response_id_document: Option<IdDocument>,
+}
+
+/// Why a PIN could not be set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum FailureReason {
+    /// The PIN is blocked: it needs a reset (初期化) under the stricter procedure.
+    PinBlocked { pin: PinKind },
+    /// The card presented is not the card bound at application.
+    CardNotBound,
+    /// The card could not be read or written.
+    CardError,
+}
+
+impl FailureReason {
+    /// Stable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            FailureReason::PinBlocked { .. } => "pin_blocked",
+            FailureReason::CardNotBound => "card_not_bound",
+            FailureReason::CardError => "card_error",
+        }
+    }
+}
+
+/// Everything about a case except personal data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseCore {
+    pub(crate) reference: ReferenceNumber,
+    pub(crate) path: Path,
+    pub(crate) state: CaseState,
+    pub(crate) pins: PinSet,
+    pub(crate) applied_at: DateTime<Utc>,
+    pub(crate) applied_on: NaiveDate,
+    pub(crate) deadline: Option<NaiveDate>,
+    pub(crate) card_fingerprint: CardFingerprint,
+    pub(crate) letters: Vec<Letter>,
+    pub(crate) wrong_code_attempts: u8,
+    pub(crate) locked: bool,
+    pub(crate) response_at: Option<DateTime<Utc>>,
+    pub(crate) closed_at: Option<DateTime<Utc>>,
+    pub(crate) failure: Option<FailureReason>,
+}
+
+impl CaseCore {
+    /// The reference number.
+    pub fn reference(&self) -> ReferenceNumber {
+        self.reference
+    }
+    /// The path.
+    pub fn path(&self) -> Path {
+        self.path
+    }
+    /// The current state.
+    pub fn state(&self) -> CaseState {
+        self.state
+    }
+    /// The PINs to change.
+    pub fn pins(&self) -> &PinSet {
+        &self.pins
+    }
+    /// When the application was registered.
+    pub fn applied_at(&self) -> DateTime<Utc> {
+        self.applied_at
+    }
+    /// The Japan date of the application.
+    pub fn applied_on(&self) -> NaiveDate {
+        self.applied_on
+    }
+    /// The response deadline (last day a response is accepted), once a letter is mailed.
+    pub fn deadline(&self) -> Option<NaiveDate> {
+        self.deadline
+    }
+    /// The card bound at intake.
+    pub fn card_fingerprint(&self) -> &CardFingerprint {
+        &self.card_fingerprint
+    }
+    /// Every letter, oldest first.
+    pub fn letters(&self) -> &[Letter] {
+        &self.letters
+    }
+    /// The newest letter that has not been superseded.
+    pub fn current_letter(&self) -> Option<&Letter> {
+        self.letters
+            .iter()
+            .rev()
+            .find(|l| l.superseded_at.is_none())
+    }
+    /// Wrong codes entered since the last unlock.
+    pub fn wrong_code_attempts(&self) -> u8 {
+        self.wrong_code_attempts
+    }
+    /// Whether wrong codes have locked the case.
+    pub fn is_locked(&self) -> bool {
+        self.locked
+    }
+    /// When the response was accepted.
+    pub fn response_at(&self) -> Option<DateTime<Utc>> {
+        self.response_at
+    }
+    /// When the case reached a final state.
+    pub fn closed_at(&self) -> Option<DateTime<Utc>> {
+        self.closed_at
+    }
+    /// Why the PIN could not be set, for a failed case.
+    pub fn failure(&self) -> Option<FailureReason> {
+        self.failure
+    }
+}
+
+/// A PIN-change case: [`CaseCore`] plus [`Parties`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Case {
+    pub(crate) core: CaseCore,
+    pub(crate) parties: Parties,
+}
+
+impl std::ops::Deref for Case {
+    type Target = CaseCore;
+    fn deref(&self) -> &CaseCore {
+        &self.core
+    }
+}
+
+impl Case {
+    /// The non-personal part.
+    pub fn core(&self) -> &CaseCore {
+        &self.core
+    }
+    /// The personal data.
+    pub fn parties(&self) -> &Parties {
+        &self.parties
+    }
+    /// Splits for storage.
+    pub fn into_parts(self) -> (CaseCore, Parties) {
+        (self.core, self.parties)
+    }
+    /// Joins what [`Case::into_parts`] split.
+    pub fn from_parts(core: CaseCore, parties: Parties) -> Case {
+        Case { core, parties }
+    }
+}

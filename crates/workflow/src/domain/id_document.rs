@@ -1,0 +1,208 @@
+//! The identity document a proxy or legal representative shows at the counter.
+//! Only its kind, whether it has a photo, and the last four characters of its
+//! number are kept: enough to say later which document was seen, not enough to
+//! misuse it.
+
+use serde::{Deserialize, Serialize};
+
+use super::text::{fold_width, trim};
+
+/// The kind of identity document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdDocumentKind {
+    /// 運転免許証
+    DriversLicence,
+    /// 旅券
+    Passport,
+    /// 在留カード
+    ResidenceCard,
+    /// The proxy's own マイナンバーカード (never the cardholder's).
+    MyNumberCard,
+    /// 健康保険証 (no photo)
+    HealthInsuranceCard,
+    /// 年金手帳 (no photo)
+    PensionBook,
+    /// Anything else the office accepts; whether it has a photo is stated.
+    Other,
+}
+
+impl IdDocumentKind {
+    /// Every kind, for forms and tests.
+    pub const ALL: [IdDocumentKind; 7] = [
+        IdDocumentKind::DriversLicence,
+        IdDocumentKind::Passport,
+        IdDocumentKind::ResidenceCard,
+        IdDocumentKind::MyNumberCard,
+        IdDocumentKind::HealthInsuranceCard,
+        IdDocumentKind::PensionBook,
+        IdDocumentKind::Other,
+    ];
+
+    /// Stable code name.
+    pub fn code(self) -> &'static str {
+        match self {
+            IdDocumentKind::DriversLicence => "drivers_licence",
+            IdDocumentKind::Passport => "passport",
+            IdDocumentKind::ResidenceCard => "residence_card",
+            IdDocumentKind::MyNumberCard => "my_number_card",
+            IdDocumentKind::HealthInsuranceCard => "health_insurance_card",
+            IdDocumentKind::PensionBook => "pension_book",
+            IdDocumentKind::Other => "other",
+        }
+    }
+
+    /// Parses a code name produced by [`IdDocumentKind::code`].
+    pub fn from_code(code: &str) -> Option<IdDocumentKind> {
+        IdDocumentKind::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    /// Japanese name, as on the clerk's screen.
+    pub fn name_ja(self) -> &'static str {
+        match self {
+            IdDocumentKind::DriversLicence => "運転免許証",
+            IdDocumentKind::Passport => "旅券",
+            IdDocumentKind::ResidenceCard => "在留カード",
+            IdDocumentKind::MyNumberCard => "マイナンバーカード(代理人本人のもの)",
+            IdDocumentKind::HealthInsuranceCard => "健康保険証",
+            IdDocumentKind::PensionBook => "年金手帳",
+            IdDocumentKind::Other => "その他",
+        }
+    }
+
+    /// Whether documents of this kind always, never, or sometimes carry a photo.
+    fn photo(self) -> Option<bool> {
+        match self {
+            IdDocumentKind::DriversLicence
+            | IdDocumentKind::Passport
+            | IdDocumentKind::ResidenceCard
+            | IdDocumentKind::MyNumberCard => Some(true),
+            IdDocumentKind::HealthInsuranceCard | IdDocumentKind::PensionBook => Some(false),
+            IdDocumentKind::Other => None,
+        }
+    }
+}
+
+/// Why an identity document record was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdDocumentError {
+    /// The last four characters of the number must be exactly four letters or digits.
+    #[error("enter exactly the last 4 letters or digits of the document number")]
+    BadNumberSuffix,
+    /// The stated photo flag contradicts the kind (a passport always has one).
+    #[error("a {kind:?} {} a photo", if *has_photo_by_kind { "always has" } else { "never has" })]
+    PhotoContradictsKind {
+        kind: IdDocumentKind,
+        has_photo_by_kind: bool,
+    },
+}
+
+/// An identity document as recorded at the counter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "RawIdDocument", into = "RawIdDocument")]
+pub struct IdDocument {
+    kind: IdDocumentKind,
+    has_photo: bool,
+    number_last4: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct RawIdDocument {
+    kind: IdDocumentKind,
+    has_photo: bool,
+    number_last4: String,
+}
+
+impl TryFrom<RawIdDocument> for IdDocument {
+    type Error = IdDocumentError;
+    fn try_from(r: RawIdDocument) -> Result<Self, Self::Error> {
+        IdDocument::parse(r.kind, r.has_photo, &r.number_last4)
+    }
+}
+
+impl From<IdDocument> for RawIdDocument {
+    fn from(d: IdDocument) -> Self {
+        RawIdDocument {
+            kind: d.kind,
+            has_photo: d.has_photo,
+            number_last4: d.number_last4,
+        }
+    }
+}
+
+impl IdDocument {
+    /// Records a document. `number_last4` may be full-width and lower case.
+    pub fn parse(
+        kind: IdDocumentKind,
+        has_photo: bool,
+        number_last4: &str,
+    ) -> Result<IdDocument, IdDocumentError> {
+        let last4: String = trim(number_last4)
+            .chars()
+            .map(fold_width)
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+        if last4.chars().count() != 4 || !last4.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(IdDocumentError::BadNumberSuffix);
+        }
+        if let Some(by_kind) = kind.photo()
+            && by_kind != has_photo
+        {
+            return Err(IdDocumentError::PhotoContradictsKind {
+                kind,
+                has_photo_by_kind: by_kind,
+            });
+        }
+        Ok(IdDocument {
+            kind,
+            has_photo,
+            number_last4: last4,
+        })
+    }
+
+    /// The kind of document.
+    pub fn kind(&self) -> IdDocumentKind {
+        self.kind
+    }
+
+    /// Whether it carries a photo of its holder.
+    pub fn has_photo(&self) -> bool {
+        self.has_photo
+    }
+
+    /// The last four characters of its number, upper case.
+    pub fn number_last4(&self) -> &str {
+        &self.number_last4
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_licence_number_suffix_is_kept_in_upper_case_ascii() {
+        let d = IdDocument::parse(IdDocumentKind::Passport, true, "ｔｋ１２").unwrap();
+        assert_eq!(d.number_last4(), "TK12");
+    }
+
+    #[test]
+    fn a_health_insurance_card_cannot_claim_a_photo() {
+        assert_eq!(
+            IdDocument::parse(IdDocumentKind::HealthInsuranceCard, true, "1234"),
+            Err(IdDocumentError::PhotoContradictsKind {
+                kind: IdDocumentKind::HealthInsuranceCard,
+                has_photo_by_kind: false
+            })
+        );
+        assert!(
+            IdDocument::parse(IdDocumentKind::Other, true, "1234")
+                .unwrap()
+                .has_photo()
+        );
+        assert_eq!(
+            IdDocument::parse(IdDocumentKind::Passport, true, "12345"),
+            Err(IdDocumentError::BadNumberSuffix)
+        );
+    }
+}

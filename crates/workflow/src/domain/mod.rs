@@ -1,0 +1,29 @@
+//! Domain values, each built once by `parse` with named errors, then trusted.
+
+mod address;
+mod birth;
+mod code;
+mod email;
+mod fingerprint;
+mod id_document;
+mod name;
+mod phone;
+mod pin_set;
+mod postal;
+mod reference;
+mod text;
+
+pub use address::{
+    Address, AddressError, AddressField, MAX_FIRST_LINE_CHARS, MAX_REST_CHARS, PREFECTURES,
+    RawAddress,
+};
+pub use birth::{DateOfBirth, DateOfBirthError};
+pub use code::{CODE_LEN, VerificationCode, VerificationCodeError};
+pub use email::{Email, EmailError};
+pub use fingerprint::{CardFingerprint, CardFingerprintError};
+pub use id_document::{IdDocument, IdDocumentError, IdDocumentKind};
+pub use name::{MAX_KANA_CHARS, MAX_NAME_CHARS, PersonName, PersonNameError};
+pub use phone::{Phone, PhoneError};
+pub use pin_set::{PinSet, PinSetError};
+pub use postal::{PostalCode, PostalCodeError};
+pub use reference::{MAX_SEQUENCE, ReferenceNumber, ReferenceNumberError, reiwa_year};

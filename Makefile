@@ -28,5 +28,7 @@ lint:
 fmt:
 	$(CARGO) fmt --all
 
+# Letter rendering: one letter and a 1,000-letter print batch (criterion). Prints
+# ms per letter, letters/s and bytes per letter; reports in target/criterion/.
 bench:
-	$(CARGO) bench --workspace
+	$(CARGO) bench -p shokai-workflow --bench letter

@@ -91,13 +91,39 @@ pub struct ResponseChecklist {
 }
 
 /// A response as entered at the counter.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ResponseEntry {
     /// The code exactly as the clerk typed it from the form.
     pub code: Zeroizing<String>,
     /// When it was entered.
     pub entered_at: DateTime<Utc>,
     pub checklist: ResponseChecklist,
+}
+
+impl std::fmt::Debug for ResponseEntry {
+    // The typed code is (nearly) the secret from the letter: never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResponseEntry")
+            .field("code", &"<redacted>")
+            .field("entered_at", &self.entered_at)
+            .field("checklist", &self.checklist)
+            .finish()
+    }
+}
+
+impl ResponseEntry {
+    /// An entry from what the clerk typed and ticked.
+    pub fn new(
+        code: &str,
+        entered_at: DateTime<Utc>,
+        checklist: ResponseChecklist,
+    ) -> ResponseEntry {
+        ResponseEntry {
+            code: Zeroizing::new(code.to_owned()),
+            entered_at,
+            checklist,
+        }
+    }
 }
 
 /// Something that happens to a case.

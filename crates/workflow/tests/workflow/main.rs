@@ -1,0 +1,14 @@
+//! Behaviour of the workflow crate as the server sees it: through the public
+//! API only. One test binary, a module per concern.
+
+// Fixtures build known-good values; a panic there is a broken test, said loudly.
+#![allow(clippy::unwrap_used)]
+
+mod applications;
+mod boundaries;
+mod diagram;
+mod fixtures;
+mod letters;
+mod properties;
+mod responses;
+mod table;

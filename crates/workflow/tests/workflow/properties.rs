@@ -1,0 +1,104 @@
+//! Random event sequences: a final state is never left, and every step taken
+//! is one the documented table allows.
+
+use proptest::prelude::*;
+use shokai_workflow::{CaseState, EventKind, Path, Role};
+
+use crate::fixtures::{WRONG_CODE, World, event_for, jst, response};
+use crate::table::expected;
+
+#[derive(Debug, Clone)]
+struct Step {
+    kind: EventKind,
+    wrong_code: bool,
+    hours_later: i64,
+    role: Role,
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    (
+        prop::sample::select(EventKind::ALL.to_vec()),
+        any::<bool>(),
+        prop_oneof![Just(0i64), 1i64..30, 24i64..24 * 45],
+        prop::sample::select(Role::ALL.to_vec()),
+    )
+        .prop_map(|(kind, wrong_code, hours_later, role)| Step {
+            kind,
+            wrong_code,
+            hours_later,
+            role,
+        })
+}
+
+fn run(path: Path, steps: &[Step]) -> Result<(), TestCaseError> {
+    let mut world = World::new();
+    let table = expected(path);
+    let mut case = world.open(path);
+    let mut now = jst(2026, 11, 26, 10);
+    for s in steps {
+        now += chrono::TimeDelta::hours(s.hours_later);
+        let event = if s.kind == EventKind::RecordResponse && s.wrong_code {
+            response(WRONG_CODE, now)
+        } else {
+            event_for(&mut world, &case, s.kind, now)
+        };
+        let before = case.state();
+        match world.try_step(&case, event, now, s.role) {
+            Ok(t) => {
+                prop_assert!(
+                    !before.is_final(),
+                    "left final state {before:?} by {:?}",
+                    s.kind
+                );
+                let to = t.case.state();
+                // A wrong code is recorded (it counts) but moves nothing.
+                let refused_but_recorded = t.refusal().is_some() && to == before;
+                prop_assert!(
+                    refused_but_recorded || table.contains(&(before, s.kind, to)),
+                    "undocumented step {before:?} --{:?}--> {to:?} on {path:?}",
+                    s.kind
+                );
+                prop_assert_eq!(t.audit.from, Some(before));
+                prop_assert_eq!(t.audit.to, to);
+                prop_assert!(path.has_state(to));
+                case = t.case;
+            }
+            Err(_) => prop_assert_eq!(case.state(), before),
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn random_events_on_the_optional_proxy_path_follow_the_table(steps in prop::collection::vec(step(), 1..40)) {
+        run(Path::OptionalProxy, &steps)?;
+    }
+
+    #[test]
+    fn random_events_on_the_same_day_paths_follow_the_table(
+        legal in any::<bool>(),
+        steps in prop::collection::vec(step(), 1..20),
+    ) {
+        run(if legal { Path::LegalRepresentative } else { Path::InPerson }, &steps)?;
+    }
+}
+
+#[test]
+fn a_final_state_refuses_every_event() {
+    let mut world = World::new();
+    for state in CaseState::ALL.into_iter().filter(|s| s.is_final()) {
+        let now = jst(2027, 2, 1, 10);
+        for kind in EventKind::ALL {
+            let (case, _, _) =
+                crate::fixtures::prepare(&mut world, Path::OptionalProxy, state, kind);
+            let event = event_for(&mut world, &case, kind, now);
+            let err = world
+                .try_step(&case, event, now, Role::Supervisor)
+                .unwrap_err();
+            assert_eq!(err.code(), "invalid_transition", "{state:?} {kind:?}");
+        }
+    }
+}

@@ -32,5 +32,5 @@ pub use domain::{
     PostalCode, ReferenceNumber, VerificationCode,
 };
 pub use keyring::{CodeDigest, CodeKeyring, KeyringError};
-pub use settings::WorkflowSettings;
+pub use settings::{SettingsError, WorkflowSettings};
 pub use shokai_card::PinKind;

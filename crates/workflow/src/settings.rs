@@ -34,3 +34,64 @@ impl Default for WorkflowSettings {
         }
     }
 }
+
+/// A setting that would make the workflow unusable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SettingsError {
+    /// `deadline_days` must be at least 1.
+    #[error("deadline_days must be at least 1")]
+    NoDeadlineDays,
+    /// `max_letters` must be at least 1.
+    #[error("max_letters must be at least 1")]
+    NoLetters,
+    /// `max_wrong_codes` must be at least 1.
+    #[error("max_wrong_codes must be at least 1")]
+    NoWrongCodes,
+    /// `proof_valid_months` must be at least 1.
+    #[error("proof_valid_months must be at least 1")]
+    NoProofMonths,
+}
+
+impl WorkflowSettings {
+    /// Checks the settings once at start-up, so a bad configuration stops the
+    /// server instead of refusing every case.
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        if self.deadline_days == 0 {
+            return Err(SettingsError::NoDeadlineDays);
+        }
+        if self.max_letters == 0 {
+            return Err(SettingsError::NoLetters);
+        }
+        if self.max_wrong_codes == 0 {
+            return Err(SettingsError::NoWrongCodes);
+        }
+        if self.proof_valid_months == 0 {
+            return Err(SettingsError::NoProofMonths);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_defaults_are_valid_and_a_zero_limit_is_named() {
+        assert_eq!(WorkflowSettings::default().validate(), Ok(()));
+        let zero = WorkflowSettings {
+            max_letters: 0,
+            ..WorkflowSettings::default()
+        };
+        assert_eq!(zero.validate(), Err(SettingsError::NoLetters));
+    }
+
+    #[test]
+    fn settings_read_from_json_fill_in_defaults() {
+        let s: WorkflowSettings = serde_json::from_str(r#"{"deadline_days": 14}"#).unwrap();
+        assert_eq!(
+            (s.deadline_days, s.max_letters, s.max_wrong_codes),
+            (14, 3, 5)
+        );
+    }
+}

@@ -198,6 +198,60 @@ impl Path {
     }
 }
 
+use CaseState as S;
+use EventKind as E;
+
+const SAME_DAY_MACHINE: &[(CaseState, EventKind, CaseState)] = &[
+    (S::Applied, E::CompletePinChange, S::PinSet),
+    (S::Applied, E::Fail, S::Failed),
+    (S::Applied, E::Cancel, S::Cancelled),
+];
+
+const PROXY_MACHINE: &[(CaseState, EventKind, CaseState)] = &[
+    (S::Applied, E::IssueLetter, S::Applied),
+    (S::Applied, E::IssueLetterOverride, S::Applied),
+    (S::Applied, E::MarkMailed, S::InquiryMailed),
+    (S::Applied, E::Cancel, S::Cancelled),
+    (S::InquiryMailed, E::IssueLetter, S::InquiryMailed),
+    (S::InquiryMailed, E::IssueLetterOverride, S::InquiryMailed),
+    (S::InquiryMailed, E::MarkMailed, S::InquiryMailed),
+    (S::InquiryMailed, E::RecordResponse, S::ResponseReturned),
+    (S::InquiryMailed, E::Unlock, S::InquiryMailed),
+    (S::InquiryMailed, E::MarkUndeliverable, S::Undeliverable),
+    (S::InquiryMailed, E::Expire, S::Expired),
+    (S::InquiryMailed, E::Cancel, S::Cancelled),
+    (S::ResponseReturned, E::CompletePinChange, S::PinSet),
+    (S::ResponseReturned, E::Fail, S::Failed),
+    (S::ResponseReturned, E::Cancel, S::Cancelled),
+];
+
+impl Path {
+    /// The documented machine of this path as `(from, event, to)`, for menus
+    /// and documentation. The event methods decide on their own; tests keep
+    /// this table, the methods and the README diagrams equal.
+    pub fn transitions(self) -> &'static [(CaseState, EventKind, CaseState)] {
+        match self {
+            Path::InPerson | Path::LegalRepresentative => SAME_DAY_MACHINE,
+            Path::OptionalProxy => PROXY_MACHINE,
+        }
+    }
+}
+
+impl Case {
+    /// The events the machine offers in the current state (before role,
+    /// limits, deadlines and the lock are checked), e.g. to show buttons.
+    pub fn next_events(&self) -> Vec<EventKind> {
+        let state = self.core.state;
+        self.core
+            .path
+            .transitions()
+            .iter()
+            .filter(|(from, _, _)| *from == state)
+            .map(|(_, e, _)| *e)
+            .collect()
+    }
+}
+
 /// A successful step's audit fields, before the state is applied.
 struct Step {
     event: &'static str,

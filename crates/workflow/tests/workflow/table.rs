@@ -96,6 +96,25 @@ fn every_state_and_event_pair_on_the_legal_representative_path_does_what_the_tab
 }
 
 #[test]
+fn the_librarys_published_table_is_the_documented_one() {
+    for path in Path::ALL {
+        assert_eq!(path.transitions().to_vec(), expected(path), "{path:?}");
+    }
+}
+
+#[test]
+fn next_events_offers_what_the_table_allows_from_the_current_state() {
+    let world = World::new();
+    let case = world.open(Path::OptionalProxy);
+    assert_eq!(
+        case.next_events(),
+        vec![IssueLetter, IssueLetterOverride, MarkMailed, Cancel]
+    );
+    let case = world.open(Path::InPerson);
+    assert_eq!(case.next_events(), vec![CompletePinChange, Fail, Cancel]);
+}
+
+#[test]
 fn an_invalid_transition_names_the_state_and_the_event_in_its_message() {
     let err = TransitionError::InvalidTransition {
         state: PinSet,

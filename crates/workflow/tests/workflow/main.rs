@@ -9,6 +9,7 @@ mod boundaries;
 mod diagram;
 mod fixtures;
 mod letters;
+mod parsing;
 mod properties;
 mod responses;
 mod table;

@@ -30,11 +30,14 @@ fn step() -> impl Strategy<Value = Step> {
         })
 }
 
-fn run(path: Path, steps: &[Step]) -> Result<(), TestCaseError> {
+/// Applies `steps`, checking every one; returns the states visited.
+fn run(path: Path, steps: &[Step]) -> Result<Vec<CaseState>, TestCaseError> {
     let mut world = World::new();
     let table = expected(path);
     let mut case = world.open(path);
     let mut now = jst(2026, 11, 26, 10);
+    let mut overrides = 0usize;
+    let mut visited = vec![case.state()];
     for s in steps {
         now += chrono::TimeDelta::hours(s.hours_later);
         let event = if s.kind == EventKind::RecordResponse && s.wrong_code {
@@ -61,11 +64,36 @@ fn run(path: Path, steps: &[Step]) -> Result<(), TestCaseError> {
                 prop_assert_eq!(t.audit.from, Some(before));
                 prop_assert_eq!(t.audit.to, to);
                 prop_assert!(path.has_state(to));
+                overrides += usize::from(s.kind == EventKind::IssueLetterOverride);
+                check_invariants(&t.case, overrides)?;
                 case = t.case;
+                visited.push(to);
             }
             Err(_) => prop_assert_eq!(case.state(), before),
         }
     }
+    Ok(visited)
+}
+
+/// What must hold of every case, whatever happened before.
+fn check_invariants(case: &shokai_workflow::Case, overrides: usize) -> Result<(), TestCaseError> {
+    let current = case
+        .letters()
+        .iter()
+        .filter(|l| l.superseded_at.is_none())
+        .count();
+    prop_assert!(current <= 1, "{current} letters are current at once");
+    prop_assert_eq!(case.is_locked(), case.wrong_code_attempts() >= 5);
+    prop_assert!(
+        case.letters().len() <= 3 + overrides,
+        "more than 3 letters without an override"
+    );
+    let mailed = case.letters().iter().any(|l| l.mailed_on.is_some());
+    prop_assert_eq!(case.deadline().is_some(), mailed);
+    if case.state() == CaseState::Applied {
+        prop_assert!(!mailed, "an applied case has no mailed letter");
+    }
+    prop_assert_eq!(case.closed_at().is_some(), case.state().is_final());
     Ok(())
 }
 
@@ -101,4 +129,20 @@ fn a_final_state_refuses_every_event() {
             assert_eq!(err.code(), "invalid_transition", "{state:?} {kind:?}");
         }
     }
+}
+
+/// Guards the generator: a property over sequences that never get anywhere
+/// would pass vacuously.
+#[test]
+fn random_sequences_reach_every_state_of_the_proxy_path() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::deterministic();
+    let strategy = prop::collection::vec(step(), 1..40);
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..400 {
+        let steps = strategy.new_tree(&mut runner).unwrap().current();
+        seen.extend(run(Path::OptionalProxy, &steps).unwrap());
+    }
+    assert_eq!(seen, CaseState::ALL.into_iter().collect());
 }

@@ -116,6 +116,9 @@ pub enum TransitionError {
     /// A response time in the future.
     #[error("the response cannot be entered with a time in the future")]
     EntryInFuture,
+    /// A response time before the current letter was mailed.
+    #[error("the response cannot be dated before the letter was mailed")]
+    EntryBeforeMailing,
     /// Same-day paths must finish on the day of application.
     #[error(
         "in-person and legal-representative cases finish on the day of application ({applied_on})"
@@ -147,6 +150,7 @@ impl TransitionError {
             TransitionError::DeadlineNotPassed { .. } => "deadline_not_passed",
             TransitionError::MailingDateOutOfRange { .. } => "mailing_date_out_of_range",
             TransitionError::EntryInFuture => "entry_in_future",
+            TransitionError::EntryBeforeMailing => "entry_before_mailing",
             TransitionError::NotSameDay { .. } => "not_same_day",
         }
     }

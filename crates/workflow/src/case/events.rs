@@ -473,12 +473,19 @@ impl Case {
         {
             return Err(TransitionError::DeadlinePassed { deadline });
         }
-        let photo_id = self.check_checklist(&entry.checklist)?;
-        let code = VerificationCode::parse(&entry.code).map_err(TransitionError::CodeMalformed)?;
         let letter = self
             .core
             .current_letter()
             .ok_or(TransitionError::NoLetter)?;
+        // A back-dated entry must not slip a late response under the deadline.
+        if letter
+            .mailed_on
+            .is_some_and(|mailed| japan_date(entry.entered_at) < mailed)
+        {
+            return Err(TransitionError::EntryBeforeMailing);
+        }
+        let photo_id = self.check_checklist(&entry.checklist)?;
+        let code = VerificationCode::parse(&entry.code).map_err(TransitionError::CodeMalformed)?;
         if ctx.keyring.verify(&code, &letter.digest) {
             Ok(self.accept_response(letter.number, photo_id, entry.entered_at, ctx))
         } else {

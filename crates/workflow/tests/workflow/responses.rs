@@ -260,3 +260,22 @@ fn an_auditor_can_read_but_not_act() {
         }
     );
 }
+
+#[test]
+fn a_response_dated_in_the_future_or_before_the_mailing_is_refused() {
+    let mut world = World::new();
+    let (case, code) = world.mailed_proxy_case(); // mailed Fri 27 Nov 2026
+    let now = jst(2026, 12, 1, 10);
+    let future = response(&code, jst(2026, 12, 1, 11));
+    assert_eq!(
+        world.try_step(&case, future, now, Role::Clerk).unwrap_err(),
+        TransitionError::EntryInFuture
+    );
+    let backdated = response(&code, jst(2026, 11, 26, 15));
+    assert_eq!(
+        world
+            .try_step(&case, backdated, now, Role::Clerk)
+            .unwrap_err(),
+        TransitionError::EntryBeforeMailing
+    );
+}

@@ -23,13 +23,14 @@ pub mod settings;
 
 pub use calendar::OfficeCalendar;
 pub use case::{
-    Application, ApplicationError, AuditRecord, Cardholder, Case, CaseCore, CaseState, ChecklistItem, Context, Event,
-    EventKind, FailureReason, LegalRepresentative, Letter, Parties, Path, Proof, ProofKind, Proxy, Representation,
-    ResponseChecklist, ResponseEntry, Role, Transition, TransitionError, WaiverReason, WardKind,
+    Application, ApplicationError, AuditRecord, Cardholder, Case, CaseCore, CaseState,
+    ChecklistItem, Context, Event, EventKind, FailureReason, LegalRepresentative, Letter, Parties,
+    Path, Proof, ProofKind, Proxy, Representation, ResponseChecklist, ResponseEntry, Role,
+    Transition, TransitionError, WaiverReason, WardKind,
 };
 pub use domain::{
-    Address, AddressError, CardFingerprint, DateOfBirth, Email, IdDocument, IdDocumentKind, PersonName, Phone, PinSet,
-    PostalCode, ReferenceNumber, VerificationCode,
+    Address, AddressError, CardFingerprint, DateOfBirth, Email, IdDocument, IdDocumentKind,
+    PersonName, Phone, PinSet, PostalCode, ReferenceNumber, VerificationCode,
 };
 pub use keyring::{CodeDigest, CodeKeyring, KeyringError};
 pub use settings::{SettingsError, WorkflowSettings};

@@ -459,9 +459,10 @@ fn recorded_position(entry: &AuditEntry, stored_prev: &[u8; 32], max_seq: i64) -
         })
 }
 
-/// Removes personal data from events recorded before `before`. The chain
-/// keeps verifying because it only ever hashed the salted digest. Returns the
-/// number of events purged.
+/// Removes personal data from events recorded before `before`, except the
+/// events of cases that still hold their own personal data (open cases, or
+/// closed ones not yet purged). The chain keeps verifying because it only
+/// ever hashed the salted digest. Returns the number of events purged.
 pub async fn purge_personal_data(
     tx: &mut Tx,
     before: DateTime<Utc>,
@@ -469,7 +470,8 @@ pub async fn purge_personal_data(
 ) -> Result<u64, StoreError> {
     tx.execute(
         "UPDATE audit_log SET personal = NULL, personal_salt = NULL, purged_at = ? \
-         WHERE personal IS NOT NULL AND recorded_at < ?",
+         WHERE personal IS NOT NULL AND recorded_at < ? \
+         AND (case_id IS NULL OR case_id NOT IN (SELECT id FROM cases WHERE parties IS NOT NULL))",
         args![now, before],
     )
     .await

@@ -162,7 +162,6 @@ impl Store {
         self
     }
 
-    #[expect(dead_code, reason = "the case transitions call it (next commit)")]
     pub(crate) fn run_before_commit_hook(&self) {
         if let Some(hook) = &self.before_commit {
             hook();
@@ -490,7 +489,6 @@ impl Row {
         })
     }
 
-    #[expect(dead_code, reason = "case listings read dates (next commit)")]
     pub(crate) fn opt_date(&self, column: &'static str) -> Result<Option<NaiveDate>, StoreError> {
         match self {
             Self::Sqlite(row) => {

@@ -25,6 +25,47 @@ pub enum StoreError {
         /// Which value clashed.
         what: &'static str,
     },
+    /// The workflow refused the event; nothing was written.
+    #[error(transparent)]
+    Transition(#[from] shokai_workflow::TransitionError),
+    /// The workflow recorded the step but refused what was asked (a wrong
+    /// code, which counts towards the lock): committed, then reported.
+    #[error("{error}")]
+    Refused {
+        /// The refusal to show the clerk.
+        error: shokai_workflow::TransitionError,
+        /// The case as stored after the step.
+        case: Box<crate::cases::StoredCase>,
+    },
+    /// The workflow refused to open the case.
+    #[error(transparent)]
+    Application(#[from] shokai_workflow::ApplicationError),
+    /// The case's personal data was purged; it can no longer change.
+    #[error("case {case_id} has had its personal data purged")]
+    Purged {
+        /// The case.
+        case_id: i64,
+    },
+    /// The date is outside the Reiwa era, so no reference number exists.
+    #[error("{date} is outside the Reiwa era")]
+    OutsideReiwa {
+        /// The Japan date.
+        date: chrono::NaiveDate,
+    },
+    /// Every reference number of the year is used.
+    #[error("no reference numbers left for Reiwa {reiwa_year}")]
+    ReferencesExhausted {
+        /// The year.
+        reiwa_year: u8,
+    },
+    /// The batch was already recorded as mailed.
+    #[error("print batch {batch_id} was already mailed on {mailed_on}")]
+    BatchAlreadyMailed {
+        /// The batch.
+        batch_id: i64,
+        /// Its recorded post date.
+        mailed_on: chrono::NaiveDate,
+    },
     /// `SHOKAI_DATABASE_URL` names neither SQLite nor PostgreSQL.
     #[error("unsupported database URL {0}: use sqlite://… or postgres://…")]
     UnsupportedUrl(String),
@@ -63,6 +104,12 @@ impl StoreError {
             Self::VersionConflict { .. } => "version_conflict",
             Self::NotFound { .. } => "not_found",
             Self::Duplicate { .. } => "duplicate",
+            Self::Transition(error) | Self::Refused { error, .. } => error.code(),
+            Self::Application(error) => error.code(),
+            Self::Purged { .. } => "personal_data_purged",
+            Self::OutsideReiwa { .. } => "outside_reiwa",
+            Self::ReferencesExhausted { .. } => "references_exhausted",
+            Self::BatchAlreadyMailed { .. } => "batch_already_mailed",
             Self::UnsupportedUrl(_) => "unsupported_database_url",
             Self::CreateDirectory { .. } => "database_directory",
             Self::Corrupt { .. } | Self::Json(_) => "corrupt_data",

@@ -14,13 +14,17 @@
 //! specified in [`canonical`].
 
 pub mod audit;
+pub mod batches;
 pub mod canonical;
+pub mod cases;
 mod db;
 mod error;
 pub mod outbox;
-mod role_placeholder;
 pub mod users;
 
+pub use cases::{
+    Actor, CaseFilter, CaseSummary, NewResponseAttempt, PurgeReport, Step, StoredCase,
+};
 pub use db::{Backend, BeforeCommitHook, DEFAULT_DATABASE_URL, Store, Tx};
 pub use error::StoreError;
-pub use role_placeholder::Role;
+pub use shokai_workflow::Role;

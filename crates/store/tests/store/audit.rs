@@ -1,16 +1,13 @@
 //! The audit chain: appends, verification, tampering, purge and export.
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 use shokai_store::audit::{self, ChainBreak, NewAuditEvent};
 use shokai_store::canonical::{self, CanonicalEvent};
 
 use crate::both_backends;
+use crate::fixtures::t0;
 use crate::harness::{TestDb, raw_sql};
-
-pub fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 26, 0, 30, 0).unwrap()
-}
 
 fn event(n: i64) -> NewAuditEvent {
     NewAuditEvent {

@@ -16,6 +16,10 @@ use sqlx::Connection;
 /// The environment variable naming the PostgreSQL server for tests.
 pub const POSTGRES_ENV: &str = "SHOKAI_TEST_POSTGRES";
 
+/// Set when a test re-runs itself as a child process (the crash test): the
+/// child works on its parent's database instead of making its own.
+pub const CHILD_DB_ENV: &str = "SHOKAI_STORE_TEST_CHILD_DB";
+
 /// A migrated, empty database for one test.
 #[derive(Debug, Clone)]
 pub struct TestDb {
@@ -56,6 +60,18 @@ fn random_suffix() -> String {
     hex::encode(bytes)
 }
 
+/// In a child process: runs `body` on the parent's database, untouched.
+async fn run_as_child<F, Fut>(url: String, body: F)
+where
+    F: FnOnce(TestDb) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let store = Store::connect(&url)
+        .await
+        .expect("open the parent's database");
+    body(TestDb { store, url }).await;
+}
+
 /// Opens and migrates `url`, runs `body` on it, closes the store. A panic in
 /// `body` is returned rather than raised so the caller can clean up first.
 async fn run_on<F, Fut>(url: String, body: F) -> Result<(), Box<dyn std::any::Any + Send>>
@@ -81,6 +97,9 @@ where
     F: FnOnce(TestDb) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    if let Ok(url) = std::env::var(CHILD_DB_ENV) {
+        return run_as_child(url, body).await;
+    }
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("shokai-store-tests");
     let path = dir.join(format!("{}.db", random_suffix()));
     let outcome = run_on(format!("sqlite://{}", path.display()), body).await;
@@ -98,6 +117,9 @@ where
     F: FnOnce(TestDb) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    if let Ok(url) = std::env::var(CHILD_DB_ENV) {
+        return run_as_child(url, body).await;
+    }
     let Ok(admin_url) = std::env::var(POSTGRES_ENV) else {
         record_skip(test);
         return;

@@ -5,6 +5,8 @@
 #![allow(clippy::unwrap_used)]
 
 mod audit;
+mod cases;
+mod fixtures;
 mod harness;
 mod outbox;
 mod users;

@@ -10,8 +10,8 @@ use shokai_store::outbox::{
     self, DeliveryReport, FailureOutcome, NewMessage, OutboxMessage, RetryPolicy, SendError, Sender,
 };
 
-use crate::audit::t0;
 use crate::both_backends;
+use crate::fixtures::t0;
 use crate::harness::TestDb;
 
 /// Fails each message's first `failures` sends, then succeeds.

@@ -4,8 +4,8 @@ use chrono::Duration;
 use shokai_store::users::{self, NewUser};
 use shokai_store::{Role, StoreError};
 
-use crate::audit::t0;
 use crate::both_backends;
+use crate::fixtures::t0;
 
 fn clerk(username: &str) -> NewUser {
     NewUser {

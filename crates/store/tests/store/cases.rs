@@ -1,0 +1,374 @@
+//! Cases through the store: reference numbers, transitions as single
+//! transactions (concurrency, refusals, a killed process), listings,
+//! letters and key rotation, print batches, response attempts, purge.
+
+use chrono::Duration;
+use serde_json::json;
+use shokai_store::audit;
+use shokai_store::batches::{self, BatchDocuments};
+use shokai_store::cases::{self, CaseFilter, NewResponseAttempt, Step};
+use shokai_store::outbox::{self, NewMessage, RetryPolicy};
+use shokai_store::{StoreError, StoredCase};
+use shokai_workflow::case::japan_date;
+use shokai_workflow::{Case, CaseState, CodeDigest, CodeKeyring, Event, VerificationCode};
+
+use crate::both_backends;
+use crate::fixtures::{
+    clerk, ctx, issue_letter, keyring, mailed_case, mark_mailed, new_code, open_case, supervisor,
+    t0,
+};
+use crate::harness::{CHILD_DB_ENV, TestDb};
+
+async fn reload(db: &TestDb, id: i64) -> StoredCase {
+    let mut tx = db.store.read().await.unwrap();
+    cases::get_case(&mut tx, id).await.unwrap()
+}
+
+async fn audit_count(db: &TestDb, case_id: i64) -> usize {
+    let mut tx = db.store.read().await.unwrap();
+    audit::events_for_case(&mut tx, case_id)
+        .await
+        .unwrap()
+        .len()
+}
+
+both_backends! {
+    async fn reference_numbers_count_up_within_a_reiwa_year_and_restart_in_the_next(db) {
+        let first = open_case(&db.store, t0()).await;
+        let second = open_case(&db.store, t0() + Duration::hours(1)).await;
+        // 2027-01-04 is in Reiwa 9.
+        let next_year = open_case(&db.store, t0() + Duration::days(39)).await;
+
+        assert_eq!((first.core.reference().reiwa_year(), first.core.reference().sequence()), (8, 1));
+        assert_eq!((second.core.reference().reiwa_year(), second.core.reference().sequence()), (8, 2));
+        assert_eq!((next_year.core.reference().reiwa_year(), next_year.core.reference().sequence()), (9, 1));
+        let mut tx = db.store.read().await.unwrap();
+        let found = cases::case_by_reference(&mut tx, &second.core.reference()).await.unwrap();
+        assert_eq!(found, Some(second.clone()));
+        let events = audit::events_for_case(&mut tx, first.id).await.unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].case_reference.as_deref(), Some(first.core.reference().to_string().as_str()));
+        assert!(events[0].personal.as_deref().unwrap_or("").contains("山田"), "personal data kept apart");
+        assert!(!events[0].details.contains("山田"), "no personal data in the chained details");
+    }
+}
+
+both_backends! {
+    async fn thirty_two_clerks_issuing_a_letter_at_once_leave_one_letter_and_one_audit_event(db) {
+        let case = open_case(&db.store, t0()).await;
+        let now = t0() + Duration::hours(1);
+
+        let tasks: Vec<_> = (0..32)
+            .map(|_| {
+                let store = db.store.clone();
+                let case = case.clone();
+                tokio::spawn(async move {
+                    let actor = clerk();
+                    store
+                        .transition(case.id, case.version, &actor, now, |c: &Case| {
+                            c.apply(Event::IssueLetter { code: new_code() }, &ctx(&actor, now))
+                        })
+                        .await
+                })
+            })
+            .collect();
+        let mut won = 0;
+        let mut conflicts = 0;
+        for task in tasks {
+            match task.await.unwrap() {
+                Ok(_) => won += 1,
+                Err(StoreError::VersionConflict { expected, .. }) => {
+                    assert_eq!(expected, case.version);
+                    conflicts += 1;
+                }
+                Err(other) => panic!("unexpected {other:?}"),
+            }
+        }
+
+        assert_eq!((won, conflicts), (1, 31));
+        let stored = reload(&db, case.id).await;
+        assert_eq!(stored.version, case.version + 1);
+        assert_eq!(stored.core.letters().len(), 1);
+        assert_eq!(audit_count(&db, case.id).await, 2, "opening plus the one letter");
+        let report = audit::verify(&db.store).await.unwrap();
+        assert!(report.is_intact(), "{report:?}");
+        assert_eq!(report.events, 2);
+    }
+}
+
+both_backends! {
+    async fn a_stale_version_is_refused_even_when_nobody_is_writing(db) {
+        let case = open_case(&db.store, t0()).await;
+        issue_letter(&db.store, &case, new_code(), t0() + Duration::hours(1)).await;
+
+        let actor = clerk();
+        let stale = db
+            .store
+            .transition(case.id, case.version, &actor, t0(), |c: &Case| {
+                c.apply(Event::IssueLetter { code: new_code() }, &ctx(&actor, t0()))
+            })
+            .await;
+
+        assert!(matches!(stale, Err(StoreError::VersionConflict { .. })), "{stale:?}");
+    }
+}
+
+both_backends! {
+    async fn a_step_the_workflow_refuses_writes_nothing(db) {
+        let case = open_case(&db.store, t0()).await;
+        let actor = clerk();
+        let mail = NewMessage {
+            kind: "letter_issued".to_owned(),
+            payload: json!({}),
+            idempotency_key: "never-queued".to_owned(),
+        };
+
+        // Mailing before any letter was issued is not a step the workflow allows.
+        let refused = db
+            .store
+            .transition(case.id, case.version, &actor, t0(), |c: &Case| {
+                let transition = c.apply(Event::MarkMailed { mailed_on: japan_date(t0()) }, &ctx(&actor, t0()))?;
+                Ok(Step { transition, messages: vec![mail], response_attempt: None })
+            })
+            .await;
+
+        assert!(matches!(refused, Err(StoreError::Transition(_))), "{refused:?}");
+        assert_eq!(reload(&db, case.id).await, case);
+        assert_eq!(audit_count(&db, case.id).await, 1);
+        assert!(outbox::claim(&db.store, &RetryPolicy::default(), t0()).await.unwrap().is_empty());
+    }
+}
+
+both_backends! {
+    async fn mail_and_response_attempts_commit_with_their_transition(db) {
+        let case = open_case(&db.store, t0()).await;
+        let actor = clerk();
+        let now = t0() + Duration::hours(1);
+        let stored = db
+            .store
+            .transition(case.id, case.version, &actor, now, |c: &Case| {
+                let transition = c.apply(Event::IssueLetter { code: new_code() }, &ctx(&actor, now))?;
+                Ok(Step {
+                    transition,
+                    messages: vec![NewMessage {
+                        kind: "letter_issued".to_owned(),
+                        payload: json!({ "case": case.id }),
+                        idempotency_key: format!("letter-issued:{}:1", case.id),
+                    }],
+                    response_attempt: Some(NewResponseAttempt {
+                        letter_number: Some(1),
+                        outcome: "code_mismatch".to_owned(),
+                        details: json!({ "attempts": 1 }),
+                    }),
+                })
+            })
+            .await
+            .unwrap();
+
+        assert_eq!(stored.version, case.version + 1);
+        let queued = outbox::claim(&db.store, &RetryPolicy::default(), now).await.unwrap();
+        assert_eq!(queued.len(), 1);
+        assert_eq!(queued[0].payload, json!({ "case": case.id }));
+        let mut tx = db.store.read().await.unwrap();
+        let attempts = cases::response_attempts(&mut tx, case.id).await.unwrap();
+        assert_eq!(attempts.len(), 1);
+        assert_eq!(attempts[0].outcome, "code_mismatch");
+        assert_eq!(attempts[0].actor, "tanaka");
+        assert_eq!(attempts[0].attempted_at, now);
+    }
+}
+
+both_backends! {
+    async fn a_letter_stays_verifiable_after_the_code_key_is_rotated(db) {
+        let case = open_case(&db.store, t0()).await;
+        let code = new_code();
+        let printed = code.expose().to_owned();
+        let case = issue_letter(&db.store, &case, code, t0() + Duration::hours(1)).await;
+
+        let mut tx = db.store.read().await.unwrap();
+        let row = cases::letters_of_case(&mut tx, case.id).await.unwrap().remove(0);
+        assert_eq!(row.number, 1);
+        assert_eq!(row.code_key_id, keyring().current_key_id());
+        assert_eq!(row.issued_at, t0() + Duration::hours(1));
+
+        let rotated = CodeKeyring::new("2027-a", vec![9; 32]).unwrap().with_previous("2026-a", vec![7; 32]).unwrap();
+        let digest = CodeDigest { key_id: row.code_key_id.clone(), mac: row.code_mac };
+        let entered = VerificationCode::parse(&printed).unwrap();
+        assert!(rotated.verify(&entered, &digest));
+        let wrong = VerificationCode::parse(new_code().expose()).unwrap();
+        assert!(!rotated.verify(&wrong, &digest));
+    }
+}
+
+both_backends! {
+    async fn listings_filter_by_state_overdue_and_due_date(db) {
+        let waiting = open_case(&db.store, t0()).await;
+        let early = mailed_case(&db.store, t0()).await;
+        let late = mailed_case(&db.store, t0() + Duration::days(3)).await;
+        let early_deadline = early.core.deadline().unwrap();
+        let late_deadline = late.core.deadline().unwrap();
+        assert!(early_deadline < late_deadline);
+
+        let mut tx = db.store.read().await.unwrap();
+        let list = |rows: Vec<cases::CaseSummary>| rows.into_iter().map(|r| r.id).collect::<Vec<_>>();
+        let applied = cases::list_cases(&mut tx, &CaseFilter { state: Some(CaseState::Applied), ..CaseFilter::default() }).await.unwrap();
+        assert_eq!(list(applied), vec![waiting.id]);
+        let mailed = cases::list_cases(&mut tx, &CaseFilter { state: Some(CaseState::InquiryMailed), ..CaseFilter::default() }).await.unwrap();
+        assert_eq!(list(mailed), vec![early.id, late.id]);
+        let overdue = cases::list_cases(&mut tx, &CaseFilter { overdue_on: Some(early_deadline + Duration::days(1)), ..CaseFilter::default() }).await.unwrap();
+        assert_eq!(list(overdue), vec![early.id]);
+        let on_the_day = cases::list_cases(&mut tx, &CaseFilter { overdue_on: Some(early_deadline), ..CaseFilter::default() }).await.unwrap();
+        assert!(on_the_day.is_empty(), "the deadline day itself is not overdue");
+        let due = cases::list_cases(&mut tx, &CaseFilter { due_by: Some(late_deadline), ..CaseFilter::default() }).await.unwrap();
+        assert_eq!(list(due), vec![early.id, late.id]);
+        let page = cases::list_cases(&mut tx, &CaseFilter { limit: 1, offset: 1, ..CaseFilter::default() }).await.unwrap();
+        assert_eq!(list(page), vec![late.id]);
+    }
+}
+
+both_backends! {
+    async fn a_batch_takes_the_letters_issued_before_its_cut_off_and_mailing_dates_them(db) {
+        let first = open_case(&db.store, t0()).await;
+        let second = open_case(&db.store, t0()).await;
+        let first = issue_letter(&db.store, &first, new_code(), t0() + Duration::hours(1)).await;
+        issue_letter(&db.store, &second, new_code(), t0() + Duration::hours(5)).await;
+        let actor = clerk();
+
+        let mut tx = db.store.begin().await.unwrap();
+        let batch = batches::create_batch(&mut tx, t0() + Duration::hours(3), &actor, t0() + Duration::hours(6)).await.unwrap();
+        assert_eq!(batch.letters.iter().map(|l| l.case_id).collect::<Vec<_>>(), vec![first.id]);
+        let later = batches::create_batch(&mut tx, t0() + Duration::hours(6), &actor, t0() + Duration::hours(6)).await.unwrap();
+        assert_eq!(later.letters.iter().map(|l| l.case_id).collect::<Vec<_>>(), vec![second.id], "no letter is batched twice");
+        let documents = BatchDocuments {
+            pdf: Some(b"%PDF-1.7 combined".to_vec()),
+            pdf_path: None,
+            manifest: b"reference,letter\n".to_vec(),
+            fingerprints: vec![(batch.letters[0].letter_id, "ab".repeat(32))],
+        };
+        batches::store_batch_documents(&mut tx, batch.id, &documents).await.unwrap();
+        let mailed_on = japan_date(t0());
+        let mailed = batches::mark_batch_mailed(&mut tx, batch.id, mailed_on, &actor, t0() + Duration::hours(7)).await.unwrap();
+        let again = batches::mark_batch_mailed(&mut tx, batch.id, mailed_on, &actor, t0() + Duration::hours(7)).await;
+        tx.commit().await.unwrap();
+
+        assert!(matches!(again, Err(StoreError::BatchAlreadyMailed { .. })), "{again:?}");
+        assert_eq!(mailed.mailed_on, Some(mailed_on));
+        assert_eq!(mailed.letters[0].mailed_on, Some(mailed_on));
+        let mut tx = db.store.read().await.unwrap();
+        assert_eq!(batches::batch_documents(&mut tx, batch.id).await.unwrap(), documents);
+        drop(tx);
+        // The caller moves the case on; the batch's mailing date is kept.
+        let moved = mark_mailed(&db.store, &first, mailed_on, t0() + Duration::hours(8)).await;
+        assert_eq!(moved.core.state(), CaseState::InquiryMailed);
+        let mut tx = db.store.read().await.unwrap();
+        let letter = cases::letters_of_case(&mut tx, first.id).await.unwrap().remove(0);
+        assert_eq!((letter.mailed_on, letter.batch_id), (Some(mailed_on), Some(batch.id)));
+        assert!(audit::verify(&db.store).await.unwrap().is_intact());
+    }
+}
+
+both_backends! {
+    async fn purging_personal_data_of_closed_cases_keeps_the_chain_verifiable(db) {
+        let open = open_case(&db.store, t0()).await;
+        let closing = open_case(&db.store, t0()).await;
+        let boss = supervisor();
+        let now = t0() + Duration::hours(1);
+        db.store
+            .transition(closing.id, closing.version, &boss, now, |c: &Case| {
+                c.apply(Event::Cancel { reason: "申請取下げ".to_owned() }, &ctx(&boss, now))
+            })
+            .await
+            .unwrap();
+
+        let report = db
+            .store
+            .purge_personal_data(&boss, t0() + Duration::days(1), t0() + Duration::days(400))
+            .await
+            .unwrap();
+
+        assert_eq!(report.cases, 1, "only the closed case");
+        let purged = reload(&db, closing.id).await;
+        assert_eq!(purged.parties, None);
+        assert!(matches!(purged.case(), Err(StoreError::Purged { .. })));
+        assert!(reload(&db, open.id).await.parties.is_some());
+        let mut tx = db.store.read().await.unwrap();
+        let closed_events = audit::events_for_case(&mut tx, closing.id).await.unwrap();
+        assert!(closed_events.iter().all(|e| e.personal.is_none()));
+        assert_eq!(report.audit_events, 1, "the closed case's opening carried personal data");
+        let open_events = audit::events_for_case(&mut tx, open.id).await.unwrap();
+        assert!(open_events[0].personal.is_some(), "an open case keeps its history whole");
+        drop(tx);
+        let verified = audit::verify(&db.store).await.unwrap();
+        assert!(verified.is_intact(), "{verified:?}");
+    }
+}
+
+/// Set in the child process of the crash test: `case id|version`.
+const CRASH_CHILD: &str = "SHOKAI_STORE_CRASH_CHILD";
+
+/// The child: start a transition and stop dead inside it, before COMMIT.
+async fn run_crash_child(db: TestDb, spec: &str) -> ! {
+    let (id, version) = spec.split_once('|').unwrap();
+    let store = db.store.with_before_commit_hook(std::sync::Arc::new(|| {
+        use std::io::Write;
+        println!("PAUSED-INSIDE-TRANSACTION");
+        std::io::stdout().flush().unwrap();
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(60));
+        }
+    }));
+    let actor = clerk();
+    let now = t0() + Duration::hours(1);
+    let _ = store
+        .transition(
+            id.parse().unwrap(),
+            version.parse().unwrap(),
+            &actor,
+            now,
+            |c: &Case| c.apply(Event::IssueLetter { code: new_code() }, &ctx(&actor, now)),
+        )
+        .await;
+    unreachable!("the hook never returns");
+}
+
+both_backends! {
+    async fn a_process_killed_inside_a_transition_leaves_the_old_state_and_no_audit_event(db) {
+        if let Ok(spec) = std::env::var(CRASH_CHILD) {
+            run_crash_child(db, &spec).await;
+        }
+        use tokio::io::AsyncBufReadExt;
+        let case = open_case(&db.store, t0()).await;
+        let backend = if db.url.starts_with("sqlite:") { "sqlite" } else { "postgres" };
+        let test = format!("{}::{backend}", module_path!().trim_start_matches("store::"));
+
+        let mut child = tokio::process::Command::new(std::env::current_exe().unwrap())
+            .args([test.as_str(), "--exact", "--nocapture", "--test-threads=1"])
+            .env(CHILD_DB_ENV, &db.url)
+            .env(CRASH_CHILD, format!("{}|{}", case.id, case.version))
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut paused = false;
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if line.contains("PAUSED-INSIDE-TRANSACTION") {
+                paused = true;
+                break;
+            }
+        }
+        assert!(paused, "the child reached the inside of its transaction");
+        child.start_kill().unwrap(); // SIGKILL
+        let status = child.wait().await.unwrap();
+        assert!(!status.success());
+
+        let after = reload(&db, case.id).await;
+        assert_eq!(after, case, "the old state, untouched");
+        assert_eq!(audit_count(&db, case.id).await, 1, "no audit event from the killed step");
+        assert!(audit::verify(&db.store).await.unwrap().is_intact());
+        // Nothing is left locked: the same step now goes through.
+        let moved = issue_letter(&db.store, &case, new_code(), t0() + Duration::hours(2)).await;
+        assert_eq!(moved.version, case.version + 1);
+        assert_eq!(audit_count(&db, case.id).await, 2);
+    }
+}

@@ -1,0 +1,122 @@
+//! Small named builders for store tests: an optional-proxy application, the
+//! workflow context, actors, and cases opened and moved through the store.
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use shokai_store::{Actor, Role, Store, StoredCase};
+use shokai_workflow::{
+    Address, Application, CardFingerprint, Cardholder, Case, CodeKeyring, Context, DateOfBirth,
+    Event, IdDocument, IdDocumentKind, PersonName, PinSet, Proxy, Representation, VerificationCode,
+    WorkflowSettings,
+};
+
+/// 09:30 in Tokyo on Thursday 26 November 2026 (Reiwa 8).
+pub fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 26, 0, 30, 0).unwrap()
+}
+
+pub fn clerk() -> Actor {
+    Actor {
+        user_id: None,
+        username: "tanaka".to_owned(),
+        role: Role::Clerk,
+    }
+}
+
+pub fn supervisor() -> Actor {
+    Actor {
+        user_id: None,
+        username: "sato".to_owned(),
+        role: Role::Supervisor,
+    }
+}
+
+pub fn settings() -> &'static WorkflowSettings {
+    static SETTINGS: std::sync::OnceLock<WorkflowSettings> = std::sync::OnceLock::new();
+    SETTINGS.get_or_init(WorkflowSettings::default)
+}
+
+pub fn keyring() -> &'static CodeKeyring {
+    static KEYS: std::sync::OnceLock<CodeKeyring> = std::sync::OnceLock::new();
+    KEYS.get_or_init(|| CodeKeyring::new("2026-a", vec![7; 32]).unwrap())
+}
+
+pub fn ctx(actor: &Actor, now: DateTime<Utc>) -> Context<'static> {
+    Context::new(now, actor.role, settings(), keyring())
+}
+
+/// 山田 太郎 applies through his proxy 佐藤 花子 for the user_auth PIN.
+pub fn proxy_application() -> Application {
+    Application {
+        cardholder: Cardholder {
+            name: PersonName::parse("山田 太郎", "ヤマダ タロウ").unwrap(),
+            address: Address::parse("160-0022", "東京都", "新宿区", "新宿一丁目1番1号").unwrap(),
+            date_of_birth: DateOfBirth::parse("1980-04-01").unwrap(),
+            phone: None,
+        },
+        representation: Representation::OptionalProxy(Proxy {
+            person: PersonName::parse("佐藤 花子", "サトウ ハナコ").unwrap(),
+            date_of_birth: DateOfBirth::parse("1985-06-15").unwrap(),
+            id_document: IdDocument::parse(IdDocumentKind::HealthInsuranceCard, false, "1234")
+                .unwrap(),
+            phone: None,
+            email: None,
+        }),
+        pins: PinSet::parse("user_auth").unwrap(),
+        card_fingerprint: CardFingerprint::parse("00112233445566778899aabbccddeeff").unwrap(),
+    }
+}
+
+/// Opens a proxy case at `now`.
+pub async fn open_case(store: &Store, now: DateTime<Utc>) -> StoredCase {
+    let actor = clerk();
+    store
+        .create_case(&actor, now, |reference| {
+            Case::open(proxy_application(), reference, &ctx(&actor, now))
+        })
+        .await
+        .unwrap()
+}
+
+pub fn new_code() -> VerificationCode {
+    VerificationCode::generate(&mut rand::rng())
+}
+
+/// Issues a letter with `code` at `now`.
+pub async fn issue_letter(
+    store: &Store,
+    case: &StoredCase,
+    code: VerificationCode,
+    now: DateTime<Utc>,
+) -> StoredCase {
+    let actor = clerk();
+    store
+        .transition(case.id, case.version, &actor, now, |c: &Case| {
+            c.apply(Event::IssueLetter { code }, &ctx(&actor, now))
+        })
+        .await
+        .unwrap()
+}
+
+/// Records the letter as mailed on `mailed_on`.
+pub async fn mark_mailed(
+    store: &Store,
+    case: &StoredCase,
+    mailed_on: NaiveDate,
+    now: DateTime<Utc>,
+) -> StoredCase {
+    let actor = clerk();
+    store
+        .transition(case.id, case.version, &actor, now, |c: &Case| {
+            c.apply(Event::MarkMailed { mailed_on }, &ctx(&actor, now))
+        })
+        .await
+        .unwrap()
+}
+
+/// A case with a letter issued an hour after opening and mailed the same day.
+pub async fn mailed_case(store: &Store, now: DateTime<Utc>) -> StoredCase {
+    let case = open_case(store, now).await;
+    let case = issue_letter(store, &case, new_code(), now + Duration::hours(1)).await;
+    let today = shokai_workflow::case::japan_date(now);
+    mark_mailed(store, &case, today, now + Duration::hours(2)).await
+}

@@ -28,6 +28,7 @@ mod batch;
 mod compose;
 mod content;
 mod fonts;
+mod from_case;
 mod kinsoku;
 mod layout;
 mod pdf;
@@ -45,6 +46,7 @@ pub use batch::{
 };
 pub use content::{Addressee, LetterContent};
 pub use fonts::LetterFonts;
+pub use from_case::LetterSourceError;
 pub use layout::{Mark, MarkRole, PAGE_HEIGHT_MM, PAGE_WIDTH_MM, PageModel, Paint};
 pub use preflight::{
     PdfFacts, PreflightError, PreflightLimits, check_layout, check_pdf, has_subset_tag, read_facts,

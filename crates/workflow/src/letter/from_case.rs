@@ -1,0 +1,95 @@
+//! Building a letter from the workflow's [`Case`]: the server's way in.
+
+use chrono::NaiveDate;
+
+use super::content::{Addressee, LetterContent};
+use crate::{Case, Representation, VerificationCode, WorkflowSettings};
+
+/// A case that cannot have an inquiry letter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum LetterSourceError {
+    #[error("only optional-proxy cases get an inquiry letter")]
+    NotOptionalProxy,
+    #[error("the case has no issued letter to print")]
+    NoLetterIssued,
+}
+
+impl LetterContent {
+    /// The content of the case's current letter, issued on `issued_on` (a
+    /// Japan date) with the freshly generated `code`, which the case itself
+    /// only keeps as a digest.
+    ///
+    /// Before mailing the case has no deadline yet; the letter then prints the
+    /// deadline a mailing on the issue day would give (office calendar, open
+    /// days). The real mailing is never earlier, so the printed deadline is
+    /// never later than the one the case will enforce.
+    pub fn from_case(
+        case: &Case,
+        settings: &WorkflowSettings,
+        code: &VerificationCode,
+        issued_on: NaiveDate,
+    ) -> Result<Self, LetterSourceError> {
+        let Representation::OptionalProxy(proxy) = &case.parties().representation else {
+            return Err(LetterSourceError::NotOptionalProxy);
+        };
+        let letter = case
+            .current_letter()
+            .ok_or(LetterSourceError::NoLetterIssued)?;
+        let cardholder = &case.parties().cardholder;
+        let address = &cardholder.address;
+        Ok(LetterContent {
+            reference: case.reference().to_string(),
+            letter_number: letter.number,
+            verification_code: code.grouped(),
+            issued_on,
+            deadline: Some(case.deadline().unwrap_or_else(|| {
+                settings
+                    .calendar
+                    .deadline(issued_on, settings.deadline_days)
+            })),
+            applied_on: case.applied_on(),
+            cardholder: Addressee {
+                name: cardholder.name.name().to_owned(),
+                postal_code: address.postal_code().to_string(),
+                address_lines: address_lines(address.prefecture(), address.city(), address.rest()),
+            },
+            proxy_name: proxy.person.name().to_owned(),
+            pins: case.pins().iter().collect(),
+        })
+    }
+}
+
+/// Prefecture and city on one line, then the rest split at its first space
+/// (block number, then building and room), as Japanese addresses are written.
+fn address_lines(prefecture: &str, city: &str, rest: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    match rest.split_once([' ', '　']) {
+        Some((street, building)) if !building.trim().is_empty() => {
+            lines.push(format!("{prefecture}{city}{street}"));
+            lines.push(building.trim().to_owned());
+        }
+        _ => lines.push(format!("{prefecture}{city}{}", rest.trim())),
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_building_goes_on_its_own_line() {
+        assert_eq!(
+            address_lines(
+                "東京都",
+                "みどり区",
+                "神宮前三丁目4番5号 みどりハイツ202号室"
+            ),
+            vec!["東京都みどり区神宮前三丁目4番5号", "みどりハイツ202号室"]
+        );
+        assert_eq!(
+            address_lines("東京都", "みどり区", "宇田川町1番1号"),
+            vec!["東京都みどり区宇田川町1番1号"]
+        );
+    }
+}

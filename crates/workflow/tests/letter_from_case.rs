@@ -1,0 +1,127 @@
+//! A letter built from a real optional-proxy case, as the server will build it.
+
+// Helpers outside #[test] functions unwrap too; a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
+use std::path::PathBuf;
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use shokai_workflow::letter::{
+    LetterContent, LetterFonts, LetterSettings, LetterSourceError, LetterTemplate, render_letter,
+    wareki,
+};
+use shokai_workflow::{
+    Address, Application, Cardholder, Case, CodeKeyring, Context, DateOfBirth, Event, IdDocument,
+    IdDocumentKind, PersonName, PinKind, PinSet, Proxy, ReferenceNumber, Representation, Role,
+    VerificationCode, WorkflowSettings,
+};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn application(representation: Representation) -> Application {
+    Application {
+        cardholder: Cardholder {
+            name: PersonName::parse("髙橋 花子", "タカハシ ハナコ").unwrap(),
+            address: Address::parse(
+                "150-0001",
+                "東京都",
+                "渋谷区",
+                "神宮前一丁目2番3号 みどりハイツ202号室",
+            )
+            .unwrap(),
+            date_of_birth: DateOfBirth::from_date(day(1985, 5, 5)).unwrap(),
+            phone: None,
+        },
+        representation,
+        pins: PinSet::new([PinKind::Signature, PinKind::CardInfo]).unwrap(),
+        card_fingerprint: shokai_workflow::CardFingerprint::parse(
+            "00112233445566778899aabbccddeeff",
+        )
+        .unwrap(),
+    }
+}
+
+fn proxy() -> Representation {
+    Representation::OptionalProxy(Proxy {
+        person: PersonName::parse("佐藤 一郎", "サトウ イチロウ").unwrap(),
+        date_of_birth: DateOfBirth::from_date(day(1970, 4, 1)).unwrap(),
+        id_document: IdDocument::parse(IdDocumentKind::HealthInsuranceCard, false, "5678").unwrap(),
+        phone: None,
+        email: None,
+    })
+}
+
+/// Opens the case on Thursday 26 November 2026 and issues its first letter.
+fn issued(representation: Representation, settings: &WorkflowSettings) -> (Case, VerificationCode) {
+    let keyring = CodeKeyring::new("k1", vec![42; 32]).unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 11, 26, 1, 0, 0).unwrap();
+    let ctx = Context::new(now, Role::Clerk, settings, &keyring);
+    let reference = ReferenceNumber::for_date(day(2026, 11, 26), 123).unwrap();
+    let case = Case::open(application(representation), reference, &ctx)
+        .unwrap()
+        .case;
+    let code = VerificationCode::generate(&mut StdRng::seed_from_u64(7));
+    let same = VerificationCode::parse(code.expose()).unwrap();
+    match case.apply(Event::IssueLetter { code }, &ctx) {
+        Ok(t) => (t.case, same),
+        Err(_) => (case, same),
+    }
+}
+
+#[test]
+fn a_letter_from_a_proxy_case_prints_its_people_reference_code_and_pins() {
+    let settings = WorkflowSettings::default();
+    let (case, code) = issued(proxy(), &settings);
+    let content = LetterContent::from_case(&case, &settings, &code, day(2026, 11, 26)).unwrap();
+    assert_eq!(
+        content.cardholder.address_lines,
+        ["東京都渋谷区神宮前一丁目2番3号", "みどりハイツ202号室"]
+    );
+    let deadline = content.deadline.unwrap();
+    assert!(deadline >= day(2026, 12, 26), "{deadline}");
+
+    let fonts =
+        LetterFonts::from_bytes(&std::fs::read(repo().join("templates/fonts/ipaexg.ttf")).unwrap())
+            .unwrap();
+    let template = LetterTemplate::parse(
+        &std::fs::read_to_string(repo().join("templates/letter/letter.toml")).unwrap(),
+    )
+    .unwrap();
+    let letter = render_letter(&content, &LetterSettings::default(), &template, &fonts).unwrap();
+    let doc = lopdf::Document::load_mem(&letter.pdf).unwrap();
+    let text: String = doc
+        .extract_text(&[1, 2])
+        .unwrap()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    for expected in [
+        "髙橋花子".to_owned(),
+        "佐藤一郎".to_owned(),
+        case.reference().to_string(),
+        code.grouped(),
+        wareki(deadline),
+        PinKind::Signature.name_ja().replace(' ', ""),
+        PinKind::CardInfo.name_ja().replace(' ', ""),
+    ] {
+        assert!(text.contains(&expected), "missing {expected} in {text}");
+    }
+}
+
+#[test]
+fn an_in_person_case_has_no_inquiry_letter() {
+    let settings = WorkflowSettings::default();
+    let (case, code) = issued(Representation::InPerson, &settings);
+    assert_eq!(
+        LetterContent::from_case(&case, &settings, &code, day(2026, 11, 26)),
+        Err(LetterSourceError::NotOptionalProxy)
+    );
+}

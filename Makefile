@@ -15,7 +15,7 @@ test:
 	rm -rf "$(PG_SKIPPED)"
 	$(CARGO) test --workspace
 	@n=$$(ls "$(PG_SKIPPED)" 2>/dev/null | wc -l); if [ "$$n" -gt 0 ]; then \
-	  echo "note: $$n PostgreSQL store tests did not run: SHOKAI_TEST_POSTGRES is not set (.ci/run sets it)"; fi
+	  echo "note: $$n PostgreSQL tests (store, e2e) did not run: SHOKAI_TEST_POSTGRES is not set (.ci/run sets it)"; fi
 	CARGO="$(CARGO)" .ci/pcsc-test
 
 lint:

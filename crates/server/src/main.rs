@@ -3,7 +3,13 @@
 //! `main` stays thin: the command line lives in [`cli`], which returns a typed
 //! error that knows its own process exit code.
 
+mod api;
+mod app;
+mod auth;
 mod cli;
+mod infra;
+mod service;
+mod settings;
 
 use std::process::ExitCode;
 

@@ -11,6 +11,8 @@ mod card_emulate;
 mod card_input;
 mod card_sim;
 mod card_source;
+pub mod serve;
+pub mod user;
 
 use std::process::ExitCode;
 
@@ -29,6 +31,10 @@ pub struct Cli {
 pub enum Command {
     /// Work with a My Number Card: PIN status, PIN change, simulated cards.
     Card(card::CardCommand),
+    /// Run the web server: clerk UI, JSON API, /healthz and /metrics.
+    Serve(serve::ServeArgs),
+    /// Staff accounts: `shokai user add NAME --role ROLE` (password on stdin).
+    User(user::UserCommand),
 }
 
 /// Any failure of a subcommand, carrying the exit code the process ends with.
@@ -36,6 +42,10 @@ pub enum Command {
 pub enum CliError {
     #[error(transparent)]
     Card(#[from] card::CardCliError),
+    #[error(transparent)]
+    Serve(#[from] serve::ServeError),
+    #[error(transparent)]
+    User(#[from] user::UserCliError),
 }
 
 impl CliError {
@@ -43,6 +53,8 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Card(e) => e.exit_code(),
+            CliError::Serve(e) => e.exit_code(),
+            CliError::User(e) => e.exit_code(),
         }
     }
 }
@@ -52,6 +64,8 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Card(cmd) => card::run(cmd).map_err(CliError::from),
+        Command::Serve(args) => serve::run(args).map_err(CliError::from),
+        Command::User(cmd) => user::run(cmd).map_err(CliError::from),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,123 @@
+//! The audit log for auditors: `GET /api/audit`, `GET /api/audit/verify`,
+//! `GET /api/audit/export.csv`.
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::response::IntoResponse;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::error::AppError;
+use crate::app::AppState;
+use crate::auth::{Audit, Authorized};
+use crate::service::audit::{self, AuditEvent, AuditQuery};
+
+/// Search parameters (all optional). Times are RFC 3339.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AuditParams {
+    /// Case id.
+    pub case: Option<String>,
+    /// Username of the actor.
+    pub actor: Option<String>,
+    /// From (inclusive), e.g. 2026-11-01T00:00:00+09:00.
+    pub from: Option<String>,
+    /// To (exclusive).
+    pub to: Option<String>,
+}
+
+impl AuditParams {
+    fn parse(self) -> Result<AuditQuery, AppError> {
+        let time = |field: &'static str, v: Option<String>| {
+            v.filter(|s| !s.is_empty())
+                .map(|s| {
+                    DateTime::parse_from_rfc3339(&s)
+                        .map(|t| t.with_timezone(&Utc))
+                        .map_err(|_| {
+                            AppError::invalid(
+                                field,
+                                "an RFC 3339 time, e.g. 2026-11-01T00:00:00+09:00",
+                            )
+                        })
+                })
+                .transpose()
+        };
+        let case_id = self
+            .case
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse::<i64>()
+                    .map_err(|_| AppError::invalid("case", "a case id"))
+            })
+            .transpose()?;
+        Ok(AuditQuery {
+            case_id,
+            actor: self.actor.filter(|s| !s.is_empty()),
+            from: time("from", self.from)?,
+            to: time("to", self.to)?,
+        })
+    }
+}
+
+/// `GET /api/audit?case=&actor=&from=&to=`: matching events, oldest first.
+#[utoipa::path(get, path = "/api/audit", tag = "audit", params(AuditParams), security(("bearer" = [])),
+    responses((status = 200, description = "Events", body = [AuditEvent]),
+        (status = 403, description = "forbidden: auditors only", body = super::openapi::ErrorSchema),
+        (status = 422, description = "invalid_input", body = super::openapi::ErrorSchema)))]
+pub async fn search(
+    _auth: Authorized<Audit>,
+    State(state): State<AppState>,
+    Query(params): Query<AuditParams>,
+) -> Result<Json<Vec<AuditEvent>>, AppError> {
+    let query = params.parse()?;
+    Ok(Json(audit::search(state.store(), &query).await?))
+}
+
+/// The result of a chain verification.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VerifyResult {
+    /// Events checked.
+    pub events: i64,
+    /// True when no event was changed, removed or reordered.
+    pub intact: bool,
+    /// Where the chain first breaks, if it does.
+    #[schema(value_type = Option<Object>)]
+    pub first_break: Option<shokai_store::audit::ChainBreak>,
+}
+
+/// `GET /api/audit/verify`: walks the hash chain.
+#[utoipa::path(get, path = "/api/audit/verify", tag = "audit", security(("bearer" = [])),
+    responses((status = 200, description = "Verification result", body = VerifyResult),
+        (status = 403, description = "forbidden: auditors only", body = super::openapi::ErrorSchema)))]
+pub async fn verify(
+    _auth: Authorized<Audit>,
+    State(state): State<AppState>,
+) -> Result<Json<VerifyResult>, AppError> {
+    let report = audit::verify(state.store()).await?;
+    Ok(Json(VerifyResult {
+        events: report.events,
+        intact: report.is_intact(),
+        first_break: report.first_break,
+    }))
+}
+
+/// `GET /api/audit/export.csv?from=&to=`: the events as CSV, personal data left out.
+#[utoipa::path(get, path = "/api/audit/export.csv", tag = "audit", params(AuditParams), security(("bearer" = [])),
+    responses((status = 200, description = "CSV", content_type = "text/csv"),
+        (status = 403, description = "forbidden: auditors only", body = super::openapi::ErrorSchema)))]
+pub async fn export_csv(
+    _auth: Authorized<Audit>,
+    State(state): State<AppState>,
+    Query(params): Query<AuditParams>,
+) -> Result<impl IntoResponse, AppError> {
+    let query = params.parse()?;
+    let csv = audit::export_csv(state.store(), &query).await?;
+    Ok((
+        [
+            (CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (CONTENT_DISPOSITION, "attachment; filename=\"audit.csv\""),
+        ],
+        csv,
+    ))
+}

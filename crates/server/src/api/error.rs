@@ -1,0 +1,235 @@
+//! The one error type of the HTTP layer.
+//!
+//! Error policy: services and libraries return their own `thiserror` enums;
+//! handlers turn them into [`AppError`] (through `From`), which answers with
+//! an HTTP status and a JSON body `{"code": "...", "message": "..."}` (plus
+//! `"field"` for bad input). Codes are stable snake_case strings clients may
+//! match on; messages are for people and may change.
+//!
+//! A server-side failure (5xx) never shows its cause to the client: the body
+//! says only `internal`, and the cause travels in the response extensions to
+//! [`crate::infra::http::log_server_errors`], which logs it once inside the
+//! request's span. Unique-constraint violations are 409s, never 500s.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// Why a request failed, as the client sees it.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// No valid bearer token or session.
+    #[error("log in first")]
+    Unauthenticated,
+    /// Wrong username or password (deliberately not saying which).
+    #[error("the username or password is wrong")]
+    BadCredentials,
+    /// Logged in, but the role may not do this.
+    #[error("your role may not do this")]
+    Forbidden,
+    /// Nothing at this address.
+    #[error("{what} not found")]
+    NotFound {
+        /// What was looked for, e.g. "case 12".
+        what: String,
+    },
+    /// The body or query is malformed or a value breaks a rule.
+    #[error("{field}: {message}")]
+    Invalid {
+        /// The offending field, as a path into the request (`cardholder.name`).
+        field: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A state the request cannot apply to: stale version, illegal move,
+    /// duplicate value. `code` names which.
+    #[error("{message}")]
+    Conflict {
+        /// Stable code, e.g. `version_conflict`, `invalid_transition`, `duplicate`.
+        code: &'static str,
+        /// What happened.
+        message: String,
+    },
+    /// Too many attempts; try later.
+    #[error("too many attempts; try again later")]
+    TooManyRequests,
+    /// A part this server needs is not configured (e.g. no card terminal).
+    #[error("{message}")]
+    Unavailable {
+        /// Stable code, e.g. `card_terminal_unavailable`.
+        code: &'static str,
+        /// What is missing.
+        message: String,
+    },
+    /// Anything else: a bug or a failing dependency. Logged, never shown.
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// The JSON body of every error response.
+#[derive(Debug, Serialize)]
+pub struct ErrorBody {
+    /// Stable machine-readable code.
+    pub code: &'static str,
+    /// Human-readable explanation.
+    pub message: String,
+    /// For `invalid_input`: the field at fault.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// The cause of a 5xx, carried to the logging middleware in the response's
+/// extensions so it is logged exactly once, inside the request span.
+#[derive(Debug, Clone)]
+pub struct ServerErrorReport(pub Arc<str>);
+
+impl AppError {
+    /// An internal error from any error value.
+    pub fn internal(e: impl std::error::Error + Send + Sync + 'static) -> AppError {
+        AppError::Internal(Box::new(e))
+    }
+
+    /// Bad input in `field`.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> AppError {
+        AppError::Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::Unauthenticated | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::NotFound { .. } => StatusCode::NOT_FOUND,
+            AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable code in the body.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::BadCredentials => "bad_credentials",
+            AppError::Forbidden => "forbidden",
+            AppError::NotFound { .. } => "not_found",
+            AppError::Invalid { .. } => "invalid_input",
+            AppError::Conflict { code, .. } | AppError::Unavailable { code, .. } => code,
+            AppError::TooManyRequests => "too_many_requests",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    fn body(&self) -> ErrorBody {
+        let (message, field) = match self {
+            AppError::Invalid { field, message } => (message.clone(), Some(field.clone())),
+            other => (other.to_string(), None),
+        };
+        ErrorBody {
+            code: self.code(),
+            message,
+            field,
+        }
+    }
+}
+
+/// The full `source()` chain of an error, for the log line.
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    text
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let mut response = (status, Json(self.body())).into_response();
+        if let AppError::Internal(cause) = &self {
+            let report = ServerErrorReport(chain(cause.as_ref()).into());
+            response.extensions_mut().insert(report);
+        }
+        if matches!(self, AppError::Unauthenticated) {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
+    }
+}
+
+impl From<shokai_store::StoreError> for AppError {
+    fn from(e: shokai_store::StoreError) -> AppError {
+        use shokai_store::StoreError;
+        match e {
+            StoreError::VersionConflict { .. } => AppError::Conflict {
+                code: "version_conflict",
+                message: "the case was changed by someone else: reload it and try again".into(),
+            },
+            StoreError::NotFound { what } => AppError::NotFound { what },
+            StoreError::Duplicate { what } => AppError::Conflict {
+                code: "duplicate",
+                message: format!("{what} already exists"),
+            },
+            other => AppError::internal(other),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn body_of(response: Response) -> serde_json::Value {
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_internal_error_hides_its_cause_from_the_client_but_keeps_it_for_the_log() {
+        let cause = std::io::Error::other("disk /var/lib/secret-path is full");
+        let response = AppError::internal(cause).into_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let report = response.extensions().get::<ServerErrorReport>().cloned();
+        assert!(report.unwrap().0.contains("secret-path"));
+        let body = body_of(response).await;
+        assert_eq!(body["code"], "internal");
+        assert!(!body.to_string().contains("secret-path"), "{body}");
+    }
+
+    #[tokio::test]
+    async fn bad_input_names_the_field_with_a_422() {
+        let response = AppError::invalid("cardholder.postal_code", "7 digits").into_response();
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(response.extensions().get::<ServerErrorReport>().is_none());
+        let body = body_of(response).await;
+        assert_eq!(body["code"], "invalid_input");
+        assert_eq!(body["field"], "cardholder.postal_code");
+    }
+
+    #[tokio::test]
+    async fn conflicts_carry_their_own_stable_code() {
+        let response = AppError::Conflict {
+            code: "version_conflict",
+            message: "the case changed".into(),
+        }
+        .into_response();
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+        assert_eq!(body_of(response).await["code"], "version_conflict");
+    }
+}

@@ -1,0 +1,115 @@
+//! `ApiJson<T>`: a JSON body extractor whose failures are [`AppError`]s that
+//! name the field at fault (`cardholder.postal_code`), instead of axum's
+//! plain-text rejections.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::header::CONTENT_TYPE;
+use serde::de::DeserializeOwned;
+
+use super::error::AppError;
+
+/// A JSON request body, deserialized with the path of any bad field kept.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = req
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        if !is_json {
+            return Err(AppError::invalid(
+                "content-type",
+                "send the body as application/json",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| AppError::invalid("body", e.body_text()))?;
+        parse(&bytes).map(ApiJson)
+    }
+}
+
+/// Deserializes `bytes`, turning an error into 422 with the field's path.
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let message = e.into_inner().to_string();
+        // serde reports a missing field at its parent; name the field itself.
+        let missing = message
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next());
+        // The root is "." (or "?" when the JSON did not even parse).
+        let field = match (path.as_str(), missing) {
+            ("." | "?", Some(name)) => name.to_owned(),
+            ("." | "?", None) => "body".to_owned(),
+            (parent, Some(name)) => format!("{parent}.{name}"),
+            (_, None) => path,
+        };
+        AppError::invalid(field, message)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Inner {
+        postal_code: String,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Outer {
+        version: i64,
+        cardholder: Inner,
+    }
+
+    fn field_of(json: &str) -> String {
+        match parse::<Outer>(json.as_bytes()) {
+            Err(AppError::Invalid { field, .. }) => field,
+            other => panic!("expected invalid input, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_missing_nested_field_is_named_by_its_path() {
+        assert_eq!(
+            field_of(r#"{"version": 1, "cardholder": {}}"#),
+            "cardholder.postal_code"
+        );
+        assert_eq!(
+            field_of(r#"{"cardholder": {"postal_code": "1"}}"#),
+            "version"
+        );
+        assert_eq!(
+            field_of(r#"{"version": 1, "cardholder": {"postal_code": 7}}"#),
+            "cardholder.postal_code"
+        );
+    }
+
+    #[test]
+    fn a_wrongly_typed_version_is_named() {
+        assert_eq!(
+            field_of(r#"{"version": "one", "cardholder": {"postal_code": "1"}}"#),
+            "version"
+        );
+    }
+
+    #[test]
+    fn malformed_json_blames_the_body() {
+        assert_eq!(field_of("{not json"), "body");
+    }
+}

@@ -1,0 +1,37 @@
+//! HTTP handlers: extract, authorize, call a service, map the result.
+//!
+//! Each handler stays about 20 lines; the work happens in [`crate::service`].
+//! Errors leave as [`error::AppError`] (`{"code","message"}` bodies).
+
+mod audit;
+pub mod error;
+mod health;
+pub mod json;
+mod openapi;
+mod session;
+
+use axum::Router;
+use axum::routing::get;
+
+use crate::app::AppState;
+use crate::infra::http;
+
+/// Every route of the server, with its layers.
+pub fn router(state: AppState) -> axum::Router {
+    let routes = Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/metrics", get(health::metrics))
+        .route("/api/openapi.json", get(openapi::document))
+        .route("/api/office", get(health::office))
+        .route("/api/audit", get(audit::search))
+        .route("/api/audit/verify", get(audit::verify))
+        .route("/api/audit/export.csv", get(audit::export_csv))
+        .route(
+            "/api/session",
+            get(session::me)
+                .post(session::login)
+                .delete(session::logout),
+        )
+        .fallback(http::not_found);
+    http::with_layers(routes, state)
+}

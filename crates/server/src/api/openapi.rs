@@ -1,0 +1,55 @@
+//! The OpenAPI 3 document, served at `GET /api/openapi.json`, generated from
+//! the handlers' `#[utoipa::path]` attributes so it cannot drift from them.
+
+use axum::Json;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+
+/// The error body every failing call returns (see `api::error`).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ErrorSchema {
+    /// Stable code: unauthenticated, bad_credentials, forbidden, not_found,
+    /// invalid_input, version_conflict, invalid_transition, duplicate,
+    /// too_many_requests, internal, …
+    code: String,
+    /// Human-readable explanation.
+    message: String,
+    /// For invalid_input: the field at fault, as a path into the request.
+    field: Option<String>,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "shokai", description = "PIN-change cases of a ward office: API for clerks, supervisors and auditors."),
+    paths(
+        super::health::healthz,
+        super::health::office,
+        super::session::login,
+        super::session::me,
+        super::session::logout,
+        super::audit::search,
+        super::audit::verify,
+        super::audit::export_csv,
+    ),
+    components(schemas(ErrorSchema)),
+    modifiers(&BearerAuth),
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// `GET /api/openapi.json`.
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

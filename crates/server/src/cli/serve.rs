@@ -1,0 +1,118 @@
+//! `shokai serve`: load and check the settings, open the database and apply
+//! pending migrations, then listen.
+//!
+//! The first line on stdout is `shokai listening on http://ADDR`, printed once
+//! the socket is bound (with port 0 it names the port the system picked);
+//! scripts and the end-to-end tests read it. Logs go to stderr.
+//!
+//! Exit codes: 0 after a graceful shutdown (SIGINT/SIGTERM); 1 the server
+//! failed (cannot bind, database unreachable); 2 the settings are wrong (the
+//! message names the key).
+
+use std::path::PathBuf;
+
+use clap::Args;
+use secrecy::ExposeSecret;
+use shokai_store::Store;
+
+use crate::app::AppState;
+use crate::infra::{http, telemetry};
+use crate::settings::{Settings, SettingsError};
+
+/// `shokai serve` flags.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Exit codes:\n  0  stopped by SIGINT/SIGTERM\n  1  server failure\n  2  bad settings"
+)]
+pub struct ServeArgs {
+    /// Settings file in dotenv format (see .env.example); the environment wins over it.
+    #[arg(long, env = "SHOKAI_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// Why `serve` stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The settings are missing something or hold a bad value.
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    /// The async runtime could not start.
+    #[error("cannot start the runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address from SHOKAI_BIND.
+        addr: std::net::SocketAddr,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The database could not be opened or migrated.
+    #[error("database: {0}")]
+    Store(#[from] shokai_store::StoreError),
+    /// Serving failed.
+    #[error("server failed: {0}")]
+    Serve(#[source] std::io::Error),
+}
+
+impl ServeError {
+    /// The process exit code.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            ServeError::Settings(_) => 2,
+            ServeError::Runtime(_)
+            | ServeError::Bind { .. }
+            | ServeError::Store(_)
+            | ServeError::Serve(_) => 1,
+        }
+    }
+}
+
+/// Runs the server until a shutdown signal.
+pub fn run(args: ServeArgs) -> Result<(), ServeError> {
+    let settings = Settings::load(args.config.as_deref())?;
+    telemetry::init(&settings.log);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(ServeError::Runtime)?;
+    runtime.block_on(serve(settings))
+}
+
+async fn serve(settings: Settings) -> Result<(), ServeError> {
+    log_summary(&settings);
+    let store = Store::connect(settings.database_url.expose_secret()).await?;
+    store.migrate().await?;
+    tracing::info!(backend = ?store.backend(), "database ready");
+    let addr = settings.bind;
+    let (listener, local) = http::bind(addr)
+        .await
+        .map_err(|source| ServeError::Bind { addr, source })?;
+    let app = crate::api::router(AppState::new(settings, store.clone()));
+    println!("shokai listening on http://{local}");
+    tracing::info!(%local, "listening");
+    let served = http::serve(listener, app).await.map_err(ServeError::Serve);
+    store.close().await;
+    served
+}
+
+/// One start-up line with what was configured, secrets left out, so an
+/// operator can see in the log which settings the server really runs with.
+fn log_summary(s: &Settings) {
+    let key_ids: Vec<&str> = s.code_keys.keys.iter().map(|(id, _)| id.as_str()).collect();
+    tracing::info!(
+        office = %s.office.name,
+        deadline_days = s.deadline_days,
+        batch_cutoff = %s.batch_cutoff.format("%H:%M"),
+        session_hours = s.session_hours,
+        code_key_current = %s.code_keys.current,
+        code_key_ids = ?key_ids,
+        mail = ?s.mail.as_ref().map(|m| format!("{}:{} ({:?}, login: {})", m.host, m.port, m.tls,
+            m.credentials.as_ref().map_or("none", |c| c.username.as_str()))),
+        mail_from = ?s.mail.as_ref().map(|m| &m.from),
+        print_room = ?s.mail.as_ref().map(|m| &m.print_room),
+        card_terminal = ?s.card_terminal,
+        "settings loaded"
+    );
+}

@@ -1,0 +1,109 @@
+//! Failure-counting rate limits (logins now; the proxies' status page next).
+//!
+//! A key (a username, a client address) that failed `limit` times within
+//! `window` is refused until the oldest of those failures leaves the window.
+//! Only failures count, so a clerk who types the password right is never
+//! slowed. State is in memory: a restart forgets it, which for a single
+//! office server is acceptable and keeps the database out of the hot path.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Counts recent failures per key.
+#[derive(Debug)]
+pub struct FailureLimiter {
+    limit: usize,
+    window: Duration,
+    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
+}
+
+impl FailureLimiter {
+    /// At most `limit` failures per key within `window`.
+    pub fn new(limit: usize, window: Duration) -> FailureLimiter {
+        FailureLimiter {
+            limit,
+            window,
+            failures: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Whether `key` may try now.
+    pub fn allows(&self, key: &str, now: Instant) -> bool {
+        let mut map = self.lock();
+        let Some(times) = map.get_mut(key) else {
+            return true;
+        };
+        Self::forget_old(times, now, self.window);
+        times.len() < self.limit
+    }
+
+    /// Records a failed try of `key`.
+    pub fn fail(&self, key: &str, now: Instant) {
+        let mut map = self.lock();
+        // Bound memory under a flood of distinct keys: drop keys with nothing recent.
+        if map.len() > 10_000 {
+            map.retain(|_, times| {
+                Self::forget_old(times, now, self.window);
+                !times.is_empty()
+            });
+        }
+        let times = map.entry(key.to_owned()).or_default();
+        Self::forget_old(times, now, self.window);
+        times.push_back(now);
+    }
+
+    /// Clears `key` after a success.
+    pub fn succeed(&self, key: &str) {
+        self.lock().remove(key);
+    }
+
+    fn forget_old(times: &mut VecDeque<Instant>, now: Instant, window: Duration) {
+        while times
+            .front()
+            .is_some_and(|t| now.saturating_duration_since(*t) >= window)
+        {
+            times.pop_front();
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, VecDeque<Instant>>> {
+        self.failures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_is_refused_after_the_limit_and_allowed_again_once_the_window_passes() {
+        let limiter = FailureLimiter::new(3, Duration::from_secs(60));
+        let t0 = Instant::now();
+        for i in 0..3 {
+            assert!(limiter.allows("sato", t0 + Duration::from_secs(i)));
+            limiter.fail("sato", t0 + Duration::from_secs(i));
+        }
+        assert!(!limiter.allows("sato", t0 + Duration::from_secs(10)));
+        assert!(
+            limiter.allows("kato", t0 + Duration::from_secs(10)),
+            "other keys are not affected"
+        );
+        assert!(
+            limiter.allows("sato", t0 + Duration::from_secs(60)),
+            "the first failure aged out"
+        );
+    }
+
+    #[test]
+    fn a_success_clears_the_count() {
+        let limiter = FailureLimiter::new(2, Duration::from_secs(60));
+        let t0 = Instant::now();
+        limiter.fail("sato", t0);
+        limiter.succeed("sato");
+        limiter.fail("sato", t0);
+        assert!(limiter.allows("sato", t0));
+    }
+}

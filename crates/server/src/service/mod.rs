@@ -1,0 +1,6 @@
+//! Services: the work behind each handler, in one transaction each. They take
+//! the store and plain values (never HTTP types), so the CLI reuses them.
+
+pub mod audit;
+pub mod session;
+pub mod users;

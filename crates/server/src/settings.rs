@@ -1,0 +1,767 @@
+//! Typed settings, read once at start-up and checked before anything listens.
+//!
+//! Sources, later wins: an optional file in dotenv format (`--config FILE` or
+//! `SHOKAI_CONFIG`; the committed `.env.example` is a template for it), then
+//! the process environment. Every key is `SHOKAI_*`; an empty value counts as
+//! unset, so the template can list optional keys blank. The file may only hold
+//! known keys (a typo there is an error); unknown `SHOKAI_*` environment
+//! variables are ignored because tests and tools set their own.
+//!
+//! Secrets (the database URL, which may carry a password; HMAC code keys; the
+//! SMTP password) are wrapped in `secrecy` types: `Debug` prints them as
+//! redacted and nothing here implements `Display` for them.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveTime;
+use secrecy::{ExposeSecret, SecretBox, SecretString};
+use shokai_workflow::{CodeKeyring, KeyringError};
+
+/// Where the database lives when `SHOKAI_DATABASE_URL` is not set.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/shokai.db";
+/// Where `serve` listens when `SHOKAI_BIND` is not set.
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+/// Shortest HMAC key accepted (the workflow's code keyring insists on it too).
+pub const MIN_CODE_KEY_BYTES: usize = 32;
+
+/// Every key the settings understand; a settings file may hold no other.
+pub const KEYS: &[&str] = &[
+    "SHOKAI_DATABASE_URL",
+    "SHOKAI_BIND",
+    "SHOKAI_LOG",
+    "SHOKAI_CODE_KEYS",
+    "SHOKAI_CODE_KEY_CURRENT",
+    "SHOKAI_OFFICE_NAME",
+    "SHOKAI_OFFICE_ADDRESS",
+    "SHOKAI_OFFICE_PHONE",
+    "SHOKAI_OFFICE_HOURS",
+    "SHOKAI_DEADLINE_DAYS",
+    "SHOKAI_BATCH_CUTOFF",
+    "SHOKAI_SESSION_HOURS",
+    "SHOKAI_MAIL_HOST",
+    "SHOKAI_MAIL_PORT",
+    "SHOKAI_MAIL_TLS",
+    "SHOKAI_MAIL_USERNAME",
+    "SHOKAI_MAIL_PASSWORD",
+    "SHOKAI_MAIL_FROM",
+    "SHOKAI_MAIL_PRINT_ROOM",
+    "SHOKAI_CARD_TERMINAL",
+];
+
+/// Why the settings could not be loaded. Each variant names the key.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    /// A required key has no value.
+    #[error("{key} is not set: {hint} (see .env.example)")]
+    Missing {
+        /// The key.
+        key: &'static str,
+        /// What to put there.
+        hint: &'static str,
+    },
+    /// A key has a value of the wrong form. The value itself is not repeated:
+    /// it may be a secret.
+    #[error("{key} is invalid: {reason}")]
+    Invalid {
+        /// The key.
+        key: &'static str,
+        /// What is wrong, and what is expected.
+        reason: String,
+    },
+    /// The settings file has a key this version does not know.
+    #[error("{path}: unknown key {key} (known keys are listed in .env.example)")]
+    UnknownKey {
+        /// The file.
+        path: PathBuf,
+        /// The unknown key.
+        key: String,
+    },
+    /// The settings file could not be read or parsed.
+    #[error("cannot read settings file {path}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        #[source]
+        source: dotenvy::Error,
+    },
+}
+
+/// All settings of a running server.
+#[derive(Debug)]
+pub struct Settings {
+    /// `sqlite://…` or `postgres://…`; secret because it may hold a password.
+    pub database_url: SecretString,
+    /// Address to listen on; port 0 picks a free port (printed at start-up).
+    pub bind: SocketAddr,
+    /// `tracing` filter directives, e.g. `info,shokai=debug`.
+    pub log: String,
+    /// HMAC keys for verification-code digests.
+    pub code_keys: CodeKeys,
+    /// The office printed on letters and shown to proxies.
+    pub office: Office,
+    /// Days after mailing until the response deadline.
+    pub deadline_days: u32,
+    /// Letters issued after this time of day (JST) go into the next day's batch.
+    pub batch_cutoff: NaiveTime,
+    /// How long a login session lasts.
+    pub session_hours: u32,
+    /// Outgoing mail; `None` when no SMTP host is configured (nothing is sent).
+    pub mail: Option<MailSettings>,
+    /// The counter's card terminal; `None` when this server has none.
+    pub card_terminal: Option<CardTerminal>,
+}
+
+/// Verification-code HMAC keys: one current, older ones still accepted.
+pub struct CodeKeys {
+    /// Id of the key new digests are made with.
+    pub current: String,
+    /// Every key by id, current included.
+    pub keys: Vec<(String, SecretBox<[u8]>)>,
+}
+
+impl std::fmt::Debug for CodeKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ids: Vec<&str> = self.keys.iter().map(|(id, _)| id.as_str()).collect();
+        f.debug_struct("CodeKeys")
+            .field("current", &self.current)
+            .field("ids", &ids)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CodeKeys {
+    /// The workflow's keyring: the current key plus every older one.
+    pub fn keyring(&self) -> Result<CodeKeyring, KeyringError> {
+        let secret_of = |id: &str| {
+            self.keys
+                .iter()
+                .find(|(k, _)| k == id)
+                .map(|(_, s)| s.expose_secret().to_vec())
+                .unwrap_or_default()
+        };
+        let mut ring = CodeKeyring::new(&self.current, secret_of(&self.current))?;
+        for (id, secret) in &self.keys {
+            if *id != self.current {
+                ring = ring.with_previous(id, secret.expose_secret().to_vec())?;
+            }
+        }
+        Ok(ring)
+    }
+}
+
+/// The ward office's own details (public: shown to proxies).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Office {
+    /// e.g. `中央区役所 区民課`.
+    pub name: String,
+    /// Postal address of the counter.
+    pub address: String,
+    /// Phone number for enquiries.
+    pub phone: String,
+    /// Opening hours as printed, e.g. `平日 8:30〜17:00`.
+    pub hours: String,
+}
+
+/// How the SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailTls {
+    /// Plain SMTP (a local relay or a test server only).
+    None,
+    /// Plain connection upgraded with STARTTLS (port 587).
+    StartTls,
+    /// TLS from the first byte (port 465).
+    Tls,
+}
+
+impl MailTls {
+    fn default_port(self) -> u16 {
+        match self {
+            MailTls::None => 25,
+            MailTls::StartTls => 587,
+            MailTls::Tls => 465,
+        }
+    }
+}
+
+/// Outgoing mail.
+#[derive(Debug)]
+pub struct MailSettings {
+    /// SMTP host.
+    pub host: String,
+    /// SMTP port (default from `tls`).
+    pub port: u16,
+    /// Transport security.
+    pub tls: MailTls,
+    /// SMTP login, if the relay needs one.
+    pub credentials: Option<MailCredentials>,
+    /// Sender address.
+    pub from: String,
+    /// Where closed print batches are sent.
+    pub print_room: String,
+}
+
+/// SMTP login.
+#[derive(Debug)]
+pub struct MailCredentials {
+    /// User name.
+    pub username: String,
+    /// Password (never printed). Checked at start-up already; the SMTP
+    /// transport that reads it is the next piece of the mail work.
+    #[allow(dead_code)]
+    pub password: SecretString,
+}
+
+/// The counter's card terminal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CardTerminal {
+    /// Simulated cards from a fixtures file.
+    Simulated(PathBuf),
+    /// A PC/SC reader by name (needs the `pcsc` feature).
+    Pcsc(String),
+}
+
+/// The merged `SHOKAI_*` key/value pairs, empty values dropped.
+#[derive(Debug, Default)]
+pub struct Sources(BTreeMap<String, String>);
+
+impl Sources {
+    /// Reads the optional file, then overlays the process environment.
+    pub fn load(file: Option<&Path>) -> Result<Sources, SettingsError> {
+        let mut sources = Sources::default();
+        if let Some(path) = file {
+            sources.read_file(path)?;
+        }
+        sources.overlay(std::env::vars().filter(|(k, _)| k.starts_with("SHOKAI_")));
+        Ok(sources)
+    }
+
+    /// Adds the pairs of a dotenv-format file; unknown keys are refused.
+    pub fn read_file(&mut self, path: &Path) -> Result<(), SettingsError> {
+        let file_error = |source| SettingsError::File {
+            path: path.to_owned(),
+            source,
+        };
+        for item in dotenvy::from_path_iter(path).map_err(file_error)? {
+            let (key, value) = item.map_err(file_error)?;
+            if !KEYS.contains(&key.as_str()) {
+                return Err(SettingsError::UnknownKey {
+                    path: path.to_owned(),
+                    key,
+                });
+            }
+            self.set(key, value);
+        }
+        Ok(())
+    }
+
+    /// Overlays pairs (later sources win).
+    pub fn overlay(&mut self, pairs: impl IntoIterator<Item = (String, String)>) {
+        for (key, value) in pairs {
+            self.set(key, value);
+        }
+    }
+
+    fn set(&mut self, key: String, value: String) {
+        let value = value.trim().to_owned();
+        if value.is_empty() {
+            self.0.remove(&key);
+        } else {
+            self.0.insert(key, value);
+        }
+    }
+
+    fn get(&self, key: &'static str) -> Option<&str> {
+        self.0.get(key).map(String::as_str)
+    }
+
+    fn required(&self, key: &'static str, hint: &'static str) -> Result<String, SettingsError> {
+        self.get(key)
+            .map(str::to_owned)
+            .ok_or(SettingsError::Missing { key, hint })
+    }
+
+    fn parsed<T: std::str::FromStr>(
+        &self,
+        key: &'static str,
+        default: T,
+        expected: &str,
+    ) -> Result<T, SettingsError> {
+        match self.get(key) {
+            None => Ok(default),
+            Some(v) => v.parse().map_err(|_| invalid(key, expected)),
+        }
+    }
+}
+
+fn invalid(key: &'static str, reason: impl Into<String>) -> SettingsError {
+    SettingsError::Invalid {
+        key,
+        reason: reason.into(),
+    }
+}
+
+impl Settings {
+    /// Builds and checks the settings from merged sources.
+    pub fn from_sources(s: &Sources) -> Result<Settings, SettingsError> {
+        let deadline_days = s.parsed("SHOKAI_DEADLINE_DAYS", 30u32, "a number of days")?;
+        if !(1..=365).contains(&deadline_days) {
+            return Err(invalid("SHOKAI_DEADLINE_DAYS", "between 1 and 365 days"));
+        }
+        let session_hours = s.parsed("SHOKAI_SESSION_HOURS", 8u32, "a number of hours")?;
+        if !(1..=24 * 7).contains(&session_hours) {
+            return Err(invalid("SHOKAI_SESSION_HOURS", "between 1 and 168 hours"));
+        }
+        let log = s.get("SHOKAI_LOG").unwrap_or("info").to_owned();
+        if tracing_subscriber::EnvFilter::try_new(&log).is_err() {
+            return Err(invalid(
+                "SHOKAI_LOG",
+                "tracing filter directives, e.g. info,shokai=debug",
+            ));
+        }
+        Ok(Settings {
+            database_url: database_url(s)?,
+            bind: s
+                .get("SHOKAI_BIND")
+                .unwrap_or(DEFAULT_BIND)
+                .parse::<SocketAddr>()
+                .map_err(|_| invalid("SHOKAI_BIND", "an address like 127.0.0.1:8080"))?,
+            log,
+            code_keys: code_keys(s)?,
+            office: office(s)?,
+            deadline_days,
+            batch_cutoff: batch_cutoff(s)?,
+            session_hours,
+            mail: mail(s)?,
+            card_terminal: card_terminal(s)?,
+        })
+    }
+
+    /// Reads the file (if any) and the environment, and checks everything.
+    pub fn load(file: Option<&Path>) -> Result<Settings, SettingsError> {
+        Settings::from_sources(&Sources::load(file)?)
+    }
+}
+
+/// `SHOKAI_DATABASE_URL` alone: what commands that only touch the database
+/// (`shokai user add`) need.
+pub fn database_url(s: &Sources) -> Result<SecretString, SettingsError> {
+    let url = s.get("SHOKAI_DATABASE_URL").unwrap_or(DEFAULT_DATABASE_URL);
+    if !(url.starts_with("sqlite:") || url.starts_with("postgres")) {
+        return Err(invalid(
+            "SHOKAI_DATABASE_URL",
+            "use sqlite://PATH or postgres://USER@HOST/DB",
+        ));
+    }
+    Ok(SecretString::from(url.to_owned()))
+}
+
+/// `SHOKAI_CODE_KEYS=id=HEX,id=HEX` and `SHOKAI_CODE_KEY_CURRENT=id`.
+fn code_keys(s: &Sources) -> Result<CodeKeys, SettingsError> {
+    const KEY: &str = "SHOKAI_CODE_KEYS";
+    let list = s.required(
+        KEY,
+        "comma-separated ID=HEX pairs, each key at least 32 bytes (64 hex digits)",
+    )?;
+    let mut keys: Vec<(String, SecretBox<[u8]>)> = Vec::new();
+    for pair in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (id, hex_secret) = pair
+            .split_once('=')
+            .ok_or_else(|| invalid(KEY, "each entry is ID=HEX"))?;
+        let id = id.trim();
+        let id_ok = (1..=32).contains(&id.len())
+            && id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+        if !id_ok {
+            return Err(invalid(
+                KEY,
+                "a key id is 1-32 characters of A-Z a-z 0-9 - _ .",
+            ));
+        }
+        let bytes = hex::decode(hex_secret.trim())
+            .map_err(|_| invalid(KEY, format!("the key `{id}` is not hex")))?;
+        if bytes.len() < MIN_CODE_KEY_BYTES {
+            return Err(invalid(
+                KEY,
+                format!(
+                    "the key `{id}` has {} bytes; at least {MIN_CODE_KEY_BYTES}",
+                    bytes.len()
+                ),
+            ));
+        }
+        if keys.iter().any(|(k, _)| k == id) {
+            return Err(invalid(KEY, format!("the key id `{id}` appears twice")));
+        }
+        keys.push((id.to_owned(), SecretBox::from(bytes.into_boxed_slice())));
+    }
+    let current = match s.get("SHOKAI_CODE_KEY_CURRENT") {
+        Some(id) => id.to_owned(),
+        None if keys.len() == 1 => keys[0].0.clone(),
+        None => {
+            return Err(SettingsError::Missing {
+                key: "SHOKAI_CODE_KEY_CURRENT",
+                hint: "the id of the key new letters use (required with several keys)",
+            });
+        }
+    };
+    if !keys.iter().any(|(k, _)| *k == current) {
+        return Err(invalid(
+            "SHOKAI_CODE_KEY_CURRENT",
+            format!("no key with id `{current}` in SHOKAI_CODE_KEYS"),
+        ));
+    }
+    let keys = CodeKeys { current, keys };
+    // The workflow has the last word on what a usable key is.
+    keys.keyring().map_err(|e| invalid(KEY, e.to_string()))?;
+    Ok(keys)
+}
+
+fn office(s: &Sources) -> Result<Office, SettingsError> {
+    Ok(Office {
+        name: s.required("SHOKAI_OFFICE_NAME", "the office name printed on letters")?,
+        address: s.required("SHOKAI_OFFICE_ADDRESS", "the counter's postal address")?,
+        phone: s.required("SHOKAI_OFFICE_PHONE", "the phone number for enquiries")?,
+        hours: s.required("SHOKAI_OFFICE_HOURS", "the opening hours as printed")?,
+    })
+}
+
+fn batch_cutoff(s: &Sources) -> Result<NaiveTime, SettingsError> {
+    match s.get("SHOKAI_BATCH_CUTOFF") {
+        None => Ok(NaiveTime::from_hms_opt(17, 0, 0).unwrap_or_default()),
+        Some(v) => NaiveTime::parse_from_str(v, "%H:%M")
+            .map_err(|_| invalid("SHOKAI_BATCH_CUTOFF", "a time of day as HH:MM (JST)")),
+    }
+}
+
+fn mail(s: &Sources) -> Result<Option<MailSettings>, SettingsError> {
+    let Some(host) = s.get("SHOKAI_MAIL_HOST") else {
+        return Ok(None);
+    };
+    let tls = match s.get("SHOKAI_MAIL_TLS").unwrap_or("starttls") {
+        "none" => MailTls::None,
+        "starttls" => MailTls::StartTls,
+        "tls" => MailTls::Tls,
+        _ => return Err(invalid("SHOKAI_MAIL_TLS", "one of none, starttls, tls")),
+    };
+    let port = s.parsed("SHOKAI_MAIL_PORT", tls.default_port(), "a port number")?;
+    let credentials = match (s.get("SHOKAI_MAIL_USERNAME"), s.get("SHOKAI_MAIL_PASSWORD")) {
+        (None, None) => None,
+        (Some(username), Some(password)) => Some(MailCredentials {
+            username: username.to_owned(),
+            password: SecretString::from(password.to_owned()),
+        }),
+        (Some(_), None) => {
+            return Err(SettingsError::Missing {
+                key: "SHOKAI_MAIL_PASSWORD",
+                hint: "the SMTP password (SHOKAI_MAIL_USERNAME is set)",
+            });
+        }
+        (None, Some(_)) => {
+            return Err(SettingsError::Missing {
+                key: "SHOKAI_MAIL_USERNAME",
+                hint: "the SMTP user (SHOKAI_MAIL_PASSWORD is set)",
+            });
+        }
+    };
+    Ok(Some(MailSettings {
+        host: host.to_owned(),
+        port,
+        tls,
+        credentials,
+        from: mail_address(s, "SHOKAI_MAIL_FROM", "the sender address")?,
+        print_room: mail_address(
+            s,
+            "SHOKAI_MAIL_PRINT_ROOM",
+            "where print batches are mailed",
+        )?,
+    }))
+}
+
+fn mail_address(
+    s: &Sources,
+    key: &'static str,
+    hint: &'static str,
+) -> Result<String, SettingsError> {
+    let value = s.required(key, hint)?;
+    let shaped = value
+        .rsplit_once('@')
+        .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty());
+    if !shaped {
+        return Err(invalid(key, "an e-mail address like name@example.jp"));
+    }
+    Ok(value)
+}
+
+fn card_terminal(s: &Sources) -> Result<Option<CardTerminal>, SettingsError> {
+    const KEY: &str = "SHOKAI_CARD_TERMINAL";
+    let Some(value) = s.get(KEY) else {
+        return Ok(None);
+    };
+    match value.split_once(':') {
+        Some(("simulated", file)) if !file.is_empty() => {
+            Ok(Some(CardTerminal::Simulated(PathBuf::from(file))))
+        }
+        Some(("pcsc", reader)) if !reader.is_empty() => {
+            Ok(Some(CardTerminal::Pcsc(reader.to_owned())))
+        }
+        _ => Err(invalid(KEY, "simulated:FILE or pcsc:READER NAME")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY_A: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
+    fn minimal() -> Vec<(&'static str, String)> {
+        vec![
+            ("SHOKAI_CODE_KEYS", format!("a={KEY_A}")),
+            ("SHOKAI_OFFICE_NAME", "中央区役所 区民課".into()),
+            ("SHOKAI_OFFICE_ADDRESS", "東京都中央区築地1-1-1".into()),
+            ("SHOKAI_OFFICE_PHONE", "03-0000-0000".into()),
+            ("SHOKAI_OFFICE_HOURS", "平日 8:30〜17:00".into()),
+        ]
+    }
+
+    fn load(pairs: Vec<(&'static str, String)>) -> Result<Settings, SettingsError> {
+        let mut s = Sources::default();
+        s.overlay(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)));
+        Settings::from_sources(&s)
+    }
+
+    fn with(extra: &[(&'static str, &str)]) -> Result<Settings, SettingsError> {
+        let mut pairs = minimal();
+        pairs.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
+        load(pairs)
+    }
+
+    fn invalid_key(result: Result<Settings, SettingsError>) -> &'static str {
+        match result {
+            Err(SettingsError::Invalid { key, .. } | SettingsError::Missing { key, .. }) => key,
+            other => panic!("expected a settings error naming a key, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_minimal_settings_take_the_documented_defaults() {
+        let s = with(&[]).unwrap();
+        assert_eq!(s.database_url.expose_secret(), DEFAULT_DATABASE_URL);
+        assert_eq!(s.bind.to_string(), DEFAULT_BIND);
+        assert_eq!(s.deadline_days, 30);
+        assert_eq!(s.batch_cutoff, NaiveTime::from_hms_opt(17, 0, 0).unwrap());
+        assert_eq!(s.code_keys.current, "a");
+        assert!(s.mail.is_none());
+        assert!(s.card_terminal.is_none());
+    }
+
+    #[test]
+    fn a_missing_office_name_is_named_in_the_error() {
+        let pairs = minimal()
+            .into_iter()
+            .filter(|(k, _)| *k != "SHOKAI_OFFICE_NAME")
+            .collect();
+        let err = load(pairs).unwrap_err();
+        assert!(err.to_string().contains("SHOKAI_OFFICE_NAME"), "{err}");
+    }
+
+    #[test]
+    fn a_blank_value_counts_as_unset() {
+        assert_eq!(
+            invalid_key(with(&[("SHOKAI_CODE_KEYS", "  ")])),
+            "SHOKAI_CODE_KEYS"
+        );
+        assert!(with(&[("SHOKAI_MAIL_HOST", "")]).unwrap().mail.is_none());
+    }
+
+    #[test]
+    fn secrets_never_appear_in_debug_output() {
+        let s = with(&[
+            ("SHOKAI_DATABASE_URL", "postgres://shokai:hunter2@db/shokai"),
+            ("SHOKAI_MAIL_HOST", "smtp.example.jp"),
+            ("SHOKAI_MAIL_USERNAME", "office"),
+            ("SHOKAI_MAIL_PASSWORD", "correct-horse"),
+            ("SHOKAI_MAIL_FROM", "office@example.jp"),
+            ("SHOKAI_MAIL_PRINT_ROOM", "print@example.jp"),
+        ])
+        .unwrap();
+        let debug = format!("{s:?}");
+        assert!(!debug.contains("hunter2"), "{debug}");
+        assert!(!debug.contains("correct-horse"), "{debug}");
+        assert!(!debug.contains(KEY_A), "{debug}");
+        assert!(!debug.contains("0001020304"), "{debug}");
+    }
+
+    #[test]
+    fn short_or_non_hex_code_keys_are_refused_without_echoing_them() {
+        let err = with(&[("SHOKAI_CODE_KEYS", "a=00ff")]).unwrap_err();
+        assert!(err.to_string().contains("at least 32"), "{err}");
+        assert!(!err.to_string().contains("00ff"), "{err}");
+        let err = with(&[("SHOKAI_CODE_KEYS", "a=zz-not-hex")]).unwrap_err();
+        assert!(!err.to_string().contains("zz-not-hex"), "{err}");
+    }
+
+    #[test]
+    fn several_code_keys_need_a_current_one_that_exists() {
+        let two = format!("old={KEY_A},new={KEY_A}");
+        assert_eq!(
+            invalid_key(with(&[("SHOKAI_CODE_KEYS", &two)])),
+            "SHOKAI_CODE_KEY_CURRENT"
+        );
+        assert_eq!(
+            invalid_key(with(&[
+                ("SHOKAI_CODE_KEYS", &two),
+                ("SHOKAI_CODE_KEY_CURRENT", "other")
+            ])),
+            "SHOKAI_CODE_KEY_CURRENT"
+        );
+        let s = with(&[
+            ("SHOKAI_CODE_KEYS", &two),
+            ("SHOKAI_CODE_KEY_CURRENT", "new"),
+        ])
+        .unwrap();
+        assert_eq!(s.code_keys.current, "new");
+        assert!(s.code_keys.keyring().is_ok());
+        let dup = format!("a={KEY_A},a={KEY_A}");
+        assert_eq!(
+            invalid_key(with(&[("SHOKAI_CODE_KEYS", &dup)])),
+            "SHOKAI_CODE_KEYS"
+        );
+    }
+
+    #[test]
+    fn mail_tls_picks_the_usual_port_unless_one_is_given() {
+        let base = [
+            ("SHOKAI_MAIL_HOST", "smtp.example.jp"),
+            ("SHOKAI_MAIL_FROM", "office@example.jp"),
+            ("SHOKAI_MAIL_PRINT_ROOM", "print@example.jp"),
+        ];
+        let port = |extra: &[(&'static str, &str)]| {
+            let mut all = base.to_vec();
+            all.extend_from_slice(extra);
+            with(&all).unwrap().mail.unwrap().port
+        };
+        assert_eq!(port(&[]), 587);
+        assert_eq!(port(&[("SHOKAI_MAIL_TLS", "tls")]), 465);
+        assert_eq!(
+            port(&[("SHOKAI_MAIL_TLS", "none"), ("SHOKAI_MAIL_PORT", "2525")]),
+            2525
+        );
+        let mut bad = base.to_vec();
+        bad.push(("SHOKAI_MAIL_TLS", "ssl"));
+        assert_eq!(invalid_key(with(&bad)), "SHOKAI_MAIL_TLS");
+    }
+
+    #[test]
+    fn mail_needs_a_sender_and_print_room_and_both_halves_of_a_login() {
+        let host = ("SHOKAI_MAIL_HOST", "smtp.example.jp");
+        assert_eq!(invalid_key(with(&[host])), "SHOKAI_MAIL_FROM");
+        assert_eq!(
+            invalid_key(with(&[
+                host,
+                ("SHOKAI_MAIL_FROM", "office@example.jp"),
+                ("SHOKAI_MAIL_PRINT_ROOM", "not an address"),
+            ])),
+            "SHOKAI_MAIL_PRINT_ROOM"
+        );
+        assert_eq!(
+            invalid_key(with(&[
+                host,
+                ("SHOKAI_MAIL_FROM", "office@example.jp"),
+                ("SHOKAI_MAIL_PRINT_ROOM", "print@example.jp"),
+                ("SHOKAI_MAIL_USERNAME", "office"),
+            ])),
+            "SHOKAI_MAIL_PASSWORD"
+        );
+    }
+
+    #[test]
+    fn the_card_terminal_is_simulated_or_pcsc() {
+        let t = |v: &str| with(&[("SHOKAI_CARD_TERMINAL", v)]);
+        assert_eq!(
+            t("simulated:fixtures/cards/cardholder.json")
+                .unwrap()
+                .card_terminal,
+            Some(CardTerminal::Simulated(
+                "fixtures/cards/cardholder.json".into()
+            ))
+        );
+        assert_eq!(
+            t("pcsc:Virtual PCD 00 00").unwrap().card_terminal,
+            Some(CardTerminal::Pcsc("Virtual PCD 00 00".into()))
+        );
+        assert_eq!(invalid_key(t("usb:1")), "SHOKAI_CARD_TERMINAL");
+        assert_eq!(invalid_key(t("pcsc:")), "SHOKAI_CARD_TERMINAL");
+    }
+
+    #[test]
+    fn numbers_and_times_out_of_range_are_refused() {
+        assert_eq!(
+            invalid_key(with(&[("SHOKAI_DEADLINE_DAYS", "0")])),
+            "SHOKAI_DEADLINE_DAYS"
+        );
+        assert_eq!(
+            invalid_key(with(&[("SHOKAI_DEADLINE_DAYS", "x")])),
+            "SHOKAI_DEADLINE_DAYS"
+        );
+        assert_eq!(
+            invalid_key(with(&[("SHOKAI_BATCH_CUTOFF", "25:00")])),
+            "SHOKAI_BATCH_CUTOFF"
+        );
+        assert_eq!(
+            invalid_key(with(&[("SHOKAI_BIND", "localhost")])),
+            "SHOKAI_BIND"
+        );
+        assert_eq!(
+            invalid_key(with(&[("SHOKAI_DATABASE_URL", "mysql://x")])),
+            "SHOKAI_DATABASE_URL"
+        );
+        let s = with(&[
+            ("SHOKAI_BATCH_CUTOFF", "16:30"),
+            ("SHOKAI_BIND", "0.0.0.0:0"),
+        ])
+        .unwrap();
+        assert_eq!(s.batch_cutoff, NaiveTime::from_hms_opt(16, 30, 0).unwrap());
+        assert_eq!(s.bind.port(), 0);
+    }
+
+    #[test]
+    fn the_environment_wins_over_the_file_and_the_file_refuses_unknown_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shokai.env");
+        let mut text: String = minimal()
+            .into_iter()
+            .map(|(k, v)| format!("{k}=\"{v}\"\n"))
+            .collect();
+        text.push_str("SHOKAI_DEADLINE_DAYS=14\n");
+        std::fs::write(&path, &text).unwrap();
+        let mut s = Sources::default();
+        s.read_file(&path).unwrap();
+        s.overlay([("SHOKAI_DEADLINE_DAYS".to_owned(), "21".to_owned())]);
+        let settings = Settings::from_sources(&s).unwrap();
+        assert_eq!(settings.deadline_days, 21);
+        assert_eq!(settings.office.hours, "平日 8:30〜17:00");
+
+        std::fs::write(&path, "SHOKAI_DEADLIEN_DAYS=14\n").unwrap();
+        let err = Sources::default().read_file(&path).unwrap_err();
+        assert!(err.to_string().contains("SHOKAI_DEADLIEN_DAYS"), "{err}");
+    }
+
+    #[test]
+    fn the_committed_env_example_loads_and_lists_every_key() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.env.example");
+        let text = std::fs::read_to_string(&path).unwrap();
+        for key in KEYS {
+            assert!(
+                text.contains(&format!("{key}=")),
+                "{key} is missing from .env.example"
+            );
+        }
+        let mut s = Sources::default();
+        s.read_file(&path).unwrap();
+        Settings::from_sources(&s).unwrap();
+    }
+}

@@ -1,0 +1,77 @@
+//! The audit log as auditors reach it over the API.
+
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+use crate::helpers::{Role, TestApp, assert_error};
+
+#[tokio::test]
+async fn a_fresh_chain_verifies_as_intact() {
+    let app = TestApp::spawn().await;
+    let token = app.token_for(Role::Auditor).await;
+
+    let response = app
+        .call(Method::GET, "/api/audit/verify", Some(&token), None)
+        .await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["intact"], true, "{body}");
+    assert_eq!(body["first_break"], Value::Null);
+}
+
+#[tokio::test]
+async fn the_export_is_a_csv_download_with_a_header_row() {
+    let app = TestApp::spawn().await;
+    let token = app.token_for(Role::Auditor).await;
+
+    let response = app
+        .call(Method::GET, "/api/audit/export.csv", Some(&token), None)
+        .await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let text = response.text().await.unwrap();
+    let header = text.lines().next().unwrap();
+    assert!(header.starts_with("seq,"), "{header}");
+    assert!(header.contains("hash"), "{header}");
+}
+
+#[tokio::test]
+async fn a_malformed_search_time_names_the_parameter() {
+    let app = TestApp::spawn().await;
+    let token = app.token_for(Role::Auditor).await;
+
+    let response = app
+        .call(Method::GET, "/api/audit?from=yesterday", Some(&token), None)
+        .await;
+
+    let body = assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input").await;
+    assert_eq!(body["field"], "from");
+}
+
+#[tokio::test]
+async fn a_search_with_no_matches_is_an_empty_list() {
+    let app = TestApp::spawn().await;
+    let token = app.token_for(Role::Auditor).await;
+
+    let response = app
+        .call(
+            Method::GET,
+            "/api/audit?case=999&actor=nobody",
+            Some(&token),
+            None,
+        )
+        .await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.json::<Value>().await.unwrap(),
+        Value::Array(vec![])
+    );
+}

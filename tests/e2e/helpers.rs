@@ -1,0 +1,339 @@
+//! `TestApp`: one running `shokai serve` process and a typed HTTP client.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use reqwest::{Response, StatusCode};
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// A demo HMAC key (public; tests only).
+pub const CODE_KEY: &str = "t1=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
+/// A running server and a client for it. The process is killed on drop.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub address: String,
+    /// A plain client (no cookies, no default auth).
+    pub client: reqwest::Client,
+    env: Vec<(&'static str, String)>,
+    child: Child,
+    dir: tempfile::TempDir,
+    postgres: Option<PostgresDb>,
+}
+
+/// The environment variable naming a PostgreSQL server for tests (an admin
+/// URL; each test creates and drops its own database there).
+pub const POSTGRES_ENV: &str = "SHOKAI_TEST_POSTGRES";
+
+/// Defines a test run against both backends, as `<name>::sqlite` and
+/// `<name>::postgres`. Without `SHOKAI_TEST_POSTGRES` the PostgreSQL half
+/// records a skip (which `make test` counts and reports) and passes.
+#[macro_export]
+macro_rules! both_backends {
+    ($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn body($app: $crate::helpers::TestApp) $body
+
+            #[tokio::test]
+            async fn sqlite() {
+                body($crate::helpers::TestApp::spawn().await).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(app) = $crate::helpers::TestApp::spawn_postgres(module_path!()).await {
+                    body(app).await;
+                }
+            }
+        }
+    };
+}
+
+/// A database created for one test on the PostgreSQL server, dropped with it.
+struct PostgresDb {
+    admin_url: String,
+    name: String,
+}
+
+impl Drop for PostgresDb {
+    fn drop(&mut self) {
+        let admin_url = self.admin_url.clone();
+        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        // Drop cannot await; a private runtime on its own thread can.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime for dropping the test database");
+            runtime.block_on(async {
+                use sqlx::Connection;
+                let mut admin = sqlx::PgConnection::connect(&admin_url).await?;
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut admin)
+                    .await?;
+                Ok::<_, sqlx::Error>(())
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("warning: could not drop test database {}", self.name);
+        }
+    }
+}
+
+/// Staff roles, as the API and the CLI spell them (`code()`).
+pub use shokai_workflow::Role;
+
+/// The password every test user gets.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// The environment every test server starts with: a complete, valid set of
+/// settings on a fresh SQLite file in `dir`, listening on a free port.
+pub fn base_env(dir: &std::path::Path) -> Vec<(&'static str, String)> {
+    vec![
+        (
+            "SHOKAI_DATABASE_URL",
+            format!("sqlite://{}", dir.join("shokai.db").display()),
+        ),
+        ("SHOKAI_BIND", "127.0.0.1:0".into()),
+        ("SHOKAI_LOG", "info".into()),
+        ("SHOKAI_CODE_KEYS", CODE_KEY.into()),
+        ("SHOKAI_OFFICE_NAME", "テスト区役所 区民課".into()),
+        (
+            "SHOKAI_OFFICE_ADDRESS",
+            "〒100-0001 東京都テスト区1-1-1".into(),
+        ),
+        ("SHOKAI_OFFICE_PHONE", "03-0000-0000".into()),
+        ("SHOKAI_OFFICE_HOURS", "平日 8:30〜17:15".into()),
+    ]
+}
+
+/// A `shokai` command with no `SHOKAI_*` variables inherited from the caller.
+pub fn shokai_command(dir: &std::path::Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_shokai"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("SHOKAI_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.current_dir(dir).kill_on_drop(true);
+    cmd
+}
+
+impl TestApp {
+    /// Starts a server on a fresh SQLite database.
+    pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(&[]).await
+    }
+
+    /// Starts a server on a fresh PostgreSQL database, or records a skip and
+    /// returns `None` when `SHOKAI_TEST_POSTGRES` is not set.
+    pub async fn spawn_postgres(test: &str) -> Option<TestApp> {
+        let Ok(admin_url) = std::env::var(POSTGRES_ENV) else {
+            record_postgres_skip(test);
+            return None;
+        };
+        let name = format!("shokai_e2e_{}", hex::encode(rand::random::<[u8; 8]>()));
+        {
+            use sqlx::Connection;
+            let mut admin = sqlx::PgConnection::connect(&admin_url)
+                .await
+                .unwrap_or_else(|e| {
+                    panic!("{POSTGRES_ENV} is set but PostgreSQL is unreachable: {e}")
+                });
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut admin)
+                .await
+                .expect("create the test database");
+        }
+        let db = PostgresDb {
+            admin_url: admin_url.clone(),
+            name: name.clone(),
+        };
+        let url = database_url(&admin_url, &name);
+        let mut app = TestApp::spawn_with(&[("SHOKAI_DATABASE_URL", &url)]).await;
+        app.postgres = Some(db);
+        Some(app)
+    }
+
+    /// Starts a server with some settings changed from [`base_env`].
+    pub async fn spawn_with(overrides: &[(&'static str, &str)]) -> TestApp {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let mut env = base_env(dir.path());
+        env.retain(|(k, _)| !overrides.iter().any(|(o, _)| o == k));
+        env.extend(overrides.iter().map(|(k, v)| (*k, (*v).to_owned())));
+        let mut cmd = shokai_command(dir.path());
+        cmd.arg("serve").envs(env.iter().map(|(k, v)| (*k, v)));
+        cmd.stdout(Stdio::piped()).stdin(Stdio::null());
+        if std::env::var_os("TEST_LOG").is_some() {
+            cmd.stderr(Stdio::inherit());
+        } else {
+            cmd.stderr(Stdio::null());
+        }
+        let mut child = cmd.spawn().expect("start shokai serve");
+        let address = read_address(&mut child).await;
+        TestApp {
+            address,
+            client: reqwest::Client::new(),
+            env,
+            child,
+            dir,
+            postgres: None,
+        }
+    }
+
+    /// Runs `shokai ARGS` against this server's database, feeding `stdin`;
+    /// returns (exit code, stdout, stderr).
+    pub async fn cli(&self, args: &[&str], stdin: &str) -> (Option<i32>, String, String) {
+        use tokio::io::AsyncWriteExt;
+        let mut cmd = shokai_command(self.dir.path());
+        cmd.args(args).envs(self.env.iter().map(|(k, v)| (*k, v)));
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("start shokai");
+        let mut input = child.stdin.take().expect("piped stdin");
+        // A command that refuses early may exit before reading its input.
+        let _ = input.write_all(stdin.as_bytes()).await;
+        drop(input);
+        let out = child.wait_with_output().await.expect("shokai ran");
+        (
+            out.status.code(),
+            String::from_utf8(out.stdout).expect("utf-8 stdout"),
+            String::from_utf8(out.stderr).expect("utf-8 stderr"),
+        )
+    }
+
+    /// Creates a user with [`PASSWORD`] through `shokai user add`.
+    pub async fn add_user(&self, name: &str, role: Role) {
+        let (code, _, stderr) = self
+            .cli(
+                &["user", "add", name, "--role", role.code()],
+                &format!("{PASSWORD}\n"),
+            )
+            .await;
+        assert_eq!(code, Some(0), "user add failed: {stderr}");
+    }
+
+    /// `POST /api/session`.
+    pub async fn login(&self, username: &str, password: &str) -> Response {
+        self.client
+            .post(self.url("/api/session"))
+            .json(&serde_json::json!({ "username": username, "password": password }))
+            .send()
+            .await
+            .expect("request reaches the server")
+    }
+
+    /// A user of `role` (named after it), logged in: its bearer token.
+    pub async fn token_for(&self, role: Role) -> String {
+        self.add_user(role.code(), role).await;
+        let response = self.login(role.code(), PASSWORD).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let body: Value = response.json().await.expect("session JSON");
+        body["token"].as_str().expect("a token").to_owned()
+    }
+
+    /// `method path` with a bearer token and an optional JSON body.
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> Response {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.expect("request reaches the server")
+    }
+
+    /// The full URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// `GET path` without credentials.
+    pub async fn get(&self, path: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request reaches the server")
+    }
+
+    /// Stops the server with SIGTERM and returns its exit status.
+    pub async fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().expect("server still running");
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success());
+        self.child.wait().await.expect("server exits")
+    }
+}
+
+/// Reads stdout until the server prints where it listens. The wait is bounded
+/// only so a broken server fails the test instead of hanging it.
+async fn read_address(child: &mut Child) -> String {
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let wait = async {
+        while let Some(line) = lines.next_line().await.expect("read server stdout") {
+            if let Some(addr) = line.strip_prefix("shokai listening on ") {
+                return addr.trim().to_owned();
+            }
+        }
+        panic!("shokai serve exited before listening (run with TEST_LOG=1 to see why)");
+    };
+    let address = tokio::time::timeout(Duration::from_secs(60), wait)
+        .await
+        .expect("shokai serve did not start listening");
+    // Keep draining stdout so the server never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    address
+}
+
+/// Asserts the status and the `code` of an error response, returning the body.
+pub async fn assert_error(response: Response, status: StatusCode, code: &str) -> Value {
+    assert_eq!(response.status(), status, "unexpected status");
+    let body: Value = response.json().await.expect("a JSON error body");
+    assert_eq!(body["code"], code, "{body}");
+    assert!(body["message"].is_string(), "{body}");
+    body
+}
+
+/// `admin_url` with its database name replaced by `name`.
+fn database_url(admin_url: &str, name: &str) -> String {
+    let (without_query, query) = match admin_url.split_once('?') {
+        Some((url, query)) => (url, Some(query)),
+        None => (admin_url, None),
+    };
+    let base = match without_query.rsplit_once('/') {
+        Some((base, _)) if base.contains("://") && !base.ends_with('/') => base,
+        _ => without_query.trim_end_matches('/'),
+    };
+    match query {
+        Some(query) => format!("{base}/{name}?{query}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// Leaves a file per skipped PostgreSQL test where `make test` counts them.
+fn record_postgres_skip(test: &str) {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("shokai-store-pg-skipped");
+    let _ = std::fs::create_dir_all(&dir);
+    let _ = std::fs::write(dir.join(format!("e2e.{}", test.replace("::", "."))), b"");
+}

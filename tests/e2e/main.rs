@@ -1,0 +1,17 @@
+//! End-to-end tests: the real `shokai serve` binary, started on port 0 with a
+//! fresh database per test, driven over HTTP. One test binary, one module
+//! per feature; shared set-up lives in `helpers`.
+//!
+//! Server logs are shown only when `TEST_LOG` is set.
+
+// A test binary: helpers and per-backend test bodies are not `#[test]`
+// functions, but a failed unwrap there is a failed test all the same.
+#![allow(clippy::unwrap_used)]
+
+mod helpers;
+
+mod audit;
+mod auth;
+mod authz;
+mod health;
+mod settings;

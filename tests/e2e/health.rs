@@ -98,6 +98,14 @@ async fn the_openapi_document_describes_the_served_routes() {
         ("/api/session", "get"),
         ("/api/session", "delete"),
         ("/api/office", "get"),
+        ("/api/cases", "post"),
+        ("/api/cases", "get"),
+        ("/api/cases/{id}", "get"),
+        ("/api/cases/{id}/cancel", "post"),
+        ("/api/cases/{id}/unlock", "post"),
+        ("/api/audit", "get"),
+        ("/api/audit/verify", "get"),
+        ("/api/audit/export.csv", "get"),
     ] {
         assert!(
             doc["paths"][path][method].is_object(),

@@ -91,13 +91,55 @@ impl Drop for PostgresDb {
 /// Staff roles, as the API and the CLI spell them (`code()`).
 pub use shokai_workflow::Role;
 
+/// The fingerprint of `fixtures/cards/cardholder.json`, the card in every
+/// test server's terminal.
+pub const CARD_FINGERPRINT: &str =
+    "160752ed45d023edfd4171ed74a5d7fd5c358b906f387cd97d3636a505326648";
+
+/// An optional-proxy application as a clerk would send it: 山田 太郎's
+/// proxy 佐藤 花子 asks for the user_auth PIN.
+pub fn proxy_intake() -> Value {
+    use shokai_workflow::{
+        Address, Cardholder, DateOfBirth, IdDocument, IdDocumentKind, PersonName, PinSet, Proxy,
+        Representation,
+    };
+    let cardholder = Cardholder {
+        name: PersonName::parse("山田 太郎", "ヤマダ タロウ").unwrap(),
+        address: Address::parse("160-0022", "東京都", "新宿区", "新宿一丁目1番1号").unwrap(),
+        date_of_birth: DateOfBirth::parse("1980-04-01").unwrap(),
+        phone: None,
+    };
+    let representation = Representation::OptionalProxy(Proxy {
+        person: PersonName::parse("佐藤 花子", "サトウ ハナコ").unwrap(),
+        date_of_birth: DateOfBirth::parse("1985-06-15").unwrap(),
+        id_document: IdDocument::parse(IdDocumentKind::HealthInsuranceCard, false, "1234").unwrap(),
+        phone: None,
+        email: None,
+    });
+    serde_json::json!({
+        "cardholder": cardholder,
+        "representation": representation,
+        "pins": PinSet::parse("user_auth").unwrap(),
+    })
+}
+
 /// The password every test user gets.
 pub const PASSWORD: &str = "correct horse battery staple";
 
 /// The environment every test server starts with: a complete, valid set of
 /// settings on a fresh SQLite file in `dir`, listening on a free port.
 pub fn base_env(dir: &std::path::Path) -> Vec<(&'static str, String)> {
+    // The simulated card in the counter's terminal: a copy, as every VERIFY
+    // changes the file.
+    let card = dir.join("card.json");
+    let fixture =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/cards/cardholder.json");
+    std::fs::copy(fixture, &card).expect("copy the card fixture");
     vec![
+        (
+            "SHOKAI_CARD_TERMINAL",
+            format!("simulated:{}", card.display()),
+        ),
         (
             "SHOKAI_DATABASE_URL",
             format!("sqlite://{}", dir.join("shokai.db").display()),
@@ -239,6 +281,20 @@ impl TestApp {
         assert_eq!(response.status(), StatusCode::CREATED);
         let body: Value = response.json().await.expect("session JSON");
         body["token"].as_str().expect("a token").to_owned()
+    }
+
+    /// Registers [`proxy_intake`] as `token`'s user; returns the new case.
+    pub async fn open_proxy_case(&self, token: &str) -> Value {
+        let response = self
+            .call(
+                reqwest::Method::POST,
+                "/api/cases",
+                Some(token),
+                Some(&proxy_intake()),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        response.json().await.expect("case JSON")
     }
 
     /// `method path` with a bearer token and an optional JSON body.

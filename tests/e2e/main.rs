@@ -13,5 +13,6 @@ mod helpers;
 mod audit;
 mod auth;
 mod authz;
+mod cases;
 mod health;
 mod settings;

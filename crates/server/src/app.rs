@@ -1,10 +1,15 @@
-//! The application state every handler sees: settings, metrics and the
-//! database. Cheap to clone: one `Arc`.
+//! The application state every handler sees: settings, metrics, the
+//! database, the workflow's settings and code keys, and the card terminal.
+//! Cheap to clone: one `Arc`.
 
 use std::sync::Arc;
 
 use shokai_store::Store;
 
+use chrono::{DateTime, Utc};
+use shokai_workflow::{CodeKeyring, Context, KeyringError, Role, WorkflowSettings};
+
+use crate::infra::card_terminal::Terminal;
 use crate::infra::metrics::Metrics;
 use crate::service::session::LoginLimits;
 use crate::settings::Settings;
@@ -20,19 +25,31 @@ struct Inner {
     metrics: Metrics,
     store: Store,
     login_limits: LoginLimits,
+    workflow: WorkflowSettings,
+    keyring: CodeKeyring,
+    terminal: Terminal,
 }
 
 impl AppState {
     /// State for a server with these settings.
-    pub fn new(settings: Settings, store: Store) -> AppState {
-        AppState {
+    pub fn new(settings: Settings, store: Store) -> Result<AppState, KeyringError> {
+        let workflow = WorkflowSettings {
+            deadline_days: settings.deadline_days,
+            ..WorkflowSettings::default()
+        };
+        let keyring = settings.code_keys.keyring()?;
+        let terminal = Terminal::new(settings.card_terminal.clone());
+        Ok(AppState {
             inner: Arc::new(Inner {
+                workflow,
+                keyring,
+                terminal,
                 settings,
                 metrics: Metrics::default(),
                 store,
                 login_limits: LoginLimits::default(),
             }),
-        }
+        })
     }
 
     /// The settings the server started with.
@@ -53,5 +70,15 @@ impl AppState {
     /// Failed-login counters.
     pub fn login_limits(&self) -> &LoginLimits {
         &self.inner.login_limits
+    }
+
+    /// The counter's card terminal.
+    pub fn terminal(&self) -> &Terminal {
+        &self.inner.terminal
+    }
+
+    /// What the workflow needs to decide a step taken at `now` by `role`.
+    pub fn context(&self, now: DateTime<Utc>, role: Role) -> Context<'_> {
+        Context::new(now, role, &self.inner.workflow, &self.inner.keyring)
     }
 }

@@ -17,6 +17,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use shokai_workflow::{ApplicationError, TransitionError};
 
 /// Why a request failed, as the client sees it.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +40,8 @@ pub enum AppError {
     /// The body or query is malformed or a value breaks a rule.
     #[error("{field}: {message}")]
     Invalid {
+        /// Stable code: `invalid_input`, or the domain's own (`reason_required`, …).
+        code: &'static str,
         /// The offending field, as a path into the request (`cardholder.name`).
         field: String,
         /// What is wrong with it.
@@ -95,6 +98,7 @@ impl AppError {
     /// Bad input in `field`.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> AppError {
         AppError::Invalid {
+            code: "invalid_input",
             field: field.into(),
             message: message.into(),
         }
@@ -121,8 +125,9 @@ impl AppError {
             AppError::BadCredentials => "bad_credentials",
             AppError::Forbidden => "forbidden",
             AppError::NotFound { .. } => "not_found",
-            AppError::Invalid { .. } => "invalid_input",
-            AppError::Conflict { code, .. } | AppError::Unavailable { code, .. } => code,
+            AppError::Invalid { code, .. }
+            | AppError::Conflict { code, .. }
+            | AppError::Unavailable { code, .. } => code,
             AppError::TooManyRequests => "too_many_requests",
             AppError::Internal(_) => "internal",
         }
@@ -130,7 +135,7 @@ impl AppError {
 
     fn body(&self) -> ErrorBody {
         let (message, field) = match self {
-            AppError::Invalid { field, message } => (message.clone(), Some(field.clone())),
+            AppError::Invalid { field, message, .. } => (message.clone(), Some(field.clone())),
             other => (other.to_string(), None),
         };
         ErrorBody {
@@ -184,7 +189,65 @@ impl From<shokai_store::StoreError> for AppError {
                 code: "duplicate",
                 message: format!("{what} already exists"),
             },
+            StoreError::Transition(e) | StoreError::Refused { error: e, .. } => e.into(),
+            StoreError::Application(e) => e.into(),
+            e @ (StoreError::Purged { .. } | StoreError::BatchAlreadyMailed { .. }) => {
+                AppError::Conflict {
+                    code: e.code(),
+                    message: e.to_string(),
+                }
+            }
             other => AppError::internal(other),
+        }
+    }
+}
+
+impl From<TransitionError> for AppError {
+    fn from(e: TransitionError) -> AppError {
+        let field = match &e {
+            TransitionError::RoleNotPermitted { .. } => return AppError::Forbidden,
+            TransitionError::ReasonRequired { .. } => "reason",
+            TransitionError::CodeMalformed(_) => "code",
+            TransitionError::ChecklistIncomplete { .. } => "checklist",
+            TransitionError::MailingDateOutOfRange { .. } => "mailed_on",
+            TransitionError::EntryInFuture => "entered_at",
+            _ => {
+                return AppError::Conflict {
+                    code: e.code(),
+                    message: e.to_string(),
+                };
+            }
+        };
+        AppError::Invalid {
+            code: e.code(),
+            field: field.to_owned(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<ApplicationError> for AppError {
+    fn from(e: ApplicationError) -> AppError {
+        let field = match &e {
+            ApplicationError::RoleNotPermitted { .. } => return AppError::Forbidden,
+            ApplicationError::SignatureUnder15 { .. } | ApplicationError::SignatureForAdultWard => {
+                "pins"
+            }
+            ApplicationError::BornAfterApplication => "cardholder.date_of_birth",
+            ApplicationError::ProofKindMismatch { .. }
+            | ApplicationError::ProofTooOld { .. }
+            | ApplicationError::ProofIssuedInFuture { .. }
+            | ApplicationError::WaiverNotApplicable { .. } => "representation.proof",
+            ApplicationError::MinorWardIsAdult { .. } => "representation.ward",
+            ApplicationError::InPersonUnder15 { .. } | ApplicationError::ProxyIsCardholder => {
+                "representation"
+            }
+            ApplicationError::ReferenceYearMismatch { .. } => return AppError::internal(e),
+        };
+        AppError::Invalid {
+            code: e.code(),
+            field: field.to_owned(),
+            message: e.to_string(),
         }
     }
 }

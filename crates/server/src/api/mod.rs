@@ -4,6 +4,7 @@
 //! Errors leave as [`error::AppError`] (`{"code","message"}` bodies).
 
 mod audit;
+mod cases;
 pub mod error;
 mod health;
 pub mod json;
@@ -11,7 +12,7 @@ mod openapi;
 mod session;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use crate::app::AppState;
 use crate::infra::http;
@@ -23,6 +24,10 @@ pub fn router(state: AppState) -> axum::Router {
         .route("/metrics", get(health::metrics))
         .route("/api/openapi.json", get(openapi::document))
         .route("/api/office", get(health::office))
+        .route("/api/cases", get(cases::list).post(cases::open))
+        .route("/api/cases/{id}", get(cases::get))
+        .route("/api/cases/{id}/cancel", post(cases::cancel))
+        .route("/api/cases/{id}/unlock", post(cases::unlock))
         .route("/api/audit", get(audit::search))
         .route("/api/audit/verify", get(audit::verify))
         .route("/api/audit/export.csv", get(audit::export_csv))

@@ -8,11 +8,9 @@
 //! | policy | clerk | supervisor | auditor |
 //! |---|---|---|---|
 //! | [`Read`] (cases, own session) | yes | yes | yes |
+//! | [`Operate`] (intake, letters, batches, responses, PIN change) | yes | yes | no |
+//! | [`Supervise`] (cancel, unlock, reissue beyond limits) | no | yes | no |
 //! | [`Audit`] (audit log, verify, export) | no | no | yes |
-//!
-//! The case routes add `Operate` (clerk, supervisor: intake, letters,
-//! batches, responses, PIN change) and `Supervise` (supervisor: cancel,
-//! unlock, reissue beyond limits) when they arrive.
 
 use std::marker::PhantomData;
 
@@ -46,6 +44,12 @@ pub trait Policy: Send + Sync + 'static {
 /// Reading cases: every role.
 #[derive(Debug)]
 pub struct Read;
+/// Changing cases in the ordinary course: clerks and supervisors.
+#[derive(Debug)]
+pub struct Operate;
+/// Overrides that need a reason: supervisors only.
+#[derive(Debug)]
+pub struct Supervise;
 /// The audit log: auditors only.
 #[derive(Debug)]
 pub struct Audit;
@@ -53,6 +57,24 @@ pub struct Audit;
 impl Policy for Read {
     fn allows(_role: Role) -> bool {
         true
+    }
+}
+
+impl Policy for Operate {
+    fn allows(role: Role) -> bool {
+        match role {
+            Role::Clerk | Role::Supervisor => true,
+            Role::Auditor => false,
+        }
+    }
+}
+
+impl Policy for Supervise {
+    fn allows(role: Role) -> bool {
+        match role {
+            Role::Supervisor => true,
+            Role::Clerk | Role::Auditor => false,
+        }
     }
 }
 
@@ -125,6 +147,8 @@ mod tests {
     #[test]
     fn each_policy_admits_exactly_the_roles_the_issue_gives_it() {
         assert_eq!(admitted::<Read>(), ["clerk", "supervisor", "auditor"]);
+        assert_eq!(admitted::<Operate>(), ["clerk", "supervisor"]);
+        assert_eq!(admitted::<Supervise>(), ["supervisor"]);
         assert_eq!(admitted::<Audit>(), ["auditor"]);
     }
 }

@@ -8,4 +8,4 @@ pub mod caller;
 pub mod password;
 pub mod token;
 
-pub use caller::{Audit, Authorized, Caller, Read};
+pub use caller::{Audit, Authorized, Caller, Operate, Read, Supervise};

@@ -51,6 +51,9 @@ pub enum ServeError {
     /// The database could not be opened or migrated.
     #[error("database: {0}")]
     Store(#[from] shokai_store::StoreError),
+    /// The code keys passed the settings check but not the keyring (not expected).
+    #[error("code keys: {0}")]
+    Keys(#[source] shokai_workflow::KeyringError),
     /// Serving failed.
     #[error("server failed: {0}")]
     Serve(#[source] std::io::Error),
@@ -60,7 +63,7 @@ impl ServeError {
     /// The process exit code.
     pub fn exit_code(&self) -> u8 {
         match self {
-            ServeError::Settings(_) => 2,
+            ServeError::Settings(_) | ServeError::Keys(_) => 2,
             ServeError::Runtime(_)
             | ServeError::Bind { .. }
             | ServeError::Store(_)
@@ -89,7 +92,8 @@ async fn serve(settings: Settings) -> Result<(), ServeError> {
     let (listener, local) = http::bind(addr)
         .await
         .map_err(|source| ServeError::Bind { addr, source })?;
-    let app = crate::api::router(AppState::new(settings, store.clone()));
+    let state = AppState::new(settings, store.clone()).map_err(ServeError::Keys)?;
+    let app = crate::api::router(state);
     println!("shokai listening on http://{local}");
     tracing::info!(%local, "listening");
     let served = http::serve(listener, app).await.map_err(ServeError::Serve);

@@ -1,5 +1,7 @@
-//! Infrastructure of the server: the HTTP stack, logging, metrics, rate limits.
+//! Infrastructure of the server: the HTTP stack, logging, metrics, rate
+//! limits, the card terminal.
 
+pub mod card_terminal;
 pub mod http;
 pub mod metrics;
 pub mod rate_limit;

@@ -2,5 +2,6 @@
 //! the store and plain values (never HTTP types), so the CLI reuses them.
 
 pub mod audit;
+pub mod cases;
 pub mod session;
 pub mod users;

@@ -1,0 +1,127 @@
+//! Case routes: `POST /api/cases`, `GET /api/cases`, `GET /api/cases/{id}`,
+//! `POST /api/cases/{id}/cancel`, `POST /api/cases/{id}/unlock`.
+//! Every change carries the `version` the client read.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use chrono::Utc;
+use serde::Deserialize;
+use shokai_store::{CaseFilter, CaseSummary};
+use shokai_workflow::Event;
+
+use super::error::AppError;
+use super::json::ApiJson;
+use crate::app::AppState;
+use crate::auth::{Authorized, Operate, Read, Supervise};
+use crate::service::cases::{self, CaseView, Intake};
+
+/// `POST /api/cases`: 201 with the new case (card bound from the terminal).
+#[utoipa::path(post, path = "/api/cases", tag = "cases", security(("bearer" = [])),
+    request_body(content = Object, description = "{cardholder, representation, pins}: the workflow's application types"),
+    responses((status = 201, description = "The case", body = Object),
+        (status = 422, description = "invalid_input or an application rule (field named)", body = super::openapi::ErrorSchema),
+        (status = 503, description = "card_terminal_unavailable", body = super::openapi::ErrorSchema)))]
+pub async fn open(
+    auth: Authorized<Operate>,
+    State(state): State<AppState>,
+    ApiJson(intake): ApiJson<Intake>,
+) -> Result<(StatusCode, Json<CaseView>), AppError> {
+    let case = cases::open(&state, &auth.caller, intake).await?;
+    Ok((StatusCode::CREATED, Json(case)))
+}
+
+/// `GET /api/cases/{id}`.
+#[utoipa::path(get, path = "/api/cases/{id}", tag = "cases", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Case id")),
+    responses((status = 200, description = "The case", body = Object),
+        (status = 404, description = "not_found", body = super::openapi::ErrorSchema)))]
+pub async fn get(
+    _auth: Authorized<Read>,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<CaseView>, AppError> {
+    Ok(Json(cases::get(&state, id).await?))
+}
+
+/// `GET /api/cases` filters.
+#[derive(Debug, Deserialize)]
+pub struct ListParams {
+    /// A state code.
+    pub state: Option<String>,
+    /// `true`: only cases waiting past their deadline.
+    pub overdue: Option<bool>,
+}
+
+/// `GET /api/cases?state=&overdue=`: case summaries, soonest deadline first.
+#[utoipa::path(get, path = "/api/cases", tag = "cases", security(("bearer" = [])),
+    params(("state" = Option<String>, Query, description = "State code"),
+        ("overdue" = Option<bool>, Query, description = "Only cases past their deadline")),
+    responses((status = 200, description = "Case summaries", body = [Object]),
+        (status = 422, description = "invalid_input (state)", body = super::openapi::ErrorSchema)))]
+pub async fn list(
+    _auth: Authorized<Read>,
+    State(state): State<AppState>,
+    Query(params): Query<ListParams>,
+) -> Result<Json<Vec<CaseSummary>>, AppError> {
+    let filter = CaseFilter {
+        state: params
+            .state
+            .as_deref()
+            .map(cases::parse_state)
+            .transpose()?,
+        overdue_on: params
+            .overdue
+            .filter(|o| *o)
+            .map(|_| shokai_workflow::case::japan_date(Utc::now())),
+        ..CaseFilter::default()
+    };
+    Ok(Json(cases::list(&state, &filter).await?))
+}
+
+/// A change that needs a reason.
+#[derive(Debug, Deserialize)]
+pub struct ReasonRequest {
+    /// The version the client read.
+    pub version: i64,
+    /// Why (recorded in the audit log).
+    pub reason: String,
+}
+
+/// `POST /api/cases/{id}/cancel` (supervisor, with a reason).
+#[utoipa::path(post, path = "/api/cases/{id}/cancel", tag = "cases", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Case id")),
+    request_body(content = Object, description = "{version, reason}"),
+    responses((status = 200, description = "The changed case", body = Object),
+        (status = 409, description = "version_conflict, invalid_transition, …", body = super::openapi::ErrorSchema),
+        (status = 422, description = "reason_required", body = super::openapi::ErrorSchema)))]
+pub async fn cancel(
+    auth: Authorized<Supervise>,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    ApiJson(req): ApiJson<ReasonRequest>,
+) -> Result<Json<CaseView>, AppError> {
+    let event = Event::Cancel { reason: req.reason };
+    Ok(Json(
+        cases::apply(&state, &auth.caller, id, req.version, event).await?,
+    ))
+}
+
+/// `POST /api/cases/{id}/unlock` (supervisor, with a reason).
+#[utoipa::path(post, path = "/api/cases/{id}/unlock", tag = "cases", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Case id")),
+    request_body(content = Object, description = "{version, reason}"),
+    responses((status = 200, description = "The changed case", body = Object),
+        (status = 409, description = "version_conflict, invalid_transition, …", body = super::openapi::ErrorSchema),
+        (status = 422, description = "reason_required", body = super::openapi::ErrorSchema)))]
+pub async fn unlock(
+    auth: Authorized<Supervise>,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    ApiJson(req): ApiJson<ReasonRequest>,
+) -> Result<Json<CaseView>, AppError> {
+    let event = Event::Unlock { reason: req.reason };
+    Ok(Json(
+        cases::apply(&state, &auth.caller, id, req.version, event).await?,
+    ))
+}

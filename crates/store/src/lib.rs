@@ -20,6 +20,7 @@ pub mod cases;
 mod db;
 mod error;
 pub mod outbox;
+pub mod testing;
 pub mod users;
 
 pub use cases::{

@@ -366,14 +366,14 @@ pub async fn run_worker(
                 () = &mut shutdown => return Ok(()),
                 () = tokio::time::sleep(idle) => {}
             }
-        } else if futures_ready(&mut shutdown).await {
+        } else if is_done(&mut shutdown).await {
             return Ok(());
         }
     }
 }
 
 /// True if `shutdown` has already completed, without waiting for it.
-async fn futures_ready(shutdown: &mut std::pin::Pin<&mut impl Future<Output = ()>>) -> bool {
+async fn is_done(shutdown: &mut std::pin::Pin<&mut impl Future<Output = ()>>) -> bool {
     tokio::select! {
         biased;
         () = shutdown => true,

@@ -7,14 +7,12 @@
 //! counts and reports. With it set, failing to reach the server fails the test.
 
 use std::future::Future;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use rand::RngCore;
 use shokai_store::Store;
+use shokai_store::testing::{POSTGRES_ENV, PostgresTestDatabase, record_postgres_skip};
 use sqlx::Connection;
-
-/// The environment variable naming the PostgreSQL server for tests.
-pub const POSTGRES_ENV: &str = "SHOKAI_TEST_POSTGRES";
 
 /// Set when a test re-runs itself as a child process (the crash test): the
 /// child works on its parent's database instead of making its own.
@@ -121,49 +119,17 @@ where
         return run_as_child(url, body).await;
     }
     let Ok(admin_url) = std::env::var(POSTGRES_ENV) else {
-        record_skip(test);
+        record_postgres_skip(Path::new(env!("CARGO_TARGET_TMPDIR")), test);
         return;
     };
-    let name = format!("shokai_test_{}", random_suffix());
-    let mut admin = sqlx::PgConnection::connect(&admin_url)
+    let database = PostgresTestDatabase::create(&admin_url)
         .await
-        .unwrap_or_else(|e| panic!("{POSTGRES_ENV} is set but PostgreSQL is unreachable: {e}"));
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut admin)
-        .await
-        .expect("create test database");
-    let outcome = run_on(database_url(&admin_url, &name), body).await;
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-        "DROP DATABASE {name} WITH (FORCE)"
-    )))
-    .execute(&mut admin)
-    .await
-    .expect("drop test database");
+        .unwrap_or_else(|e| panic!("{POSTGRES_ENV} is set but PostgreSQL is unusable: {e:?}"));
+    let outcome = run_on(database.url().to_owned(), body).await;
+    database.drop_database().await.expect("drop test database");
     if let Err(panic) = outcome {
         std::panic::resume_unwind(panic);
     }
-}
-
-/// `admin_url` with its database name replaced by `name`.
-fn database_url(admin_url: &str, name: &str) -> String {
-    let (without_query, query) = match admin_url.split_once('?') {
-        Some((url, query)) => (url, Some(query)),
-        None => (admin_url, None),
-    };
-    let base = match without_query.rsplit_once('/') {
-        Some((base, _)) if base.contains("://") && !base.ends_with('/') => base,
-        _ => without_query.trim_end_matches('/'),
-    };
-    match query {
-        Some(query) => format!("{base}/{name}?{query}"),
-        None => format!("{base}/{name}"),
-    }
-}
-
-fn record_skip(test: &str) {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("shokai-store-pg-skipped");
-    let _ = std::fs::create_dir_all(&dir);
-    let _ = std::fs::write(dir.join(test.replace("::", ".")), b"");
 }
 
 /// Raw SQL on the test database, bypassing the store: how the tampering tests
@@ -186,16 +152,4 @@ pub async fn raw_sql(db: &TestDb, sql: &str) {
             .await
             .expect("raw SQL");
     }
-}
-
-#[test]
-fn the_test_database_url_keeps_host_credentials_and_options() {
-    assert_eq!(
-        database_url("postgres://postgres@127.0.0.1:5432/test", "x"),
-        "postgres://postgres@127.0.0.1:5432/x"
-    );
-    assert_eq!(
-        database_url("postgres://u:p@h/test?sslmode=disable", "x"),
-        "postgres://u:p@h/x?sslmode=disable"
-    );
 }

@@ -5,12 +5,14 @@
 //! stderr and turns it into the [`ExitCode`]. Exit code 2 is shared with clap's
 //! own usage errors: both mean "the input was wrong, nothing was done".
 
+pub mod audit;
 pub mod card;
 mod card_change;
 mod card_emulate;
 mod card_input;
 mod card_sim;
 mod card_source;
+pub mod migrate;
 pub mod serve;
 pub mod user;
 
@@ -31,6 +33,10 @@ pub struct Cli {
 pub enum Command {
     /// Work with a My Number Card: PIN status, PIN change, simulated cards.
     Card(card::CardCommand),
+    /// The audit chain: `verify` (exit 0 intact, 1 broken) and `export --from --to` as CSV.
+    Audit(audit::AuditCommand),
+    /// Apply the database migrations for SHOKAI_DATABASE_URL (serve also does at start-up).
+    Migrate(migrate::MigrateArgs),
     /// Run the web server: clerk UI, JSON API, /healthz and /metrics.
     Serve(serve::ServeArgs),
     /// Staff accounts: `shokai user add NAME --role ROLE` (password on stdin).
@@ -41,7 +47,11 @@ pub enum Command {
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     #[error(transparent)]
+    Audit(#[from] audit::AuditCliError),
+    #[error(transparent)]
     Card(#[from] card::CardCliError),
+    #[error(transparent)]
+    Migrate(#[from] migrate::MigrateError),
     #[error(transparent)]
     Serve(#[from] serve::ServeError),
     #[error(transparent)]
@@ -52,7 +62,9 @@ impl CliError {
     /// The process exit code for this failure (documented in each subcommand's `--help`).
     pub fn exit_code(&self) -> u8 {
         match self {
+            CliError::Audit(e) => e.exit_code(),
             CliError::Card(e) => e.exit_code(),
+            CliError::Migrate(e) => e.exit_code(),
             CliError::Serve(e) => e.exit_code(),
             CliError::User(e) => e.exit_code(),
         }
@@ -63,7 +75,9 @@ impl CliError {
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
+        Command::Audit(cmd) => audit::run(cmd).map_err(CliError::from),
         Command::Card(cmd) => card::run(cmd).map_err(CliError::from),
+        Command::Migrate(args) => migrate::run(args).map_err(CliError::from),
         Command::Serve(args) => serve::run(args).map_err(CliError::from),
         Command::User(cmd) => user::run(cmd).map_err(CliError::from),
     };

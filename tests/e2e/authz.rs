@@ -14,6 +14,8 @@ const OPERATORS: &[Role] = &[Role::Clerk, Role::Supervisor];
 /// (method, path with `{id}` for an existing case, body, roles allowed).
 fn routes() -> Vec<(&'static str, &'static str, Option<Value>, &'static [Role])> {
     let reason = json!({ "version": 1, "reason": "権限確認" });
+    // The proxy case waits for its letter: an allowed role gets a 409, not 403.
+    let pin_change = json!({ "version": 1, "changes": [{ "pin": "user_auth", "current": "1234", "new": "9876" }] });
     vec![
         ("GET", "/api/session", None, ALL),
         ("GET", "/api/cases", None, ALL),
@@ -30,6 +32,12 @@ fn routes() -> Vec<(&'static str, &'static str, Option<Value>, &'static [Role])>
             "/api/cases/{id}/unlock",
             Some(reason),
             &[Role::Supervisor],
+        ),
+        (
+            "POST",
+            "/api/cases/{id}/pin-change",
+            Some(pin_change),
+            OPERATORS,
         ),
         ("GET", "/api/audit", None, &[Role::Auditor]),
         ("GET", "/api/audit/verify", None, &[Role::Auditor]),

@@ -103,6 +103,7 @@ async fn the_openapi_document_describes_the_served_routes() {
         ("/api/cases/{id}", "get"),
         ("/api/cases/{id}/cancel", "post"),
         ("/api/cases/{id}/unlock", "post"),
+        ("/api/cases/{id}/pin-change", "post"),
         ("/api/audit", "get"),
         ("/api/audit/verify", "get"),
         ("/api/audit/export.csv", "get"),

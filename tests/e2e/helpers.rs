@@ -123,6 +123,13 @@ pub fn proxy_intake() -> Value {
     })
 }
 
+/// An in-person application for the user_auth PIN by 山田 太郎 himself.
+pub fn in_person_intake() -> Value {
+    let mut intake = proxy_intake();
+    intake["representation"] = serde_json::json!({ "path": "in_person" });
+    intake
+}
+
 /// The password every test user gets.
 pub const PASSWORD: &str = "correct horse battery staple";
 
@@ -283,14 +290,24 @@ impl TestApp {
         body["token"].as_str().expect("a token").to_owned()
     }
 
+    /// The simulated card file in this server's terminal.
+    pub fn card_path(&self) -> PathBuf {
+        self.dir.path().join("card.json")
+    }
+
     /// Registers [`proxy_intake`] as `token`'s user; returns the new case.
     pub async fn open_proxy_case(&self, token: &str) -> Value {
+        self.open_case(token, &proxy_intake()).await
+    }
+
+    /// Registers `intake` as `token`'s user; returns the new case.
+    pub async fn open_case(&self, token: &str, intake: &Value) -> Value {
         let response = self
             .call(
                 reqwest::Method::POST,
                 "/api/cases",
                 Some(token),
-                Some(&proxy_intake()),
+                Some(intake),
             )
             .await;
         assert_eq!(response.status(), StatusCode::CREATED);

@@ -15,4 +15,5 @@ mod auth;
 mod authz;
 mod cases;
 mod health;
+mod pin_change;
 mod settings;

@@ -15,6 +15,7 @@ use super::json::ApiJson;
 use crate::app::AppState;
 use crate::auth::{Authorized, Operate, Read, Supervise};
 use crate::service::cases::{self, CaseView, Intake};
+use crate::service::pin_change::{self, PinChangeOutcome, PinEntry};
 
 /// `POST /api/cases`: 201 with the new case (card bound from the terminal).
 #[utoipa::path(post, path = "/api/cases", tag = "cases", security(("bearer" = [])),
@@ -124,4 +125,33 @@ pub async fn unlock(
     Ok(Json(
         cases::apply(&state, &auth.caller, id, req.version, event).await?,
     ))
+}
+
+/// The counter PIN change: the version read and one entry per PIN of the case.
+#[derive(Deserialize)]
+pub struct PinChangeRequest {
+    /// The version the client read.
+    pub version: i64,
+    /// `[{pin, current, new}]`; never logged, stored or echoed.
+    pub changes: Vec<PinEntry>,
+}
+
+/// `POST /api/cases/{id}/pin-change`: sets the new PINs on the card in the
+/// terminal. 200 `pin_set` or `pin_blocked` (the case failed: reset
+/// required); 422 `wrong_pin` with the tries left; 409 `card_not_bound` for
+/// another card.
+#[utoipa::path(post, path = "/api/cases/{id}/pin-change", tag = "cases", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Case id")),
+    request_body(content = Object, description = "{version, changes: [{pin, current, new}]}"),
+    responses((status = 200, description = "{outcome, case}", body = Object),
+        (status = 409, description = "card_not_bound, version_conflict, invalid_transition", body = super::openapi::ErrorSchema),
+        (status = 422, description = "wrong_pin, invalid_input", body = super::openapi::ErrorSchema)))]
+pub async fn pin_change(
+    auth: Authorized<Operate>,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    ApiJson(req): ApiJson<PinChangeRequest>,
+) -> Result<Json<PinChangeOutcome>, AppError> {
+    let outcome = pin_change::change(&state, &auth.caller, id, req.version, req.changes).await?;
+    Ok(Json(outcome))
 }

@@ -28,6 +28,7 @@ pub fn router(state: AppState) -> axum::Router {
         .route("/api/cases/{id}", get(cases::get))
         .route("/api/cases/{id}/cancel", post(cases::cancel))
         .route("/api/cases/{id}/unlock", post(cases::unlock))
+        .route("/api/cases/{id}/pin-change", post(cases::pin_change))
         .route("/api/audit", get(audit::search))
         .route("/api/audit/verify", get(audit::verify))
         .route("/api/audit/export.csv", get(audit::export_csv))

@@ -33,6 +33,7 @@ pub struct ErrorSchema {
         super::cases::get,
         super::cases::cancel,
         super::cases::unlock,
+        super::cases::pin_change,
         super::audit::search,
         super::audit::verify,
         super::audit::export_csv,

@@ -3,5 +3,6 @@
 
 pub mod audit;
 pub mod cases;
+pub mod pin_change;
 pub mod session;
 pub mod users;

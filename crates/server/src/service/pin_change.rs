@@ -1,0 +1,161 @@
+//! The counter PIN change: the PINs typed into the form go to the card in
+//! the terminal and are dropped; only the outcome moves the case.
+//!
+//! Order matters because a PIN change on a card cannot be undone: the
+//! workflow is asked first (on the case as read, without committing) whether
+//! completing is allowed, including that the card in the terminal is the one
+//! bound at intake; only then is the card touched; then the outcome is
+//! committed as a transition at the version the clerk read.
+//!
+//! PINs live only in `shokai_card::Pin` (zeroed on drop, redacted `Debug`)
+//! and in the request's `SecretString`s; no error or log line carries them.
+
+use chrono::Utc;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use shokai_card::{CardError, Pin, PinKind};
+use shokai_store::cases;
+use shokai_workflow::{CardFingerprint, Event, FailureReason};
+
+use super::cases::{CaseView, apply};
+use crate::api::error::AppError;
+use crate::app::AppState;
+use crate::auth::Caller;
+use crate::infra::card_terminal::TerminalError;
+
+/// One PIN to change, as typed at the counter.
+#[derive(Deserialize)]
+pub struct PinEntry {
+    /// Which PIN.
+    pub pin: PinKind,
+    /// The current PIN.
+    pub current: SecretString,
+    /// The new PIN.
+    pub new: SecretString,
+}
+
+/// What the card said, and where the case went.
+#[derive(Debug, Serialize)]
+pub struct PinChangeOutcome {
+    /// `pin_set`, or `pin_blocked` (the case failed: the PIN needs a reset).
+    pub outcome: &'static str,
+    /// The case after the step.
+    pub case: CaseView,
+}
+
+/// Changes the case's PINs on the card in the terminal.
+#[tracing::instrument(skip_all, fields(case_id = id))]
+pub async fn change(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    version: i64,
+    entries: Vec<PinEntry>,
+) -> Result<PinChangeOutcome, AppError> {
+    let pins = parse_entries(entries)?;
+    let card = check_before_card(state, caller, id, version, &pins).await?;
+    let changed = state
+        .terminal()
+        .with_card(move |card| {
+            for (kind, current, new) in &pins {
+                card.change_pin(*kind, current, new)?;
+            }
+            Ok(())
+        })
+        .await;
+    match changed {
+        Ok(()) => {
+            let case = apply(
+                state,
+                caller,
+                id,
+                version,
+                Event::CompletePinChange { card },
+            )
+            .await?;
+            Ok(PinChangeOutcome {
+                outcome: "pin_set",
+                case,
+            })
+        }
+        Err(TerminalError::Card(
+            CardError::PinBlocked { kind } | CardError::WrongPinNowBlocked { kind },
+        )) => {
+            let event = Event::Fail {
+                reason: FailureReason::PinBlocked { pin: kind },
+                note: Some("reset required (初期化が必要)".to_owned()),
+            };
+            let case = apply(state, caller, id, version, event).await?;
+            Ok(PinChangeOutcome {
+                outcome: "pin_blocked",
+                case,
+            })
+        }
+        Err(TerminalError::Card(CardError::WrongPin { kind, remaining })) => {
+            Err(AppError::Invalid {
+                code: "wrong_pin",
+                field: format!("changes.{kind}.current"),
+                message: format!("the current {kind} PIN is wrong: {remaining} tries left"),
+            })
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+type Parsed = Vec<(PinKind, Pin, Pin)>;
+
+fn parse_entries(entries: Vec<PinEntry>) -> Result<Parsed, AppError> {
+    let mut parsed: Parsed = Vec::new();
+    for entry in entries {
+        let kind = entry.pin;
+        if parsed.iter().any(|(k, _, _)| *k == kind) {
+            return Err(AppError::invalid(
+                format!("changes.{kind}"),
+                "each PIN once",
+            ));
+        }
+        let current = Pin::parse(kind, entry.current.expose_secret())
+            .map_err(|e| AppError::invalid(format!("changes.{kind}.current"), e.to_string()))?;
+        let new = Pin::parse(kind, entry.new.expose_secret())
+            .map_err(|e| AppError::invalid(format!("changes.{kind}.new"), e.to_string()))?;
+        parsed.push((kind, current, new));
+    }
+    if parsed.is_empty() {
+        return Err(AppError::invalid("changes", "at least one PIN"));
+    }
+    Ok(parsed)
+}
+
+/// Everything that must hold before the card is touched; returns the
+/// fingerprint of the card in the terminal.
+async fn check_before_card(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    version: i64,
+    pins: &Parsed,
+) -> Result<CardFingerprint, AppError> {
+    let fingerprint = state.terminal().fingerprint().await?;
+    let card = CardFingerprint::parse(&fingerprint.to_string()).map_err(AppError::internal)?;
+    let mut tx = state.store().read().await?;
+    let stored = cases::get_case(&mut tx, id).await?;
+    tx.commit().await?;
+    if stored.version != version {
+        let conflict = shokai_store::StoreError::VersionConflict {
+            case_id: id,
+            expected: version,
+        };
+        return Err(conflict.into());
+    }
+    let case = stored.case()?;
+    for kind in case.core().pins().iter() {
+        if !pins.iter().any(|(k, _, _)| *k == kind) {
+            let message = format!("the case includes the {kind} PIN: give it too");
+            return Err(AppError::invalid("changes", message));
+        }
+    }
+    // Dry run: would completing be allowed (state, role, same day, card)?
+    let ctx = state.context(Utc::now(), caller.role);
+    case.apply(Event::CompletePinChange { card: card.clone() }, &ctx)?;
+    Ok(card)
+}

@@ -1,0 +1,155 @@
+//! The counter PIN change against the simulated card in the terminal.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{Role, TestApp, assert_error, in_person_intake};
+
+fn change(version: i64, current: &str, new: &str) -> Value {
+    json!({ "version": version, "changes": [{ "pin": "user_auth", "current": current, "new": new }] })
+}
+
+crate::both_backends! {
+async fn a_clerk_sets_the_new_pin_on_the_bound_card_and_the_case_is_done(app) {
+    let clerk = app.token_for(Role::Clerk).await;
+    let id = app.open_case(&clerk, &in_person_intake()).await["id"].as_i64().unwrap();
+
+    let response = app
+        .call(Method::POST, &format!("/api/cases/{id}/pin-change"), Some(&clerk), Some(&change(1, "1234", "9876")))
+        .await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["outcome"], "pin_set");
+    assert_eq!(body["case"]["state"], "pin_set");
+    assert!(!body.to_string().contains("9876"), "the PIN is never echoed");
+    // The card now holds the new PIN: changing it again from 9876 works.
+    let card = app.card_path();
+    let (code, _, stderr) = app
+        .cli(&["card", "change-pin", "--pin", "user_auth", "--sim", card.to_str().unwrap(), "--stdin"], "9876\n1111\n1111\n")
+        .await;
+    assert_eq!(code, Some(0), "{stderr}");
+}
+}
+
+#[tokio::test]
+async fn a_wrong_current_pin_says_how_many_tries_are_left_and_leaves_the_case_open() {
+    let app = TestApp::spawn().await;
+    let clerk = app.token_for(Role::Clerk).await;
+    let id = app.open_case(&clerk, &in_person_intake()).await["id"]
+        .as_i64()
+        .unwrap();
+
+    let response = app
+        .call(
+            Method::POST,
+            &format!("/api/cases/{id}/pin-change"),
+            Some(&clerk),
+            Some(&change(1, "4321", "9876")),
+        )
+        .await;
+
+    let body = assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "wrong_pin").await;
+    assert_eq!(body["field"], "changes.user_auth.current");
+    assert!(
+        body["message"].as_str().unwrap().contains("2 tries left"),
+        "{body}"
+    );
+    assert!(
+        !body.to_string().contains("4321"),
+        "the PIN is never echoed"
+    );
+    let case: Value = app
+        .call(Method::GET, &format!("/api/cases/{id}"), Some(&clerk), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(case["state"], "applied");
+}
+
+#[tokio::test]
+async fn a_pin_blocked_by_wrong_tries_fails_the_case_with_reset_required() {
+    let app = TestApp::spawn().await;
+    let clerk = app.token_for(Role::Clerk).await;
+    let id = app.open_case(&clerk, &in_person_intake()).await["id"]
+        .as_i64()
+        .unwrap();
+    let path = format!("/api/cases/{id}/pin-change");
+    for _ in 0..2 {
+        let wrong = app
+            .call(
+                Method::POST,
+                &path,
+                Some(&clerk),
+                Some(&change(1, "0000", "9876")),
+            )
+            .await;
+        assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+
+    let last = app
+        .call(
+            Method::POST,
+            &path,
+            Some(&clerk),
+            Some(&change(1, "0000", "9876")),
+        )
+        .await;
+
+    assert_eq!(last.status(), StatusCode::OK);
+    let body: Value = last.json().await.unwrap();
+    assert_eq!(body["outcome"], "pin_blocked");
+    assert_eq!(body["case"]["state"], "failed");
+}
+
+#[tokio::test]
+async fn another_card_in_the_terminal_is_refused_before_any_pin_is_tried() {
+    let app = TestApp::spawn().await;
+    let clerk = app.token_for(Role::Clerk).await;
+    let id = app.open_case(&clerk, &in_person_intake()).await["id"]
+        .as_i64()
+        .unwrap();
+    let other =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/cards/minor.json");
+    std::fs::copy(other, app.card_path()).unwrap();
+
+    let response = app
+        .call(
+            Method::POST,
+            &format!("/api/cases/{id}/pin-change"),
+            Some(&clerk),
+            Some(&change(1, "2468", "9876")),
+        )
+        .await;
+
+    assert_error(response, StatusCode::CONFLICT, "card_not_bound").await;
+    let card: Value =
+        serde_json::from_str(&std::fs::read_to_string(app.card_path()).unwrap()).unwrap();
+    assert_eq!(
+        card["pins"]["user_auth"]["tries_left"], 3,
+        "no VERIFY was sent"
+    );
+}
+
+#[tokio::test]
+async fn a_malformed_new_pin_is_refused_before_the_card_is_touched() {
+    let app = TestApp::spawn().await;
+    let clerk = app.token_for(Role::Clerk).await;
+    let id = app.open_case(&clerk, &in_person_intake()).await["id"]
+        .as_i64()
+        .unwrap();
+
+    let response = app
+        .call(
+            Method::POST,
+            &format!("/api/cases/{id}/pin-change"),
+            Some(&clerk),
+            Some(&change(1, "1234", "12ab")),
+        )
+        .await;
+
+    let body = assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input").await;
+    assert_eq!(body["field"], "changes.user_auth.new");
+    assert!(!body.to_string().contains("12ab"), "{body}");
+}

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use reqwest::{Response, StatusCode};
 use serde_json::Value;
+use shokai_store::testing;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
@@ -21,12 +22,7 @@ pub struct TestApp {
     env: Vec<(&'static str, String)>,
     child: Child,
     dir: tempfile::TempDir,
-    postgres: Option<PostgresDb>,
 }
-
-/// The environment variable naming a PostgreSQL server for tests (an admin
-/// URL; each test creates and drops its own database there).
-pub const POSTGRES_ENV: &str = "SHOKAI_TEST_POSTGRES";
 
 /// Defines a test run against both backends, as `<name>::sqlite` and
 /// `<name>::postgres`. Without `SHOKAI_TEST_POSTGRES` the PostgreSQL half
@@ -48,44 +44,10 @@ macro_rules! both_backends {
 
             #[tokio::test]
             async fn postgres() {
-                if let Some(app) = $crate::helpers::TestApp::spawn_postgres(module_path!()).await {
-                    body(app).await;
-                }
+                $crate::helpers::run_postgres(module_path!(), body).await;
             }
         }
     };
-}
-
-/// A database created for one test on the PostgreSQL server, dropped with it.
-struct PostgresDb {
-    admin_url: String,
-    name: String,
-}
-
-impl Drop for PostgresDb {
-    fn drop(&mut self) {
-        let admin_url = self.admin_url.clone();
-        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
-        // Drop cannot await; a private runtime on its own thread can.
-        let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime for dropping the test database");
-            runtime.block_on(async {
-                use sqlx::Connection;
-                let mut admin = sqlx::PgConnection::connect(&admin_url).await?;
-                sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-                    .execute(&mut admin)
-                    .await?;
-                Ok::<_, sqlx::Error>(())
-            })
-        })
-        .join();
-        if !matches!(dropped, Ok(Ok(()))) {
-            eprintln!("warning: could not drop test database {}", self.name);
-        }
-    }
 }
 
 /// Staff roles, as the API and the CLI spell them (`code()`).
@@ -182,36 +144,6 @@ impl TestApp {
         TestApp::spawn_with(&[]).await
     }
 
-    /// Starts a server on a fresh PostgreSQL database, or records a skip and
-    /// returns `None` when `SHOKAI_TEST_POSTGRES` is not set.
-    pub async fn spawn_postgres(test: &str) -> Option<TestApp> {
-        let Ok(admin_url) = std::env::var(POSTGRES_ENV) else {
-            record_postgres_skip(test);
-            return None;
-        };
-        let name = format!("shokai_e2e_{}", hex::encode(rand::random::<[u8; 8]>()));
-        {
-            use sqlx::Connection;
-            let mut admin = sqlx::PgConnection::connect(&admin_url)
-                .await
-                .unwrap_or_else(|e| {
-                    panic!("{POSTGRES_ENV} is set but PostgreSQL is unreachable: {e}")
-                });
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .execute(&mut admin)
-                .await
-                .expect("create the test database");
-        }
-        let db = PostgresDb {
-            admin_url: admin_url.clone(),
-            name: name.clone(),
-        };
-        let url = database_url(&admin_url, &name);
-        let mut app = TestApp::spawn_with(&[("SHOKAI_DATABASE_URL", &url)]).await;
-        app.postgres = Some(db);
-        Some(app)
-    }
-
     /// Starts a server with some settings changed from [`base_env`].
     pub async fn spawn_with(overrides: &[(&'static str, &str)]) -> TestApp {
         let dir = tempfile::tempdir().expect("temporary directory");
@@ -234,7 +166,6 @@ impl TestApp {
             env,
             child,
             dir,
-            postgres: None,
         }
     }
 
@@ -388,25 +319,27 @@ pub async fn assert_error(response: Response, status: StatusCode, code: &str) ->
     body
 }
 
-/// `admin_url` with its database name replaced by `name`.
-fn database_url(admin_url: &str, name: &str) -> String {
-    let (without_query, query) = match admin_url.split_once('?') {
-        Some((url, query)) => (url, Some(query)),
-        None => (admin_url, None),
+/// Runs `body` against a server on a fresh PostgreSQL database (created on
+/// the server `SHOKAI_TEST_POSTGRES` names, dropped afterwards, also when
+/// `body` panics), or records a skip for `make test` when it is not set.
+pub async fn run_postgres<F, Fut>(test: &str, body: F)
+where
+    F: FnOnce(TestApp) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let Ok(admin_url) = std::env::var(testing::POSTGRES_ENV) else {
+        testing::record_postgres_skip(std::path::Path::new(env!("CARGO_TARGET_TMPDIR")), test);
+        return;
     };
-    let base = match without_query.rsplit_once('/') {
-        Some((base, _)) if base.contains("://") && !base.ends_with('/') => base,
-        _ => without_query.trim_end_matches('/'),
-    };
-    match query {
-        Some(query) => format!("{base}/{name}?{query}"),
-        None => format!("{base}/{name}"),
+    let db = testing::PostgresTestDatabase::create(&admin_url)
+        .await
+        .unwrap_or_else(|e| panic!("{} is set but unusable: {e}", testing::POSTGRES_ENV));
+    let app = TestApp::spawn_with(&[("SHOKAI_DATABASE_URL", db.url())]).await;
+    // The server process dies with `app` at the end of `body`; FORCE closes
+    // any connection it left behind.
+    let outcome = tokio::spawn(body(app)).await;
+    db.drop_database().await.expect("drop the test database");
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
     }
-}
-
-/// Leaves a file per skipped PostgreSQL test where `make test` counts them.
-fn record_postgres_skip(test: &str) {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("shokai-store-pg-skipped");
-    let _ = std::fs::create_dir_all(&dir);
-    let _ = std::fs::write(dir.join(format!("e2e.{}", test.replace("::", "."))), b"");
 }

@@ -263,6 +263,37 @@ fn every_fixture_passes_preflight_with_two_pages() {
 }
 
 #[test]
+fn the_example_office_settings_file_is_the_default_office() {
+    let text =
+        std::fs::read_to_string(repo().join("templates/letter/settings.example.toml")).unwrap();
+    let settings: LetterSettings = toml::from_str(&text).unwrap();
+    assert_eq!(settings, LetterSettings::default());
+}
+
+#[test]
+fn another_office_prints_its_own_name_phone_and_deadline() {
+    let mut office = LetterSettings::default().office;
+    office.name = "あおば市役所 市民課".into();
+    office.phone = "0120-000-111".into();
+    let settings = LetterSettings {
+        office,
+        deadline_days: 14,
+        ..LetterSettings::default()
+    };
+    let letter = render_letter(
+        &fixture("signature_only.json"),
+        &settings,
+        &template(),
+        fonts(),
+    )
+    .unwrap();
+    let text = extracted_text(&letter.pdf);
+    assert!(text.contains("あおば市役所市民課"), "{text}");
+    assert!(text.contains("0120-000-111"));
+    assert!(text.contains("令和8年12月10日"), "{text}");
+}
+
+#[test]
 fn a_name_the_font_cannot_print_is_refused_naming_the_character() {
     let mut content = fixture("rare_kanji_proxy.json");
     content.proxy_name = "𠮷田 一".into();
@@ -495,7 +526,7 @@ fn a_batch_is_ordered_by_postal_code_with_a_manifest_of_every_letter() {
         .iter()
         .map(|r| r.postal_code.as_str())
         .collect();
-    assert_eq!(postal, ["1500001", "150-0002", "150-0046", "151-0053"]);
+    assert_eq!(postal, ["150-0001", "150-0002", "150-0046", "151-0053"]);
     let csv_refs: Vec<&str> = batch
         .manifest_csv
         .lines()

@@ -127,7 +127,7 @@ pub fn render_batch(
         .map(|(c, (_, r))| ManifestRow {
             reference: c.reference.clone(),
             name: c.cardholder.name.clone(),
-            postal_code: c.cardholder.postal_code.clone(),
+            postal_code: c.postal_code_hyphenated(),
             address: c.cardholder.address_lines.join(" "),
             pages: r.pages,
         })
@@ -190,19 +190,15 @@ fn manifest_pdf(
     settings: &LetterSettings,
     fonts: &LetterFonts,
 ) -> Result<Vec<u8>, LetterError> {
-    let title = format!(
-        "発送簿　{}　{}　{}通",
-        super::wareki::wareki(date),
-        settings.office.name,
-        rows.len()
-    );
+    let title = format!("発送簿　{}　{}通", super::wareki::wareki(date), rows.len());
+    let office = &settings.office.name;
     let mut pages = Vec::new();
-    let mut pen = manifest_page(fonts, &title, 1);
+    let mut pen = manifest_page(fonts, &title, office, 1);
     for (i, row) in rows.iter().enumerate() {
         let address_lines = pen.wrap(&row.address, ROW_PT, TABLE_RIGHT - COLUMNS[3].0 - 13.0);
         let h = 2.5 + address_lines.len() as f32 * 3.9;
         if pen.y + h > 280.0 {
-            let next = manifest_page(fonts, &title, pages.len() + 2);
+            let next = manifest_page(fonts, &title, office, pages.len() + 2);
             pages.push(std::mem::replace(&mut pen, next).page);
         }
         if i % 2 == 1 {
@@ -219,6 +215,15 @@ fn manifest_pdf(
         pen.y += h;
         pen.line(15.0, pen.y, TABLE_RIGHT, pen.y, 0.2);
     }
+    let total: usize = rows.iter().map(|r| r.pages).sum();
+    let summary = format!("計 {}通 {}頁", rows.len(), total);
+    pen.text_right(
+        TABLE_RIGHT - 1.5,
+        pen.y + 5.0,
+        9.0,
+        &summary,
+        "manifest total",
+    );
     pages.push(pen.page);
     write_pdf(&pages, fonts, &title, date)
 }
@@ -248,17 +253,18 @@ fn manifest_row(pen: &mut Pen<'_>, row: &ManifestRow, address_lines: &[String]) 
     );
 }
 
-fn manifest_page<'f>(fonts: &'f LetterFonts, title: &str, number: usize) -> Pen<'f> {
+fn manifest_page<'f>(fonts: &'f LetterFonts, title: &str, office: &str, number: usize) -> Pen<'f> {
     let mut pen = Pen::new(fonts, 15.0, TABLE_RIGHT, 0.0);
-    pen.text_at(15.0, 22.0, 12.0, title, MarkRole::Other("manifest title"));
+    pen.text_at(15.0, 22.0, 13.0, title, MarkRole::Other("manifest title"));
+    pen.text_at(15.0, 28.0, 9.0, office, MarkRole::Other("manifest office"));
     pen.text_right(
         TABLE_RIGHT,
-        22.0,
+        28.0,
         8.0,
         &format!("{number}頁"),
         "manifest page",
     );
-    pen.y = 27.0;
+    pen.y = 32.0;
     pen.rect(
         15.0,
         pen.y,

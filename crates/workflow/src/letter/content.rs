@@ -76,16 +76,17 @@ impl LetterContent {
 
     /// The postal code as printed: `〒150-0001`.
     pub(crate) fn postal_code_display(&self) -> String {
-        let digits: String = self
-            .cardholder
-            .postal_code
-            .chars()
-            .filter(char::is_ascii_digit)
-            .collect();
+        format!("〒{}", self.postal_code_hyphenated())
+    }
+
+    /// `150-0001`, whether the input had the hyphen or not.
+    pub(crate) fn postal_code_hyphenated(&self) -> String {
+        let postal = &self.cardholder.postal_code;
+        let digits: String = postal.chars().filter(char::is_ascii_digit).collect();
         if digits.len() == 7 {
-            format!("〒{}-{}", &digits[..3], &digits[3..])
+            format!("{}-{}", &digits[..3], &digits[3..])
         } else {
-            format!("〒{}", self.cardholder.postal_code)
+            postal.clone()
         }
     }
 }

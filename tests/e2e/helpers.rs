@@ -92,6 +92,9 @@ pub fn in_person_intake() -> Value {
     intake
 }
 
+/// The PINs of `fixtures/cards/cardholder.json` (see its README).
+pub const SIGNATURE_PIN: &str = "ABC123";
+
 /// The password every test user gets.
 pub const PASSWORD: &str = "correct horse battery staple";
 
@@ -153,10 +156,13 @@ impl TestApp {
         let mut cmd = shokai_command(dir.path());
         cmd.arg("serve").envs(env.iter().map(|(k, v)| (*k, v)));
         cmd.stdout(Stdio::piped()).stdin(Stdio::null());
+        // The log goes to a file the tests can search (see `server_log`),
+        // or to the terminal with TEST_LOG.
         if std::env::var_os("TEST_LOG").is_some() {
             cmd.stderr(Stdio::inherit());
         } else {
-            cmd.stderr(Stdio::null());
+            let log = std::fs::File::create(dir.path().join("server.log")).expect("log file");
+            cmd.stderr(Stdio::from(log));
         }
         let mut child = cmd.spawn().expect("start shokai serve");
         let address = read_address(&mut child).await;
@@ -219,6 +225,12 @@ impl TestApp {
         assert_eq!(response.status(), StatusCode::CREATED);
         let body: Value = response.json().await.expect("session JSON");
         body["token"].as_str().expect("a token").to_owned()
+    }
+
+    /// Everything the server has logged so far (empty with TEST_LOG, which
+    /// sends the log to the terminal instead).
+    pub fn server_log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
     }
 
     /// The simulated card file in this server's terminal.

@@ -3,7 +3,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{Role, TestApp, assert_error, in_person_intake};
+use crate::helpers::{Role, SIGNATURE_PIN, TestApp, assert_error, in_person_intake};
 
 fn change(version: i64, current: &str, new: &str) -> Value {
     json!({ "version": version, "changes": [{ "pin": "user_auth", "current": current, "new": new }] })
@@ -152,4 +152,49 @@ async fn a_malformed_new_pin_is_refused_before_the_card_is_touched() {
     let body = assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input").await;
     assert_eq!(body["field"], "changes.user_auth.new");
     assert!(!body.to_string().contains("12ab"), "{body}");
+}
+
+#[tokio::test]
+async fn the_pins_typed_never_reach_the_server_log_or_the_audit_log() {
+    // Debug logging, to catch the most the server would ever write.
+    let app = TestApp::spawn_with(&[("SHOKAI_LOG", "debug")]).await;
+    if std::env::var_os("TEST_LOG").is_some() {
+        return; // the log went to the terminal, not to a file to search
+    }
+    let clerk = app.token_for(Role::Clerk).await;
+    let auditor = app.token_for(Role::Auditor).await;
+    let mut intake = in_person_intake();
+    intake["pins"] = json!(["signature"]);
+    let id = app.open_case(&clerk, &intake).await["id"].as_i64().unwrap();
+    let new_pin = "QZ7XW4K9";
+    let path = format!("/api/cases/{id}/pin-change");
+    let wrong = json!({ "version": 1, "changes": [{ "pin": "signature", "current": "WRONG1", "new": new_pin }] });
+    let right = json!({ "version": 1, "changes": [{ "pin": "signature", "current": SIGNATURE_PIN, "new": new_pin }] });
+
+    let first = app
+        .call(Method::POST, &path, Some(&clerk), Some(&wrong))
+        .await;
+    let second = app
+        .call(Method::POST, &path, Some(&clerk), Some(&right))
+        .await;
+
+    assert_eq!(first.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(second.status(), StatusCode::OK);
+    let audit = app
+        .call(
+            Method::GET,
+            &format!("/api/audit?case={id}"),
+            Some(&auditor),
+            None,
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    let log = app.server_log();
+    assert!(log.contains("case opened"), "the log was captured: {log}");
+    for pin in [SIGNATURE_PIN, "WRONG1", new_pin] {
+        assert!(!log.contains(pin), "{pin} in the server log");
+        assert!(!audit.contains(pin), "{pin} in the audit log");
+    }
 }

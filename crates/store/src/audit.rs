@@ -171,13 +171,13 @@ fn chained_entry(
         format_version: FORMAT_VERSION,
         recorded_at: store_time(now),
         case_id: event.case_id,
-        case_reference: event.case_reference.clone(),
-        actor: event.actor.clone(),
+        case_reference: non_empty(&event.case_reference),
+        actor: non_empty(&event.actor),
         role: event.role.clone(),
         event: event.event.clone(),
-        from_state: event.from_state.clone(),
-        to_state: event.to_state.clone(),
-        reason: event.reason.clone(),
+        from_state: non_empty(&event.from_state),
+        to_state: non_empty(&event.to_state),
+        reason: non_empty(&event.reason),
         details: serde_json::to_string(&event.details)?,
         personal_digest,
         personal,
@@ -188,6 +188,12 @@ fn chained_entry(
     };
     entry.hash = hex::encode(canonical::chain_hash(&prev, &entry.canonical(entry.seq)));
     Ok(entry)
+}
+
+/// Optional text is stored absent rather than empty, so an empty CSV cell
+/// means exactly "absent" to an auditor recomputing hashes.
+fn non_empty(text: &Option<String>) -> Option<String> {
+    text.clone().filter(|t| !t.is_empty())
 }
 
 async fn insert_entry(tx: &mut Tx, entry: &AuditEntry) -> Result<(), StoreError> {

@@ -29,6 +29,29 @@
 //! bytes (the first event uses 32 zero bytes); both are stored as lowercase
 //! hex. The personal JSON and its 16-byte salt (hex) are stored beside the
 //! digest and may be purged; the chain never covers them directly.
+//!
+//! # Test vector
+//!
+//! Event 1, recorded `2026-11-26T00:30:00.000000Z`, case id `1`, reference
+//! `R8-000001`, actor `tanaka`, role `clerk`, event `open`, no from state, to
+//! state `applied`, no reason, details `{"path":"optional_proxy"}`, no
+//! personal digest, after the genesis hash, hashes to
+//! `ef077568ef5d901f5cc61ccb0e2c12fa5a48e6e3c4fe43f399c06e2561dc7b8c`.
+//! In Python, for checking an export without our code:
+//!
+//! ```text
+//! import hashlib, struct
+//! def field(x):
+//!     if x is None: return b"\x00"
+//!     b = x.encode(); return b"\x01" + struct.pack(">I", len(b)) + b
+//! fields = ["1", "1", "2026-11-26T00:30:00.000000Z", "1", "R8-000001", "tanaka",
+//!           "clerk", "open", None, "applied", None, '{"path":"optional_proxy"}', None]
+//! prev = bytes(32)
+//! print(hashlib.sha256(prev + b"".join(map(field, fields))).hexdigest())
+//! ```
+//!
+//! In a CSV export an empty cell is an absent field: the store never records
+//! an optional text field as empty.
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
@@ -187,6 +210,37 @@ mod tests {
         assert_ne!(
             personal_digest(b"salt-a", json),
             personal_digest(b"salt-b", json)
+        );
+    }
+}
+
+#[cfg(test)]
+mod vector {
+    use super::*;
+
+    /// The published test vector in the module docs: if this fails, the
+    /// format changed and needs a new version number, not a new vector.
+    #[test]
+    fn the_documented_test_vector_still_hashes_to_the_documented_value() {
+        let event = CanonicalEvent {
+            seq: 1,
+            recorded_at: DateTime::parse_from_rfc3339("2026-11-26T00:30:00Z")
+                .unwrap()
+                .with_timezone(&Utc),
+            case_id: Some(1),
+            case_reference: Some("R8-000001"),
+            actor: Some("tanaka"),
+            role: "clerk",
+            event: "open",
+            from_state: None,
+            to_state: Some("applied"),
+            reason: None,
+            details: r#"{"path":"optional_proxy"}"#,
+            personal_digest: None,
+        };
+        assert_eq!(
+            hex::encode(chain_hash(&GENESIS_HASH, &event)),
+            "ef077568ef5d901f5cc61ccb0e2c12fa5a48e6e3c4fe43f399c06e2561dc7b8c"
         );
     }
 }

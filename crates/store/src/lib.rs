@@ -11,7 +11,21 @@
 //! on SQLite) and [`Store::read`] a read-only one.
 //!
 //! The audit log is hash-chained; the canonical encoding the hashes cover is
-//! specified in [`canonical`].
+//! specified (format version 1, with a test vector) in [`canonical`].
+//!
+//! - [`cases`]: `Store::create_case`, `Store::transition` (one transaction:
+//!   versioned update, letters, audit event, outbox), listings, response
+//!   attempts, `Store::purge_personal_data`.
+//! - [`audit`]: append, `verify` (first break: changed, missing, reordered),
+//!   `export_csv`.
+//! - [`outbox`]: queue, claim with a lease, back off, dead-letter, `run_worker`
+//!   over a [`outbox::Sender`].
+//! - [`users`], [`batches`]: accounts and sessions; print batches.
+//! - [`testing`]: a fresh PostgreSQL database per test, skip records.
+//!
+//! Error policy: every function returns [`StoreError`], whose variants name
+//! what a caller acts on (`VersionConflict`, `NotFound`, `Duplicate`, the
+//! workflow's refusals) and whose `code()` is stable for the API.
 
 pub mod audit;
 pub mod batches;

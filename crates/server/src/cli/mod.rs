@@ -12,6 +12,7 @@ mod card_emulate;
 mod card_input;
 mod card_sim;
 mod card_source;
+pub mod letter;
 pub mod migrate;
 pub mod serve;
 pub mod user;
@@ -37,6 +38,8 @@ pub enum Command {
     Audit(audit::AuditCommand),
     /// Apply the database migrations for SHOKAI_DATABASE_URL (serve also does at start-up).
     Migrate(migrate::MigrateArgs),
+    /// Inquiry letters: render one from a case fixture to check wording and settings.
+    Letter(letter::LetterCommand),
     /// Run the web server: clerk UI, JSON API, /healthz and /metrics.
     Serve(serve::ServeArgs),
     /// Staff accounts: `shokai user add NAME --role ROLE` (password on stdin).
@@ -51,6 +54,8 @@ pub enum CliError {
     #[error(transparent)]
     Card(#[from] card::CardCliError),
     #[error(transparent)]
+    Letter(#[from] letter::LetterCliError),
+    #[error(transparent)]
     Migrate(#[from] migrate::MigrateError),
     #[error(transparent)]
     Serve(#[from] serve::ServeError),
@@ -64,6 +69,7 @@ impl CliError {
         match self {
             CliError::Audit(e) => e.exit_code(),
             CliError::Card(e) => e.exit_code(),
+            CliError::Letter(e) => e.exit_code(),
             CliError::Migrate(e) => e.exit_code(),
             CliError::Serve(e) => e.exit_code(),
             CliError::User(e) => e.exit_code(),
@@ -77,6 +83,7 @@ pub fn run() -> ExitCode {
     let outcome = match cli.command {
         Command::Audit(cmd) => audit::run(cmd).map_err(CliError::from),
         Command::Card(cmd) => card::run(cmd).map_err(CliError::from),
+        Command::Letter(cmd) => letter::run(cmd).map_err(CliError::from),
         Command::Migrate(args) => migrate::run(args).map_err(CliError::from),
         Command::Serve(args) => serve::run(args).map_err(CliError::from),
         Command::User(cmd) => user::run(cmd).map_err(CliError::from),

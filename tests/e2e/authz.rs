@@ -16,6 +16,9 @@ fn routes() -> Vec<(&'static str, &'static str, Option<Value>, &'static [Role])>
     let reason = json!({ "version": 1, "reason": "権限確認" });
     // The proxy case waits for its letter: an allowed role gets a 409, not 403.
     let pin_change = json!({ "version": 1, "changes": [{ "pin": "user_auth", "current": "1234", "new": "9876" }] });
+    let response = json!({ "version": 1, "code": "0123456789", "checklist": {
+        "card_presented": true, "proxy_photo_id": null, "response_form_signed": true,
+        "power_of_attorney_complete": true, "power_of_attorney_names_proxy": true, "envelope_sealed": true } });
     vec![
         ("GET", "/api/session", None, ALL),
         ("GET", "/api/cases", None, ALL),
@@ -37,6 +40,18 @@ fn routes() -> Vec<(&'static str, &'static str, Option<Value>, &'static [Role])>
             "POST",
             "/api/cases/{id}/pin-change",
             Some(pin_change),
+            OPERATORS,
+        ),
+        (
+            "POST",
+            "/api/cases/{id}/response",
+            Some(response),
+            OPERATORS,
+        ),
+        (
+            "POST",
+            "/api/cases/{id}/undeliverable",
+            Some(json!({ "version": 1, "letter": 1 })),
             OPERATORS,
         ),
         ("GET", "/api/audit", None, &[Role::Auditor]),

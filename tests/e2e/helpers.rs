@@ -275,6 +275,15 @@ impl TestApp {
         request.send().await.expect("request reaches the server")
     }
 
+    /// The database this server runs on (`SHOKAI_DATABASE_URL`).
+    pub fn database_url(&self) -> &str {
+        self.env
+            .iter()
+            .find(|(k, _)| *k == "SHOKAI_DATABASE_URL")
+            .map(|(_, v)| v.as_str())
+            .expect("every test server has a database URL")
+    }
+
     /// The full URL of `path`.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)

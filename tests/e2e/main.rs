@@ -16,4 +16,5 @@ mod authz;
 mod cases;
 mod health;
 mod pin_change;
+mod responses;
 mod settings;

@@ -207,7 +207,7 @@ impl From<TransitionError> for AppError {
         let field = match &e {
             TransitionError::RoleNotPermitted { .. } => return AppError::Forbidden,
             TransitionError::ReasonRequired { .. } => "reason",
-            TransitionError::CodeMalformed(_) => "code",
+            TransitionError::CodeMalformed(_) | TransitionError::CodeMismatch { .. } => "code",
             TransitionError::ChecklistIncomplete { .. } => "checklist",
             TransitionError::MailingDateOutOfRange { .. } => "mailed_on",
             TransitionError::EntryInFuture => "entered_at",

@@ -9,6 +9,7 @@ pub mod error;
 mod health;
 pub mod json;
 mod openapi;
+mod responses;
 mod session;
 
 use axum::Router;
@@ -29,6 +30,11 @@ pub fn router(state: AppState) -> axum::Router {
         .route("/api/cases/{id}/cancel", post(cases::cancel))
         .route("/api/cases/{id}/unlock", post(cases::unlock))
         .route("/api/cases/{id}/pin-change", post(cases::pin_change))
+        .route("/api/cases/{id}/response", post(responses::record))
+        .route(
+            "/api/cases/{id}/undeliverable",
+            post(responses::undeliverable),
+        )
         .route("/api/audit", get(audit::search))
         .route("/api/audit/verify", get(audit::verify))
         .route("/api/audit/export.csv", get(audit::export_csv))

@@ -34,6 +34,8 @@ pub struct ErrorSchema {
         super::cases::cancel,
         super::cases::unlock,
         super::cases::pin_change,
+        super::responses::record,
+        super::responses::undeliverable,
         super::audit::search,
         super::audit::verify,
         super::audit::export_csv,

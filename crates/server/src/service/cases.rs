@@ -83,7 +83,7 @@ impl From<StoredCase> for CaseView {
     }
 }
 
-fn actor(caller: &Caller) -> Actor {
+pub(crate) fn actor(caller: &Caller) -> Actor {
     Actor {
         user_id: Some(caller.user_id),
         username: caller.username.clone(),

@@ -4,5 +4,6 @@
 pub mod audit;
 pub mod cases;
 pub mod pin_change;
+pub mod responses;
 pub mod session;
 pub mod users;

@@ -1,0 +1,95 @@
+//! The response visit and returned letters: `RecordResponse` with the
+//! clerk's checklist and the typed code, and `MarkUndeliverable`.
+//!
+//! Every code entry that reaches the workflow is logged as a response
+//! attempt in the same transaction as its transition, so the count that
+//! locks a case and the attempt log cannot disagree. A wrong code is
+//! committed (it counts) and then answered as 422 `code_mismatch`.
+
+use chrono::{DateTime, Utc};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use shokai_store::{NewResponseAttempt, Step};
+use shokai_workflow::{CardFingerprint, Event, IdDocument, ResponseChecklist, ResponseEntry};
+
+use super::cases::{CaseView, actor};
+use crate::api::error::AppError;
+use crate::app::AppState;
+use crate::auth::Caller;
+
+/// What the clerk ticked at the response visit.
+#[derive(Debug, Deserialize)]
+pub struct ChecklistInput {
+    /// The cardholder's card is in the terminal (its fingerprint is read there).
+    pub card_presented: bool,
+    /// The proxy's identity document; it must carry a photo.
+    pub proxy_photo_id: Option<IdDocument>,
+    pub response_form_signed: bool,
+    pub power_of_attorney_complete: bool,
+    pub power_of_attorney_names_proxy: bool,
+    pub envelope_sealed: bool,
+}
+
+/// A response as entered at the counter.
+#[derive(Deserialize)]
+pub struct ResponseRequest {
+    /// The version the client read.
+    pub version: i64,
+    /// The code from the response form; never logged or echoed.
+    pub code: SecretString,
+    /// When the form was handed in (default: now).
+    pub entered_at: Option<DateTime<Utc>>,
+    pub checklist: ChecklistInput,
+}
+
+/// Records the returned response form of case `id`.
+#[tracing::instrument(skip_all, fields(case_id = id))]
+pub async fn record(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    req: ResponseRequest,
+) -> Result<CaseView, AppError> {
+    let c = req.checklist;
+    let card_presented = if c.card_presented {
+        let fingerprint = state.terminal().fingerprint().await?;
+        Some(CardFingerprint::parse(&fingerprint.to_string()).map_err(AppError::internal)?)
+    } else {
+        None
+    };
+    let checklist = ResponseChecklist {
+        card_presented,
+        proxy_photo_id: c.proxy_photo_id,
+        response_form_signed: c.response_form_signed,
+        power_of_attorney_complete: c.power_of_attorney_complete,
+        power_of_attorney_names_proxy: c.power_of_attorney_names_proxy,
+        envelope_sealed: c.envelope_sealed,
+    };
+    let now = Utc::now();
+    let entry = ResponseEntry::new(
+        req.code.expose_secret(),
+        req.entered_at.unwrap_or(now),
+        checklist,
+    );
+    let ctx = state.context(now, caller.role);
+    let stored = state
+        .store()
+        .transition(id, req.version, &actor(caller), now, |case| {
+            let letter_number = case.core().current_letter().map(|l| l.number);
+            let transition = case.apply(Event::RecordResponse(entry), &ctx)?;
+            let outcome = transition.refusal().map_or("accepted", |e| e.code());
+            // Audit details are non-personal and secret-free by contract.
+            let attempt = NewResponseAttempt {
+                letter_number,
+                outcome: outcome.to_owned(),
+                details: transition.audit.details.clone(),
+            };
+            Ok(Step {
+                transition,
+                messages: Vec::new(),
+                response_attempt: Some(attempt),
+            })
+        })
+        .await?;
+    Ok(stored.into())
+}

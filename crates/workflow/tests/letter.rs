@@ -71,7 +71,7 @@ fn a_pdf_reader_finds_names_reference_deadline_and_every_pin_applied_for() {
     for expected in [
         "山田花子",
         "山田太郎",
-        "2026-000123",
+        "R8-000123-4",
         deadline.as_str(),
         "転送不要",
         "回答書兼委任状",
@@ -494,7 +494,7 @@ fn the_retained_copy_hides_the_code_and_qr_and_names_the_mailed_file() {
     let text = extracted_text(&copy.pdf);
     assert!(!text.contains(&squash(&content.verification_code)));
     assert!(text.contains(&mailed.fingerprint), "{text}");
-    assert!(text.contains("2026-000123"));
+    assert!(text.contains("R8-000123-4"));
     if let Some((w, h, px)) = rasterise_page(&copy.pdf, 2) {
         assert!(decode(w, h, |x, y| px[y * w + x]).is_empty());
     }
@@ -535,7 +535,7 @@ fn a_batch_is_ordered_by_postal_code_with_a_manifest_of_every_letter() {
         .collect();
     assert_eq!(
         csv_refs,
-        ["2026-000123", "2026-000126", "2026-000124", "2026-000125"]
+        ["R8-000123-4", "R8-000126-9", "R8-000124-2", "R8-000125-0"]
     );
     assert!(
         batch

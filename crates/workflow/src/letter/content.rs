@@ -4,6 +4,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use shokai_card::PinKind;
 
+use crate::{ReferenceNumber, VerificationCode};
+
 /// The cardholder as addressed on the envelope.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Addressee {
@@ -22,13 +24,17 @@ pub struct Addressee {
 /// back out, and `Debug` does not show it: it lives on paper only.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LetterContent {
-    /// Case reference number, printed and encoded in the QR code.
+    /// Case reference number (`R8-000123-4`), printed and encoded in the QR
+    /// code. A fixture's value must parse as a [`ReferenceNumber`].
+    #[serde(deserialize_with = "canonical_reference")]
     pub reference: String,
     /// 1 for the first letter of a case, 2 or 3 for re-issues.
     #[serde(default = "first_letter")]
     pub letter_number: u8,
     /// The one-time code the proxy brings back with the sealed form.
-    #[serde(skip_serializing, default)]
+    /// A fixture's value must parse as a [`VerificationCode`]; it is kept in
+    /// its grouped form (`ABCDE-FGHJK`), as printed.
+    #[serde(skip_serializing, default, deserialize_with = "canonical_code")]
     pub verification_code: String,
     pub issued_on: NaiveDate,
     /// Response deadline; when absent, `issued_on` + the office's deadline days.
@@ -43,6 +49,23 @@ pub struct LetterContent {
 
 fn first_letter() -> u8 {
     1
+}
+
+// Fixtures and hand-written inputs are parsed with the domain types at the
+// edge, so a letter can never print a reference or code the rest of the
+// system would refuse.
+fn canonical_reference<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let raw = String::deserialize(d)?;
+    ReferenceNumber::parse(&raw)
+        .map(|r| r.to_string())
+        .map_err(serde::de::Error::custom)
+}
+
+fn canonical_code<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let raw = zeroize::Zeroizing::new(String::deserialize(d)?);
+    VerificationCode::parse(&raw)
+        .map(|c| c.grouped())
+        .map_err(serde::de::Error::custom)
 }
 
 impl std::fmt::Debug for LetterContent {
@@ -88,5 +111,36 @@ impl LetterContent {
         } else {
             postal.clone()
         }
+    }
+}
+
+#[cfg(test)]
+mod fixture_parsing_tests {
+    use super::LetterContent;
+
+    fn fixture(reference: &str, code: &str) -> String {
+        format!(
+            r#"{{"reference":"{reference}","verification_code":"{code}","issued_on":"2026-11-26",
+            "applied_on":"2026-11-24","proxy_name":"山田 太郎","pins":["user_auth"],
+            "cardholder":{{"name":"山田 花子","postal_code":"1500001","address_lines":["東京都みどり区1-1"]}}}}"#
+        )
+    }
+
+    #[test]
+    fn a_fixture_reference_and_code_are_printed_in_their_canonical_form() {
+        let content: LetterContent =
+            serde_json::from_str(&fixture("r8-000123-4", "7kq4m 9xd2f")).unwrap();
+        assert_eq!(content.reference, "R8-000123-4");
+        assert_eq!(content.verification_code, "7KQ4M-9XD2F");
+    }
+
+    #[test]
+    fn a_fixture_with_a_wrong_check_digit_or_a_short_code_is_refused() {
+        assert!(
+            serde_json::from_str::<LetterContent>(&fixture("R8-000123-5", "7KQ4M9XD2F")).is_err()
+        );
+        assert!(
+            serde_json::from_str::<LetterContent>(&fixture("R8-000123-4", "7KQ4M9XD")).is_err()
+        );
     }
 }

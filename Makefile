@@ -4,6 +4,10 @@ SHELL := /bin/bash
 
 .PHONY: build test lint fmt bench run
 
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
+SHOKAI := $(TARGET_DIR)/release/shokai
+DEMO_ENV := .env.example
+
 build:
 	$(CARGO) build --workspace
 
@@ -32,3 +36,22 @@ fmt:
 # ms per letter, letters/s and bytes per letter; reports in target/criterion/.
 bench:
 	$(CARGO) bench -p shokai-workflow --bench letter
+
+# The demo office on the embedded SQLite default: release build, migrations,
+# demo accounts on a fresh database, a private copy of the demo card (every
+# PIN try rewrites it), then serve until Ctrl-C.
+run:
+	$(CARGO) build --release -p shokai
+	mkdir -p data
+	test -f data/demo-card.json || cp fixtures/cards/cardholder.json data/demo-card.json
+	@fresh=0; [ -f data/shokai.db ] || fresh=1; \
+	$(SHOKAI) migrate && \
+	if [ $$fresh = 1 ]; then for role in clerk supervisor auditor; do \
+	  printf '%s-demo-2026\n' $$role | $(SHOKAI) user add $$role --role $$role --config $(DEMO_ENV) || exit 1; \
+	done; fi
+	@echo
+	@echo "shokai demo office: http://127.0.0.1:8080  (JSON API; OpenAPI at /api/openapi.json)"
+	@echo "logins: clerk / clerk-demo-2026, supervisor / supervisor-demo-2026, auditor / auditor-demo-2026"
+	@echo "demo card: data/demo-card.json (PINs in fixtures/cards/README.md)"
+	@echo
+	$(SHOKAI) serve --config $(DEMO_ENV)

@@ -75,3 +75,30 @@ async fn a_search_with_no_matches_is_an_empty_list() {
         Value::Array(vec![])
     );
 }
+
+#[tokio::test]
+async fn the_audit_verify_command_exits_0_when_intact_and_1_naming_the_altered_event() {
+    let app = TestApp::spawn().await;
+    let clerk = app.token_for(Role::Clerk).await;
+    app.open_proxy_case(&clerk).await;
+
+    let (code, out, err) = app.cli(&["audit", "verify"], "").await;
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains("audit chain intact"), "{out}");
+
+    // An insider edits the reason of the first event straight in the database.
+    let mut db = <sqlx::SqliteConnection as sqlx::Connection>::connect(app.database_url())
+        .await
+        .unwrap();
+    sqlx::query("UPDATE audit_log SET reason = 'edited afterwards' WHERE seq = 1")
+        .execute(&mut db)
+        .await
+        .unwrap();
+
+    let (code, out, err) = app.cli(&["audit", "verify"], "").await;
+    assert_eq!(code, Some(1), "{out}{err}");
+    assert!(
+        format!("{out}{err}").contains("event 1 was changed"),
+        "{out}{err}"
+    );
+}

@@ -414,6 +414,48 @@ pub async fn letters_of_case(tx: &mut Tx, case_id: i64) -> Result<Vec<LetterRow>
         .collect()
 }
 
+/// Keeps the PDF of letter `number` of case `case_id` as rendered at issue
+/// time. It carries the verification code: callers must restrict who reads it.
+pub async fn save_letter_pdf(
+    tx: &mut Tx,
+    case_id: i64,
+    number: u8,
+    pdf: &[u8],
+) -> Result<(), StoreError> {
+    let changed = tx
+        .execute(
+            "UPDATE letters SET pdf = ? WHERE case_id = ? AND number = ?",
+            args![Some(pdf.to_vec()), case_id, i64::from(number)],
+        )
+        .await?;
+    if changed == 0 {
+        return Err(StoreError::NotFound {
+            what: format!("letter {number} of case {case_id}"),
+        });
+    }
+    Ok(())
+}
+
+/// The kept PDF of letter `number` of case `case_id`; `NotFound` when the
+/// letter does not exist or has no PDF.
+pub async fn letter_pdf(store: &Store, case_id: i64, number: u8) -> Result<Vec<u8>, StoreError> {
+    let mut tx = store.read().await?;
+    let row = tx
+        .fetch_optional(
+            "SELECT pdf FROM letters WHERE case_id = ? AND number = ?",
+            args![case_id, i64::from(number)],
+        )
+        .await?;
+    let pdf: Option<Vec<u8>> = match row {
+        Some(row) => row.get("pdf")?,
+        None => None,
+    };
+    tx.commit().await?;
+    pdf.ok_or_else(|| StoreError::NotFound {
+        what: format!("PDF of letter {number} of case {case_id}"),
+    })
+}
+
 /// Which cases to list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CaseFilter {

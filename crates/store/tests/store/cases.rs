@@ -372,3 +372,28 @@ both_backends! {
         assert_eq!(audit_count(&db, case.id).await, 2);
     }
 }
+
+both_backends! {
+    async fn a_letter_pdf_saved_after_issue_can_be_read_back_and_a_missing_one_is_not_found(db) {
+        let case = open_case(&db.store, t0()).await;
+        let case = issue_letter(&db.store, &case, new_code(), t0() + Duration::hours(1)).await;
+        assert!(matches!(
+            cases::letter_pdf(&db.store, case.id, 1).await,
+            Err(StoreError::NotFound { .. })
+        ), "no PDF before one is saved");
+
+        let pdf = b"%PDF-1.7 letter one".to_vec();
+        let mut tx = db.store.begin().await.unwrap();
+        cases::save_letter_pdf(&mut tx, case.id, 1, &pdf).await.unwrap();
+        tx.commit().await.unwrap();
+
+        assert_eq!(cases::letter_pdf(&db.store, case.id, 1).await.unwrap(), pdf);
+        let mut tx = db.store.begin().await.unwrap();
+        assert!(matches!(
+            cases::save_letter_pdf(&mut tx, case.id, 2, &pdf).await,
+            Err(StoreError::NotFound { .. })
+        ), "letter 2 was never issued");
+        tx.rollback().await.unwrap();
+        assert!(matches!(cases::letter_pdf(&db.store, case.id, 2).await, Err(StoreError::NotFound { .. })));
+    }
+}

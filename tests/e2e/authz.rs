@@ -50,6 +50,13 @@ fn routes() -> Vec<(&'static str, &'static str, Option<Value>, &'static [Role])>
         ),
         (
             "POST",
+            "/api/cases/{id}/letters",
+            Some(json!({ "version": 1 })),
+            OPERATORS,
+        ),
+        ("GET", "/api/cases/{id}/letters/1/pdf", None, OPERATORS),
+        (
+            "POST",
             "/api/cases/{id}/undeliverable",
             Some(json!({ "version": 1, "letter": 1 })),
             OPERATORS,

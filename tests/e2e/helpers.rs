@@ -126,7 +126,24 @@ pub fn base_env(dir: &std::path::Path) -> Vec<(&'static str, String)> {
         ),
         ("SHOKAI_OFFICE_PHONE", "03-0000-0000".into()),
         ("SHOKAI_OFFICE_HOURS", "平日 8:30〜17:15".into()),
+        (
+            "SHOKAI_LETTER_FONT",
+            repo_file("templates/fonts/ipaexg.ttf"),
+        ),
+        (
+            "SHOKAI_LETTER_TEMPLATE",
+            repo_file("templates/letter/letter.toml"),
+        ),
     ]
+}
+
+/// Absolute path of a file in the repository.
+fn repo_file(relative: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(relative)
+        .display()
+        .to_string()
 }
 
 /// A `shokai` command with no `SHOKAI_*` variables inherited from the caller.

@@ -15,6 +15,7 @@ mod auth;
 mod authz;
 mod cases;
 mod health;
+mod letters;
 mod pin_change;
 mod responses;
 mod settings;

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use shokai_workflow::{CodeKeyring, Context, KeyringError, Role, WorkflowSettings};
 
 use crate::infra::card_terminal::Terminal;
+use crate::infra::letter_assets::LetterAssets;
 use crate::infra::metrics::Metrics;
 use crate::service::session::LoginLimits;
 use crate::settings::Settings;
@@ -28,11 +29,16 @@ struct Inner {
     workflow: WorkflowSettings,
     keyring: CodeKeyring,
     terminal: Terminal,
+    letters: LetterAssets,
 }
 
 impl AppState {
     /// State for a server with these settings.
-    pub fn new(settings: Settings, store: Store) -> Result<AppState, KeyringError> {
+    pub fn new(
+        settings: Settings,
+        store: Store,
+        letters: LetterAssets,
+    ) -> Result<AppState, KeyringError> {
         let workflow = WorkflowSettings {
             deadline_days: settings.deadline_days,
             ..WorkflowSettings::default()
@@ -44,6 +50,7 @@ impl AppState {
                 workflow,
                 keyring,
                 terminal,
+                letters,
                 settings,
                 metrics: Metrics::default(),
                 store,
@@ -75,6 +82,16 @@ impl AppState {
     /// The counter's card terminal.
     pub fn terminal(&self) -> &Terminal {
         &self.inner.terminal
+    }
+
+    /// Font, wording and office settings for letters.
+    pub fn letters(&self) -> &LetterAssets {
+        &self.inner.letters
+    }
+
+    /// The workflow's settings.
+    pub fn workflow(&self) -> &WorkflowSettings {
+        &self.inner.workflow
     }
 
     /// What the workflow needs to decide a step taken at `now` by `role`.

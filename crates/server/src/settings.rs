@@ -48,6 +48,8 @@ pub const KEYS: &[&str] = &[
     "SHOKAI_MAIL_FROM",
     "SHOKAI_MAIL_PRINT_ROOM",
     "SHOKAI_CARD_TERMINAL",
+    "SHOKAI_LETTER_FONT",
+    "SHOKAI_LETTER_TEMPLATE",
 ];
 
 /// Why the settings could not be loaded. Each variant names the key.
@@ -112,6 +114,10 @@ pub struct Settings {
     pub mail: Option<MailSettings>,
     /// The counter's card terminal; `None` when this server has none.
     pub card_terminal: Option<CardTerminal>,
+    /// The TrueType font letters are printed in.
+    pub letter_font: PathBuf,
+    /// The letter wording (`letter.toml`).
+    pub letter_template: PathBuf,
 }
 
 /// Verification-code HMAC keys: one current, older ones still accepted.
@@ -336,6 +342,14 @@ impl Settings {
             session_hours,
             mail: mail(s)?,
             card_terminal: card_terminal(s)?,
+            letter_font: PathBuf::from(
+                s.get("SHOKAI_LETTER_FONT")
+                    .unwrap_or("templates/fonts/ipaexg.ttf"),
+            ),
+            letter_template: PathBuf::from(
+                s.get("SHOKAI_LETTER_TEMPLATE")
+                    .unwrap_or("templates/letter/letter.toml"),
+            ),
         })
     }
 

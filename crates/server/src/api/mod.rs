@@ -8,6 +8,7 @@ mod cases;
 pub mod error;
 mod health;
 pub mod json;
+mod letters;
 mod openapi;
 mod responses;
 mod session;
@@ -30,6 +31,8 @@ pub fn router(state: AppState) -> axum::Router {
         .route("/api/cases/{id}/cancel", post(cases::cancel))
         .route("/api/cases/{id}/unlock", post(cases::unlock))
         .route("/api/cases/{id}/pin-change", post(cases::pin_change))
+        .route("/api/cases/{id}/letters", post(letters::issue))
+        .route("/api/cases/{id}/letters/{n}/pdf", get(letters::pdf))
         .route("/api/cases/{id}/response", post(responses::record))
         .route(
             "/api/cases/{id}/undeliverable",

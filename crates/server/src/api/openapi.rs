@@ -34,6 +34,8 @@ pub struct ErrorSchema {
         super::cases::cancel,
         super::cases::unlock,
         super::cases::pin_change,
+        super::letters::issue,
+        super::letters::pdf,
         super::responses::record,
         super::responses::undeliverable,
         super::audit::search,

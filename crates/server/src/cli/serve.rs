@@ -54,6 +54,9 @@ pub enum ServeError {
     /// The code keys passed the settings check but not the keyring (not expected).
     #[error("code keys: {0}")]
     Keys(#[source] shokai_workflow::KeyringError),
+    /// The letter font or wording could not be loaded.
+    #[error(transparent)]
+    Letters(#[from] crate::infra::letter_assets::LetterAssetError),
     /// Serving failed.
     #[error("server failed: {0}")]
     Serve(#[source] std::io::Error),
@@ -63,7 +66,7 @@ impl ServeError {
     /// The process exit code.
     pub fn exit_code(&self) -> u8 {
         match self {
-            ServeError::Settings(_) | ServeError::Keys(_) => 2,
+            ServeError::Settings(_) | ServeError::Keys(_) | ServeError::Letters(_) => 2,
             ServeError::Runtime(_)
             | ServeError::Bind { .. }
             | ServeError::Store(_)
@@ -85,6 +88,7 @@ pub fn run(args: ServeArgs) -> Result<(), ServeError> {
 
 async fn serve(settings: Settings) -> Result<(), ServeError> {
     log_summary(&settings);
+    let letters = crate::infra::letter_assets::LetterAssets::load(&settings)?;
     let store = Store::connect(settings.database_url.expose_secret()).await?;
     store.migrate().await?;
     tracing::info!(backend = ?store.backend(), "database ready");
@@ -92,7 +96,7 @@ async fn serve(settings: Settings) -> Result<(), ServeError> {
     let (listener, local) = http::bind(addr)
         .await
         .map_err(|source| ServeError::Bind { addr, source })?;
-    let state = AppState::new(settings, store.clone()).map_err(ServeError::Keys)?;
+    let state = AppState::new(settings, store.clone(), letters).map_err(ServeError::Keys)?;
     let app = crate::api::router(state);
     println!("shokai listening on http://{local}");
     tracing::info!(%local, "listening");

@@ -3,6 +3,7 @@
 
 pub mod card_terminal;
 pub mod http;
+pub mod letter_assets;
 pub mod metrics;
 pub mod rate_limit;
 pub mod telemetry;

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod cases;
+pub mod letters;
 pub mod pin_change;
 pub mod responses;
 pub mod session;

@@ -1,0 +1,46 @@
+//! Inquiry letters: `POST /api/cases/{id}/letters` issues the next one and
+//! `GET /api/cases/{id}/letters/{n}/pdf` downloads it. The PDF carries the
+//! verification code, so auditors may not download it.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+
+use super::error::AppError;
+use super::json::ApiJson;
+use crate::app::AppState;
+use crate::auth::{Authorized, Operate};
+use crate::service::letters::{self, IssueRequest, IssuedLetter};
+
+/// `POST /api/cases/{id}/letters`: issues the next letter (a supervisor may
+/// override the limits with `override_reason`).
+#[utoipa::path(post, path = "/api/cases/{id}/letters", tag = "cases", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Case id")),
+    request_body(content = Object, description = "{version, override_reason?}"),
+    responses((status = 201, description = "{case, letter_number, fingerprint}; never the code", body = Object),
+        (status = 403, description = "forbidden (an override by a clerk)", body = super::openapi::ErrorSchema),
+        (status = 409, description = "letter_too_soon, version_conflict, invalid_transition, ...", body = super::openapi::ErrorSchema)))]
+pub async fn issue(
+    auth: Authorized<Operate>,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    ApiJson(req): ApiJson<IssueRequest>,
+) -> Result<(StatusCode, Json<IssuedLetter>), AppError> {
+    let issued = letters::issue(&state, &auth.caller, id, req).await?;
+    Ok((StatusCode::CREATED, Json(issued)))
+}
+
+/// `GET /api/cases/{id}/letters/{n}/pdf`: the letter as issued.
+#[utoipa::path(get, path = "/api/cases/{id}/letters/{n}/pdf", tag = "cases", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Case id"), ("n" = u8, Path, description = "Letter number")),
+    responses((status = 200, description = "The PDF", content_type = "application/pdf"),
+        (status = 404, description = "not_found", body = super::openapi::ErrorSchema)))]
+pub async fn pdf(
+    _auth: Authorized<Operate>,
+    State(state): State<AppState>,
+    Path((id, n)): Path<(i64, u8)>,
+) -> Result<impl IntoResponse, AppError> {
+    let bytes = letters::pdf(&state, id, n).await?;
+    Ok(([(header::CONTENT_TYPE, "application/pdf")], bytes))
+}

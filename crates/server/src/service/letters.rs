@@ -1,0 +1,86 @@
+//! Inquiry letters: issuing one (a fresh verification code, `IssueLetter`
+//! through one store transition) and keeping its PDF for the print room.
+//!
+//! The code exists in plain text only here, between generation and the PDF;
+//! the answer carries the letter number and the PDF's fingerprint, never the
+//! code. The PDF is saved right after the transition commits (a `Step` has
+//! no slot for it yet): a crash in between leaves an issued letter without
+//! a PDF, which a reissue replaces.
+
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use shokai_store::cases as store_cases;
+use shokai_workflow::case::japan_date;
+use shokai_workflow::letter::{LetterContent, render_letter};
+use shokai_workflow::{Event, VerificationCode};
+
+use super::cases::{CaseView, actor};
+use crate::api::error::AppError;
+use crate::app::AppState;
+use crate::auth::Caller;
+
+/// A request to issue the next letter of a case.
+#[derive(Debug, Deserialize)]
+pub struct IssueRequest {
+    /// The version the client read.
+    pub version: i64,
+    /// Supervisors only: issue beyond the letter limits, the gap or the deadline.
+    pub override_reason: Option<String>,
+}
+
+/// The issued letter: the case, the letter's number and its PDF's SHA-256.
+#[derive(Debug, Serialize)]
+pub struct IssuedLetter {
+    pub case: CaseView,
+    pub letter_number: u8,
+    pub fingerprint: String,
+}
+
+/// Issues the next letter of case `id` and keeps its PDF.
+#[tracing::instrument(skip_all, fields(case_id = id))]
+pub async fn issue(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    req: IssueRequest,
+) -> Result<IssuedLetter, AppError> {
+    let code = VerificationCode::generate(&mut rand::rng());
+    // The event consumes the code; this zeroizing copy is what gets printed.
+    let printed = VerificationCode::parse(code.expose()).map_err(AppError::internal)?;
+    let event = match req.override_reason {
+        Some(reason) => Event::IssueLetterOverride { code, reason },
+        None => Event::IssueLetter { code },
+    };
+    let now = Utc::now();
+    let ctx = state.context(now, caller.role);
+    let stored = state
+        .store()
+        .transition(id, req.version, &actor(caller), now, |case| {
+            case.apply(event, &ctx)
+        })
+        .await?;
+    let case = stored.case()?;
+    let letters = state.letters();
+    let content = LetterContent::from_case(&case, state.workflow(), &printed, japan_date(now))
+        .map_err(AppError::internal)?;
+    let letter = render_letter(
+        &content,
+        &letters.settings,
+        &letters.template,
+        &letters.fonts,
+    )
+    .map_err(AppError::internal)?;
+    let mut tx = state.store().begin().await?;
+    store_cases::save_letter_pdf(&mut tx, id, content.letter_number, &letter.pdf).await?;
+    tx.commit().await?;
+    Ok(IssuedLetter {
+        letter_number: content.letter_number,
+        fingerprint: letter.fingerprint,
+        case: stored.into(),
+    })
+}
+
+/// The kept PDF of letter `number` of case `id`.
+pub async fn pdf(state: &AppState, id: i64, number: u8) -> Result<Vec<u8>, AppError> {
+    Ok(store_cases::letter_pdf(state.store(), id, number).await?)
+}

@@ -1,0 +1,56 @@
+//! Inquiry letters over HTTP: issuing one (`POST /api/cases/{id}/letters`)
+//! and downloading its PDF (`GET /api/cases/{id}/letters/{n}/pdf`).
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{Role, assert_error};
+
+crate::both_backends! {
+async fn issuing_a_letter_answers_its_number_and_the_pdf_downloads(app) {
+    let clerk = app.token_for(Role::Clerk).await;
+    let case = app.open_proxy_case(&clerk).await;
+    let id = case["id"].as_i64().unwrap();
+    let version = case["version"].as_i64().unwrap();
+
+    let answer = app.call(Method::POST, &format!("/api/cases/{id}/letters"), Some(&clerk), Some(&json!({ "version": version }))).await;
+
+    assert_eq!(answer.status(), StatusCode::CREATED);
+    let body: Value = answer.json().await.unwrap();
+    assert_eq!(body["letter_number"], 1);
+    assert_eq!(body["case"]["version"], version + 1);
+    assert_eq!(body["fingerprint"].as_str().unwrap().len(), 64);
+    assert!(body.get("code").is_none() && body["case"].get("code").is_none(), "never the code: {body}");
+    let pdf = app.call(Method::GET, &format!("/api/cases/{id}/letters/1/pdf"), Some(&clerk), None).await;
+    assert_eq!(pdf.status(), StatusCode::OK);
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF"));
+}
+}
+
+crate::both_backends! {
+async fn a_second_letter_the_same_day_is_refused_as_too_soon(app) {
+    let clerk = app.token_for(Role::Clerk).await;
+    let id = app.open_proxy_case(&clerk).await["id"].as_i64().unwrap();
+    let path = format!("/api/cases/{id}/letters");
+    let first = app.call(Method::POST, &path, Some(&clerk), Some(&json!({ "version": 1 }))).await;
+    assert_eq!(first.status(), StatusCode::CREATED);
+
+    let second = app.call(Method::POST, &path, Some(&clerk), Some(&json!({ "version": 2 }))).await;
+
+    assert_error(second, StatusCode::CONFLICT, "letter_too_soon").await;
+}
+}
+
+crate::both_backends! {
+async fn an_auditor_may_not_download_a_letter_which_holds_the_code(app) {
+    let clerk = app.token_for(Role::Clerk).await;
+    let auditor = app.token_for(Role::Auditor).await;
+    let id = app.open_proxy_case(&clerk).await["id"].as_i64().unwrap();
+    app.call(Method::POST, &format!("/api/cases/{id}/letters"), Some(&clerk), Some(&json!({ "version": 1 }))).await;
+
+    let answer = app.call(Method::GET, &format!("/api/cases/{id}/letters/1/pdf"), Some(&auditor), None).await;
+
+    assert_error(answer, StatusCode::FORBIDDEN, "forbidden").await;
+}
+}

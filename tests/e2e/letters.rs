@@ -54,3 +54,23 @@ async fn an_auditor_may_not_download_a_letter_which_holds_the_code(app) {
     assert_error(answer, StatusCode::FORBIDDEN, "forbidden").await;
 }
 }
+
+crate::both_backends! {
+async fn only_a_supervisor_may_override_the_gap_between_letters(app) {
+    let clerk = app.token_for(Role::Clerk).await;
+    let supervisor = app.token_for(Role::Supervisor).await;
+    let id = app.open_proxy_case(&clerk).await["id"].as_i64().unwrap();
+    let path = format!("/api/cases/{id}/letters");
+    app.call(Method::POST, &path, Some(&clerk), Some(&json!({ "version": 1 }))).await;
+    let body = json!({ "version": 2, "override_reason": "宛名の誤記により再発行" });
+
+    let by_clerk = app.call(Method::POST, &path, Some(&clerk), Some(&body)).await;
+    assert_error(by_clerk, StatusCode::FORBIDDEN, "forbidden").await;
+    let by_supervisor = app.call(Method::POST, &path, Some(&supervisor), Some(&body)).await;
+
+    assert_eq!(by_supervisor.status(), StatusCode::CREATED);
+    assert_eq!(by_supervisor.json::<Value>().await.unwrap()["letter_number"], 2);
+    let pdf = app.call(Method::GET, &format!("/api/cases/{id}/letters/2/pdf"), Some(&clerk), None).await;
+    assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF"));
+}
+}

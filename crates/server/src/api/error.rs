@@ -210,8 +210,23 @@ impl From<TransitionError> for AppError {
             TransitionError::CodeMalformed(_) | TransitionError::CodeMismatch { .. } => "code",
             TransitionError::ChecklistIncomplete { .. } => "checklist",
             TransitionError::MailingDateOutOfRange { .. } => "mailed_on",
-            TransitionError::EntryInFuture => "entered_at",
-            _ => {
+            TransitionError::EntryInFuture | TransitionError::EntryBeforeMailing => "entered_at",
+            // Listed one by one (no `_`), so a new workflow refusal must be
+            // placed here deliberately rather than fall into 409 unseen.
+            TransitionError::InvalidTransition { .. }
+            | TransitionError::CaseLocked
+            | TransitionError::NotLocked
+            | TransitionError::CardNotBound
+            | TransitionError::NoLetter
+            | TransitionError::LetterAlreadyMailed { .. }
+            | TransitionError::UnknownLetter { .. }
+            | TransitionError::LetterSuperseded { .. }
+            | TransitionError::LetterNotMailed { .. }
+            | TransitionError::LetterLimit { .. }
+            | TransitionError::LetterTooSoon { .. }
+            | TransitionError::DeadlinePassed { .. }
+            | TransitionError::DeadlineNotPassed { .. }
+            | TransitionError::NotSameDay { .. } => {
                 return AppError::Conflict {
                     code: e.code(),
                     message: e.to_string(),
@@ -294,5 +309,21 @@ mod tests {
         .into_response();
         assert_eq!(response.status(), StatusCode::CONFLICT);
         assert_eq!(body_of(response).await["code"], "version_conflict");
+    }
+
+    #[tokio::test]
+    async fn a_response_dated_before_the_mailing_is_bad_input_on_entered_at() {
+        let response = AppError::from(TransitionError::EntryBeforeMailing).into_response();
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body = body_of(response).await;
+        assert_eq!(body["code"], "entry_before_mailing");
+        assert_eq!(body["field"], "entered_at");
+    }
+
+    #[tokio::test]
+    async fn a_refused_move_on_the_case_is_a_409_with_the_workflow_code() {
+        let response = AppError::from(TransitionError::CaseLocked).into_response();
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+        assert_eq!(body_of(response).await["code"], "case_locked");
     }
 }

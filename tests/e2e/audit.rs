@@ -102,3 +102,62 @@ async fn the_audit_verify_command_exits_0_when_intact_and_1_naming_the_altered_e
         "{out}{err}"
     );
 }
+
+#[tokio::test]
+async fn the_audit_export_command_writes_the_events_of_the_period_as_csv() {
+    let app = TestApp::spawn().await;
+    let clerk = app.token_for(Role::Clerk).await;
+    app.open_proxy_case(&clerk).await;
+
+    let (code, all, err) = app
+        .cli(
+            &[
+                "audit",
+                "export",
+                "--from",
+                "2000-01-01",
+                "--to",
+                "2100-12-31",
+            ],
+            "",
+        )
+        .await;
+    assert_eq!(code, Some(0), "{err}");
+    let mut lines = all.lines();
+    assert!(lines.next().unwrap().starts_with("seq,"), "{all}");
+    assert!(
+        lines.count() >= 1,
+        "the opened case is in the export: {all}"
+    );
+
+    let (code, before, err) = app
+        .cli(
+            &[
+                "audit",
+                "export",
+                "--from",
+                "2000-01-01",
+                "--to",
+                "2000-01-02",
+            ],
+            "",
+        )
+        .await;
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(before.lines().count(), 1, "only the header: {before}");
+
+    let (code, _, err) = app
+        .cli(
+            &[
+                "audit",
+                "export",
+                "--from",
+                "2026-02-01",
+                "--to",
+                "2026-01-01",
+            ],
+            "",
+        )
+        .await;
+    assert_eq!(code, Some(2), "a period that ends before it starts: {err}");
+}

@@ -19,3 +19,4 @@ mod letters;
 mod pin_change;
 mod responses;
 mod settings;
+mod web;

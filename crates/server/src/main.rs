@@ -10,6 +10,7 @@ mod cli;
 mod infra;
 mod service;
 mod settings;
+mod web;
 
 use std::process::ExitCode;
 

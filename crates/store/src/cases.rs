@@ -465,6 +465,9 @@ pub struct CaseFilter {
     pub overdue_on: Option<NaiveDate>,
     /// Only cases whose deadline is on or before this date.
     pub due_by: Option<NaiveDate>,
+    /// Only cases still waiting for a response whose deadline falls in this
+    /// inclusive range of (Japan) dates, e.g. today to the coming Sunday.
+    pub due_between: Option<(NaiveDate, NaiveDate)>,
     /// Page size (0 means 100).
     pub limit: i64,
     /// Rows to skip.
@@ -524,6 +527,7 @@ pub async fn list_cases(tx: &mut Tx, filter: &CaseFilter) -> Result<Vec<CaseSumm
          WHERE (? IS NULL OR state = ?) \
          AND (? IS NULL OR (state = ? AND deadline < ?)) \
          AND (? IS NULL OR deadline <= ?) \
+         AND (? IS NULL OR (state = ? AND deadline >= ? AND deadline <= ?)) \
          ORDER BY deadline IS NULL, deadline, created_at, id LIMIT ? OFFSET ?",
         args![
             state.clone(),
@@ -533,6 +537,10 @@ pub async fn list_cases(tx: &mut Tx, filter: &CaseFilter) -> Result<Vec<CaseSumm
             filter.overdue_on,
             filter.due_by,
             filter.due_by,
+            filter.due_between.map(|(from, _)| from),
+            CaseState::InquiryMailed.code(),
+            filter.due_between.map(|(from, _)| from),
+            filter.due_between.map(|(_, to)| to),
             limit,
             filter.offset.max(0)
         ],

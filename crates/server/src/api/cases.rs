@@ -52,12 +52,16 @@ pub struct ListParams {
     pub state: Option<String>,
     /// `true`: only cases waiting past their deadline.
     pub overdue: Option<bool>,
+    /// `true`: only cases waiting for a response whose deadline is between
+    /// today and the coming Sunday (Japan time), as the web list's filter.
+    pub due_this_week: Option<bool>,
 }
 
-/// `GET /api/cases?state=&overdue=`: case summaries, soonest deadline first.
+/// `GET /api/cases?state=&overdue=&due_this_week=`: case summaries, soonest deadline first.
 #[utoipa::path(get, path = "/api/cases", tag = "cases", security(("bearer" = [])),
     params(("state" = Option<String>, Query, description = "State code"),
-        ("overdue" = Option<bool>, Query, description = "Only cases past their deadline")),
+        ("overdue" = Option<bool>, Query, description = "Only cases past their deadline"),
+        ("due_this_week" = Option<bool>, Query, description = "Only waiting cases due between today and the coming Sunday (Japan time)")),
     responses((status = 200, description = "Case summaries", body = [Object]),
         (status = 422, description = "invalid_input (state)", body = super::openapi::ErrorSchema)))]
 pub async fn list(
@@ -75,6 +79,10 @@ pub async fn list(
             .overdue
             .filter(|o| *o)
             .map(|_| shokai_workflow::case::japan_date(Utc::now())),
+        due_between: params
+            .due_this_week
+            .filter(|d| *d)
+            .map(|_| crate::web::cases::this_week(shokai_workflow::case::japan_date(Utc::now()))),
         ..CaseFilter::default()
     };
     Ok(Json(cases::list(&state, &filter).await?))

@@ -47,6 +47,7 @@ pub fn router(state: AppState) -> axum::Router {
                 .post(session::login)
                 .delete(session::logout),
         )
+        .merge(crate::web::routes())
         .fallback(http::not_found);
     http::with_layers(routes, state)
 }

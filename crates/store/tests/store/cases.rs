@@ -227,6 +227,29 @@ both_backends! {
 }
 
 both_backends! {
+    async fn the_due_between_filter_lists_waiting_cases_whose_deadline_falls_in_the_range(db) {
+        let waiting = open_case(&db.store, t0()).await;
+        let early = mailed_case(&db.store, t0()).await;
+        let late = mailed_case(&db.store, t0() + Duration::days(3)).await;
+        let (early_deadline, late_deadline) = (early.core.deadline().unwrap(), late.core.deadline().unwrap());
+        assert!(early_deadline < late_deadline);
+
+        let mut tx = db.store.read().await.unwrap();
+        let ids = |rows: Vec<cases::CaseSummary>| rows.into_iter().map(|r| r.id).collect::<Vec<_>>();
+        let between = |from, to| CaseFilter { due_between: Some((from, to)), ..CaseFilter::default() };
+        let both = cases::list_cases(&mut tx, &between(early_deadline, late_deadline)).await.unwrap();
+        assert_eq!(ids(both), vec![early.id, late.id], "both ends are inclusive");
+        let first_day = cases::list_cases(&mut tx, &between(early_deadline, early_deadline)).await.unwrap();
+        assert_eq!(ids(first_day), vec![early.id]);
+        let before = early_deadline - Duration::days(1);
+        let none = cases::list_cases(&mut tx, &between(before - Duration::days(6), before)).await.unwrap();
+        assert!(none.is_empty(), "a week ending before the first deadline lists nothing");
+        let all = cases::list_cases(&mut tx, &CaseFilter::default()).await.unwrap();
+        assert!(ids(all).contains(&waiting.id), "without the filter the waiting case is listed");
+    }
+}
+
+both_backends! {
     async fn a_batch_takes_the_letters_issued_before_its_cut_off_and_mailing_dates_them(db) {
         let first = open_case(&db.store, t0()).await;
         let second = open_case(&db.store, t0()).await;

@@ -1,0 +1,592 @@
+//! The case list (`/cases`, filters: state, overdue, due this week,
+//! reference) and the case page (`/cases/{id}`: summary, parties, letters,
+//! the timeline from the audit log, and the actions its state allows), with
+//! the actions posted from it.
+//!
+//! "Due this week" means a case still waiting for the response
+//! (`inquiry_mailed`) whose deadline falls between today and the coming
+//! Sunday, both inclusive, in Japan time (on a Sunday: that day only).
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, Datelike, Days, FixedOffset, NaiveDate, Utc};
+use serde::Deserialize;
+use shokai_store::{CaseFilter, CaseSummary, StoredCase};
+use shokai_workflow::case::japan_date;
+use shokai_workflow::{
+    CaseCore, CaseState, Event, Parties, Path as CasePath, ReferenceNumber, Representation,
+};
+
+use super::actions::{self, CaseAction};
+use super::csrf::CsrfForm;
+use super::page::{self, Chrome, WebError};
+use super::session::WebAuthorized;
+use crate::api::error::AppError;
+use crate::app::AppState;
+use crate::auth::{Operate, Read, Supervise};
+use crate::service::audit::{self, AuditEvent, AuditQuery};
+use crate::service::cases;
+use crate::service::letters::{self, IssueRequest};
+
+/// Japan Standard Time (no daylight saving).
+fn jst() -> FixedOffset {
+    FixedOffset::east_opt(9 * 3600).expect("+09:00 is a valid offset")
+}
+
+/// `2026-11-26 10:05` in Japan time.
+pub fn jst_time(t: DateTime<Utc>) -> String {
+    t.with_timezone(&jst()).format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// The path's name on screen.
+pub fn path_ja(path: CasePath) -> &'static str {
+    match path {
+        CasePath::InPerson => "本人",
+        CasePath::LegalRepresentative => "法定代理人",
+        CasePath::OptionalProxy => "任意代理人",
+    }
+}
+
+/// An audit event's name on screen (unknown codes are shown as they are).
+pub fn event_ja(code: &str) -> String {
+    let name = match code {
+        "open" => "受付",
+        "issue_letter" => "照会書発行",
+        "issue_letter_override" => "照会書発行（監督者・理由付き）",
+        "mark_mailed" => "照会書発送",
+        "record_response" => "回答書受理",
+        "code_mismatch" => "照会番号の不一致",
+        "unlock" => "ロック解除",
+        "complete_pin_change" => "暗証番号変更完了",
+        "fail" => "変更不能",
+        "cancel" => "取消",
+        "mark_undeliverable" => "照会書返戻",
+        "expire" => "回答期限切れ",
+        other => return other.to_owned(),
+    };
+    name.to_owned()
+}
+
+fn state_ja(code: Option<&str>) -> String {
+    code.map(|c| CaseState::from_code(c).map_or_else(|| c.to_owned(), |s| s.name_ja().to_owned()))
+        .unwrap_or_default()
+}
+
+/// The Japan date's Monday-to-Sunday week, from `today` to its Sunday.
+pub fn this_week(today: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let to_sunday = 6 - u64::from(today.weekday().num_days_from_monday());
+    (today, today + Days::new(to_sunday))
+}
+
+/// `GET /`: the case list is the home page.
+pub async fn home() -> Redirect {
+    Redirect::to("/cases")
+}
+
+/// Filters of the case list, as typed (empty means "any").
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    /// A state code.
+    #[serde(default)]
+    pub state: String,
+    /// `1`: only overdue cases.
+    #[serde(default)]
+    pub overdue: String,
+    /// `1`: only cases due this week.
+    #[serde(default)]
+    pub due_this_week: String,
+    /// A reference number to jump to.
+    #[serde(default)]
+    pub reference: String,
+}
+
+/// One row of the case list.
+pub struct CaseRow {
+    pub id: i64,
+    pub reference: String,
+    pub path: &'static str,
+    pub state_code: &'static str,
+    pub state: &'static str,
+    pub applied_on: String,
+    pub deadline: String,
+    pub overdue: bool,
+    pub updated_at: String,
+}
+
+impl CaseRow {
+    fn new(s: &CaseSummary, today: NaiveDate) -> CaseRow {
+        CaseRow {
+            id: s.id,
+            reference: s.reference.clone(),
+            path: path_ja(s.path),
+            state_code: s.state.code(),
+            state: s.state.name_ja(),
+            applied_on: japan_date(s.created_at).to_string(),
+            deadline: s.deadline.map(|d| d.to_string()).unwrap_or_default(),
+            overdue: s.state == CaseState::InquiryMailed && s.deadline.is_some_and(|d| d < today),
+            updated_at: jst_time(s.updated_at),
+        }
+    }
+}
+
+/// The case list page.
+#[derive(Template)]
+#[template(path = "case_list.html")]
+pub struct CaseListPage {
+    pub chrome: Chrome,
+    pub states: Vec<(&'static str, &'static str)>,
+    pub filter: ListQuery,
+    pub rows: Vec<CaseRow>,
+    pub week: String,
+    pub not_found: Option<String>,
+}
+
+/// `GET /cases`.
+pub async fn list(
+    auth: WebAuthorized<Read>,
+    State(state): State<AppState>,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, WebError> {
+    let mut not_found = None;
+    if !query.reference.trim().is_empty() {
+        match find_reference(&state, &query.reference).await {
+            Ok(Some(id)) => return Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
+            Ok(None) => not_found = Some(query.reference.trim().to_owned()),
+            Err(e) => return Err(auth.fail(e)),
+        }
+    }
+    let today = japan_date(Utc::now());
+    let week = this_week(today);
+    let filter = CaseFilter {
+        state: CaseState::from_code(&query.state),
+        overdue_on: (!query.overdue.is_empty()).then_some(today),
+        due_between: (!query.due_this_week.is_empty()).then_some(week),
+        ..CaseFilter::default()
+    };
+    let found = cases::list(&state, &filter)
+        .await
+        .map_err(|e| auth.fail(e))?;
+    let page = CaseListPage {
+        chrome: auth.chrome.at("cases"),
+        states: CaseState::ALL
+            .iter()
+            .map(|s| (s.code(), s.name_ja()))
+            .collect(),
+        rows: found.iter().map(|s| CaseRow::new(s, today)).collect(),
+        week: format!("{}〜{}", week.0.format("%m/%d"), week.1.format("%m/%d")),
+        filter: query,
+        not_found,
+    };
+    Ok(page::render(&page))
+}
+
+/// The id of the case with this reference; a malformed reference finds nothing.
+async fn find_reference(state: &AppState, typed: &str) -> Result<Option<i64>, AppError> {
+    let Ok(reference) = ReferenceNumber::parse(typed) else {
+        return Ok(None);
+    };
+    let mut tx = state.store().read().await?;
+    let found = shokai_store::cases::case_by_reference(&mut tx, &reference).await?;
+    tx.commit().await?;
+    Ok(found.map(|c| c.id))
+}
+
+/// One letter on the case page.
+pub struct LetterRow {
+    pub number: u8,
+    pub issued_at: String,
+    pub mailed_on: String,
+    pub superseded: bool,
+}
+
+/// One line of the timeline.
+pub struct TimelineRow {
+    pub at: String,
+    pub actor: String,
+    pub event: String,
+    pub from: String,
+    pub to: String,
+    pub reason: String,
+}
+
+impl From<AuditEvent> for TimelineRow {
+    fn from(e: AuditEvent) -> TimelineRow {
+        TimelineRow {
+            at: jst_time(e.recorded_at),
+            actor: e.actor.unwrap_or_else(|| "（システム）".to_owned()),
+            event: event_ja(&e.event),
+            from: state_ja(e.from_state.as_deref()),
+            to: state_ja(e.to_state.as_deref()),
+            reason: e.reason.unwrap_or_default(),
+        }
+    }
+}
+
+/// A person on the case page.
+pub struct PartyRow {
+    pub label: &'static str,
+    pub value: String,
+}
+
+/// An action refused, shown next to its form on the page drawn again.
+pub struct ActionError {
+    pub action: &'static str,
+    pub message: String,
+    /// The reason or note as typed (never a PIN or code).
+    pub text: String,
+}
+
+/// The case page.
+#[derive(Template)]
+#[template(path = "case.html")]
+pub struct CasePage {
+    pub chrome: Chrome,
+    pub id: i64,
+    pub version: i64,
+    pub reference: String,
+    pub path: &'static str,
+    pub state_code: &'static str,
+    pub state: &'static str,
+    pub pins: Vec<&'static str>,
+    pub applied_on: String,
+    pub deadline: String,
+    pub overdue: bool,
+    pub wrong_code_attempts: u8,
+    pub locked: bool,
+    pub letters: Vec<LetterRow>,
+    pub current_letter: Option<u8>,
+    pub parties: Option<Vec<PartyRow>>,
+    pub parties_note: &'static str,
+    pub timeline: Vec<TimelineRow>,
+    pub actions: Vec<&'static str>,
+    pub error: Option<ActionError>,
+}
+
+impl CasePage {
+    /// Whether the page offers the action with this code.
+    pub fn offers(&self, code: &str) -> bool {
+        self.actions.contains(&code)
+    }
+
+    /// The error shown at the action with this code.
+    pub fn error_at(&self, code: &str) -> Option<&ActionError> {
+        self.error.as_ref().filter(|e| e.action == code)
+    }
+
+    /// The text typed into the action's field before it was refused.
+    pub fn typed(&self, code: &str) -> &str {
+        self.error_at(code).map_or("", |e| e.text.as_str())
+    }
+}
+
+fn parties_rows(parties: &Parties) -> Vec<PartyRow> {
+    let c = &parties.cardholder;
+    let mut rows = vec![
+        PartyRow {
+            label: "本人 氏名",
+            value: format!("{}（{}）", c.name.name(), c.name.kana()),
+        },
+        PartyRow {
+            label: "本人 住所",
+            value: format!(
+                "〒{} {}{}{}",
+                c.address.postal_code(),
+                c.address.prefecture(),
+                c.address.city(),
+                c.address.rest()
+            ),
+        },
+        PartyRow {
+            label: "本人 生年月日",
+            value: c.date_of_birth.date().to_string(),
+        },
+    ];
+    let rep = match &parties.representation {
+        Representation::InPerson => None,
+        Representation::LegalRepresentative(r) => {
+            Some(("法定代理人", &r.person, r.id_document.kind().name_ja()))
+        }
+        Representation::OptionalProxy(p) => {
+            Some(("任意代理人", &p.person, p.id_document.kind().name_ja()))
+        }
+    };
+    if let Some((label, person, id)) = rep {
+        rows.push(PartyRow {
+            label,
+            value: format!("{}（{}）", person.name(), person.kana()),
+        });
+        rows.push(PartyRow {
+            label: "代理人 本人確認書類",
+            value: id.to_owned(),
+        });
+    }
+    rows
+}
+
+async fn load(state: &AppState, id: i64) -> Result<StoredCase, AppError> {
+    let mut tx = state.store().read().await?;
+    let stored = shokai_store::cases::get_case(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(stored)
+}
+
+fn summary_fields(core: &CaseCore, today: NaiveDate) -> (String, bool) {
+    let deadline = core.deadline().map(|d| d.to_string()).unwrap_or_default();
+    let overdue =
+        core.state() == CaseState::InquiryMailed && core.deadline().is_some_and(|d| d < today);
+    (deadline, overdue)
+}
+
+/// Builds the case page for `auth`'s user.
+async fn case_page<P: crate::auth::caller::Policy>(
+    state: &AppState,
+    auth: &WebAuthorized<P>,
+    id: i64,
+    error: Option<ActionError>,
+) -> Result<CasePage, AppError> {
+    let stored = load(state, id).await?;
+    let query = AuditQuery {
+        case_id: Some(id),
+        ..AuditQuery::default()
+    };
+    let events = audit::search(state.store(), &query).await?;
+    let core = &stored.core;
+    let role = auth.caller.role;
+    // Auditors check who did what and when; names and addresses are not
+    // needed for that, so the page leaves them out (least privilege).
+    let (parties, parties_note) = match (&stored.parties, auth.chrome.can_operate()) {
+        (Some(p), true) => (Some(parties_rows(p)), ""),
+        (Some(_), false) => (None, "監査担当の画面には個人情報を表示しません。"),
+        (None, _) => (None, "保存期間を過ぎたため、個人情報は削除されています。"),
+    };
+    let (deadline, overdue) = summary_fields(core, japan_date(Utc::now()));
+    Ok(CasePage {
+        chrome: auth.chrome.clone().at("cases"),
+        id,
+        version: stored.version,
+        reference: core.reference().to_string(),
+        path: path_ja(core.path()),
+        state_code: core.state().code(),
+        state: core.state().name_ja(),
+        pins: core.pins().iter().map(|k| k.name_ja()).collect(),
+        applied_on: core.applied_on().to_string(),
+        deadline,
+        overdue,
+        wrong_code_attempts: core.wrong_code_attempts(),
+        locked: core.is_locked(),
+        letters: core
+            .letters()
+            .iter()
+            .map(|l| LetterRow {
+                number: l.number,
+                issued_at: jst_time(l.issued_at),
+                mailed_on: l.mailed_on.map(|d| d.to_string()).unwrap_or_default(),
+                superseded: l.superseded_at.is_some(),
+            })
+            .collect(),
+        current_letter: core.current_letter().map(|l| l.number),
+        parties,
+        parties_note,
+        timeline: events.into_iter().map(TimelineRow::from).collect(),
+        actions: actions::offered(core, role)
+            .into_iter()
+            .map(CaseAction::code)
+            .collect(),
+        error,
+    })
+}
+
+/// `GET /cases/{id}`.
+pub async fn show(
+    auth: WebAuthorized<Read>,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    let page = case_page(&state, &auth, id, None)
+        .await
+        .map_err(|e| auth.fail(e))?;
+    Ok(page::render(&page))
+}
+
+fn case_url(id: i64) -> String {
+    format!("/cases/{id}")
+}
+
+/// A refused action: a stale version gets the conflict page with a link
+/// back; anything else draws the case page again with the message next to
+/// the action's form (422 for bad input, the refusal's status otherwise).
+async fn action_failed<P: crate::auth::caller::Policy>(
+    state: &AppState,
+    auth: &WebAuthorized<P>,
+    id: i64,
+    action: CaseAction,
+    text: &str,
+    e: AppError,
+) -> Result<Response, WebError> {
+    let refused = match &e {
+        AppError::Invalid { .. } | AppError::Conflict { .. } | AppError::Forbidden => {
+            e.code() != "version_conflict"
+        }
+        _ => false,
+    };
+    if !refused {
+        return Err(auth.fail(e).back_to(case_url(id)));
+    }
+    let status = e.status();
+    let error = ActionError {
+        action: action.code(),
+        message: super::messages::error_ja(&e),
+        text: text.to_owned(),
+    };
+    let page = case_page(state, auth, id, Some(error))
+        .await
+        .map_err(|e| auth.fail(e))?;
+    Ok(page::render_with(status, &page))
+}
+
+/// The letter forms: the version read, and the override's reason.
+#[derive(Debug, Deserialize)]
+pub struct IssueForm {
+    pub version: i64,
+    #[serde(default)]
+    pub override_reason: Option<String>,
+}
+
+/// `POST /cases/{id}/letters`: issue the next letter (with `override_reason`:
+/// the supervisor's override).
+pub async fn issue_letter(
+    auth: WebAuthorized<Operate>,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    CsrfForm(form, _): CsrfForm<IssueForm>,
+) -> Result<Response, WebError> {
+    let (action, typed) = match &form.override_reason {
+        Some(reason) => (CaseAction::IssueLetterOverride, reason.clone()),
+        None => (CaseAction::IssueLetter, String::new()),
+    };
+    let request = IssueRequest {
+        version: form.version,
+        override_reason: form.override_reason,
+    };
+    match letters::issue(&state, &auth.caller, id, request).await {
+        Ok(issued) => Ok(page::done(
+            &case_url(id),
+            format!(
+                "照会書（{}通目）を発行しました。次の発送バッチで印刷されます。",
+                issued.letter_number
+            ),
+        )),
+        Err(e) => action_failed(&state, &auth, id, action, &typed, e).await,
+    }
+}
+
+/// A supervisor's step with a reason.
+#[derive(Debug, Deserialize)]
+pub struct ReasonForm {
+    pub version: i64,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// `POST /cases/{id}/cancel` (supervisor).
+pub async fn cancel(
+    auth: WebAuthorized<Supervise>,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    CsrfForm(form, _): CsrfForm<ReasonForm>,
+) -> Result<Response, WebError> {
+    let event = Event::Cancel {
+        reason: form.reason.clone(),
+    };
+    match cases::apply(&state, &auth.caller, id, form.version, event).await {
+        Ok(_) => Ok(page::done(&case_url(id), "案件を取り消しました。")),
+        Err(e) => action_failed(&state, &auth, id, CaseAction::Cancel, &form.reason, e).await,
+    }
+}
+
+/// `POST /cases/{id}/unlock` (supervisor).
+pub async fn unlock(
+    auth: WebAuthorized<Supervise>,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    CsrfForm(form, _): CsrfForm<ReasonForm>,
+) -> Result<Response, WebError> {
+    let event = Event::Unlock {
+        reason: form.reason.clone(),
+    };
+    match cases::apply(&state, &auth.caller, id, form.version, event).await {
+        Ok(_) => Ok(page::done(
+            &case_url(id),
+            "ロックを解除しました。照会番号を再度入力できます。",
+        )),
+        Err(e) => action_failed(&state, &auth, id, CaseAction::Unlock, &form.reason, e).await,
+    }
+}
+
+/// A returned letter.
+#[derive(Debug, Deserialize)]
+pub struct UndeliverableForm {
+    pub version: i64,
+    pub letter: u8,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// `POST /cases/{id}/undeliverable`.
+pub async fn undeliverable(
+    auth: WebAuthorized<Operate>,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    CsrfForm(form, _): CsrfForm<UndeliverableForm>,
+) -> Result<Response, WebError> {
+    let note = Some(form.note.trim().to_owned()).filter(|n| !n.is_empty());
+    let event = Event::MarkUndeliverable {
+        letter: form.letter,
+        note,
+    };
+    match cases::apply(&state, &auth.caller, id, form.version, event).await {
+        Ok(_) => Ok(page::done(
+            &case_url(id),
+            "照会書の返戻を記録しました。この案件は終了です。",
+        )),
+        Err(e) => {
+            let action = CaseAction::MarkUndeliverable;
+            action_failed(&state, &auth, id, action, &form.note, e).await
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn this_week_runs_from_today_to_the_coming_sunday() {
+        // 2026-11-26 is a Thursday.
+        assert_eq!(
+            this_week(date("2026-11-26")),
+            (date("2026-11-26"), date("2026-11-29"))
+        );
+        assert_eq!(
+            this_week(date("2026-11-23")),
+            (date("2026-11-23"), date("2026-11-29"))
+        );
+        assert_eq!(
+            this_week(date("2026-11-29")),
+            (date("2026-11-29"), date("2026-11-29"))
+        );
+    }
+
+    #[test]
+    fn japan_time_is_nine_hours_ahead_of_utc() {
+        let t = DateTime::parse_from_rfc3339("2026-11-26T15:30:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(jst_time(t), "2026-11-27 00:30");
+    }
+}

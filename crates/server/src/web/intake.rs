@@ -1,0 +1,696 @@
+//! The intake forms: `/cases/new?path=proxy|in_person|legal_rep`.
+//!
+//! Inputs are named by their path in the JSON API's request
+//! (`cardholder.address.postal_code`, …), so a submitted form becomes that
+//! request and goes through the API's own parsing into domain types
+//! ([`crate::api::json::parse`] into [`Intake`]); a refusal names the same
+//! field the API would, and the page shows it there. The card in the
+//! counter's terminal is read and bound to the case by the same service the
+//! API uses ([`crate::service::cases::open`]).
+//!
+//! Each path has its list of documents to check at the counter (the ward
+//! office's list of 必要なもの); all must be ticked before a case is opened.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use shokai_workflow::{IdDocument, IdDocumentKind, PinKind};
+
+use super::csrf::{CsrfForm, NoFields};
+use super::messages::{error_ja, field_ja};
+use super::page::{self, Chrome, WebError};
+use super::session::WebAuthorized;
+use crate::api::error::AppError;
+use crate::app::AppState;
+use crate::auth::Operate;
+use crate::service::cases::{self, Intake};
+
+/// Which intake form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormPath {
+    /// 任意代理人.
+    Proxy,
+    /// 本人.
+    InPerson,
+    /// 法定代理人.
+    LegalRep,
+}
+
+impl FormPath {
+    const ALL: [FormPath; 3] = [FormPath::Proxy, FormPath::InPerson, FormPath::LegalRep];
+
+    /// The `path=` value.
+    pub fn code(self) -> &'static str {
+        match self {
+            FormPath::Proxy => "proxy",
+            FormPath::InPerson => "in_person",
+            FormPath::LegalRep => "legal_rep",
+        }
+    }
+
+    fn from_code(code: &str) -> FormPath {
+        FormPath::ALL
+            .into_iter()
+            .find(|p| p.code() == code)
+            .unwrap_or(FormPath::Proxy)
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            FormPath::Proxy => "任意代理人による申請",
+            FormPath::InPerson => "本人による申請",
+            FormPath::LegalRep => "法定代理人による申請",
+        }
+    }
+
+    /// The API's `representation.path`.
+    fn representation(self) -> &'static str {
+        match self {
+            FormPath::Proxy => "optional_proxy",
+            FormPath::InPerson => "in_person",
+            FormPath::LegalRep => "legal_representative",
+        }
+    }
+
+    /// What to check at the counter (the office's list of what to bring).
+    fn documents(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            FormPath::Proxy => &[
+                ("doc_card", "暗証番号を変更する方のマイナンバーカード"),
+                (
+                    "doc_proxy_id",
+                    "任意代理人の本人確認書類（顔写真のないものでも可）",
+                ),
+                (
+                    "doc_explained",
+                    "即日では完了せず、本人あてに照会書を郵送することを説明した",
+                ),
+            ],
+            FormPath::InPerson => &[
+                ("doc_card", "暗証番号を変更する方のマイナンバーカード"),
+                ("doc_identity", "カードの顔写真で本人であることを確認した"),
+            ],
+            FormPath::LegalRep => &[
+                ("doc_card", "暗証番号を変更する方のマイナンバーカード"),
+                (
+                    "doc_rep_id",
+                    "法定代理人の顔写真付き本人確認書類（運転免許証など官公署発行のもの）",
+                ),
+                (
+                    "doc_proof",
+                    "代理権の確認書類（15歳未満: 戸籍全部事項証明書、成年被後見人: 成年後見登記事項証明書）、または省略できることを確認した",
+                ),
+            ],
+        }
+    }
+}
+
+/// `?path=`.
+#[derive(Debug, Default, Deserialize)]
+pub struct NewQuery {
+    #[serde(default)]
+    pub path: String,
+}
+
+/// One input of the form.
+pub struct Field {
+    /// Name (the API's JSON path).
+    pub name: String,
+    /// Element id.
+    pub id: String,
+    pub label: &'static str,
+    /// `text`, `date`, `tel`, `email`, `select`, `checkbox`.
+    pub input: &'static str,
+    pub required: bool,
+    pub hint: &'static str,
+    pub value: String,
+    /// Options of a select: (value, label, selected).
+    pub options: Vec<(&'static str, &'static str, bool)>,
+    pub checked: bool,
+    pub autocomplete: &'static str,
+    pub error: Option<String>,
+}
+
+/// A fieldset of the form.
+pub struct Section {
+    pub id: &'static str,
+    pub legend: &'static str,
+    pub note: &'static str,
+    pub fields: Vec<Field>,
+    /// An error about the whole group (e.g. "the proxy is the cardholder").
+    pub error: Option<String>,
+}
+
+/// The intake page.
+#[derive(Template)]
+#[template(path = "intake.html")]
+pub struct IntakePage {
+    pub chrome: Chrome,
+    pub path: &'static str,
+    pub title: &'static str,
+    pub tabs: Vec<(&'static str, &'static str, bool)>,
+    pub sections: Vec<Section>,
+    /// The summary of what was refused, at the top.
+    pub error: Option<String>,
+    /// The id of the field at fault, for the summary's link.
+    pub error_target: String,
+}
+
+/// What was typed, to fill the form again.
+struct Typed<'a> {
+    pairs: &'a [(String, String)],
+    error_field: Option<&'a str>,
+    error_message: &'a str,
+}
+
+impl Typed<'_> {
+    fn value(&self, name: &str) -> String {
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+
+    fn has(&self, name: &str, value: &str) -> bool {
+        self.pairs.iter().any(|(k, v)| k == name && v == value)
+    }
+
+    /// The error of `name`: a refusal of the field itself, of one of its
+    /// parts, or of the value it belongs to (an address as a whole).
+    fn error(&self, name: &str) -> Option<String> {
+        let field = self.error_field?;
+        let hit = field == name || field.starts_with(&format!("{name}."));
+        hit.then(|| self.error_message.to_owned())
+    }
+}
+
+fn text(t: &Typed<'_>, name: &str, label: &'static str, required: bool) -> Field {
+    Field {
+        name: name.to_owned(),
+        id: name.replace('.', "-"),
+        label,
+        input: "text",
+        required,
+        hint: "",
+        value: t.value(name),
+        options: Vec::new(),
+        checked: false,
+        autocomplete: "off",
+        error: t.error(name),
+    }
+}
+
+fn with(mut f: Field, input: &'static str, hint: &'static str) -> Field {
+    f.input = input;
+    f.hint = hint;
+    f
+}
+
+fn select(
+    t: &Typed<'_>,
+    name: &str,
+    label: &'static str,
+    options: &[(&'static str, &'static str)],
+) -> Field {
+    let chosen = t.value(name);
+    let mut f = text(t, name, label, true);
+    f.input = "select";
+    f.options = options
+        .iter()
+        .map(|(v, l)| (*v, *l, chosen == *v))
+        .collect();
+    f
+}
+
+fn checkbox(t: &Typed<'_>, name: &str, value: &'static str, label: &'static str) -> Field {
+    let mut f = text(t, name, label, false);
+    f.input = "checkbox";
+    f.id = format!("{}-{}", name.replace('.', "-"), value.replace('_', "-"));
+    f.value = value.to_owned();
+    f.checked = t.has(name, value);
+    f.error = None;
+    f
+}
+
+fn person(t: &Typed<'_>, prefix: &str) -> Vec<Field> {
+    vec![
+        text(t, &format!("{prefix}.name"), "氏名", true),
+        with(
+            text(t, &format!("{prefix}.kana"), "フリガナ", true),
+            "text",
+            "全角カタカナ",
+        ),
+    ]
+}
+
+fn id_document(t: &Typed<'_>, prefix: &str) -> Vec<Field> {
+    let kinds: Vec<(&'static str, &'static str)> = IdDocumentKind::ALL
+        .iter()
+        .map(|k| (k.code(), k.name_ja()))
+        .collect();
+    vec![
+        select(t, &format!("{prefix}.kind"), "本人確認書類の種類", &kinds),
+        checkbox(
+            t,
+            &format!("{prefix}.has_photo"),
+            "true",
+            "顔写真あり（「その他」の書類のとき）",
+        ),
+        with(
+            text(
+                t,
+                &format!("{prefix}.number_last4"),
+                "書類番号の末尾4桁",
+                true,
+            ),
+            "text",
+            "英数字4文字",
+        ),
+    ]
+}
+
+fn sections(path: FormPath, t: &Typed<'_>) -> Vec<Section> {
+    let documents = Section {
+        id: "documents",
+        legend: "持参書類の確認",
+        note: "窓口で確認したものにチェックしてください。すべて必要です。",
+        fields: path
+            .documents()
+            .iter()
+            .map(|&(name, label)| checkbox(t, name, "1", label))
+            .collect(),
+        error: t.error("documents"),
+    };
+    let mut cardholder_fields = person(t, "cardholder.name");
+    cardholder_fields.extend([
+        with(
+            text(t, "cardholder.date_of_birth", "生年月日", true),
+            "date",
+            "",
+        ),
+        with(
+            text(t, "cardholder.address.postal_code", "郵便番号", true),
+            "text",
+            "7桁（例: 160-0022）",
+        ),
+        text(t, "cardholder.address.prefecture", "都道府県", true),
+        text(t, "cardholder.address.city", "市区町村", true),
+        with(
+            text(t, "cardholder.address.rest", "町名・番地・建物名", true),
+            "text",
+            "照会書はこの住所へ「転送不要」で郵送します。",
+        ),
+        with(
+            text(t, "cardholder.phone", "電話番号（任意）", false),
+            "tel",
+            "",
+        ),
+    ]);
+    let cardholder = Section {
+        id: "cardholder",
+        legend: "暗証番号を変更する方（カード名義人）",
+        note: "",
+        fields: cardholder_fields,
+        error: None,
+    };
+    let pins = Section {
+        id: "pins",
+        legend: "変更する暗証番号",
+        note: "15歳未満の方と成年被後見人の方は、署名用電子証明書がないため選べません。",
+        fields: PinKind::ALL
+            .iter()
+            .map(|k| checkbox(t, "pins", k.code(), k.name_ja()))
+            .collect(),
+        error: t.error("pins"),
+    };
+    let mut out = vec![documents, cardholder];
+    if let Some(rep) = representative(path, t) {
+        out.push(rep);
+    }
+    out.push(pins);
+    out
+}
+
+fn representative(path: FormPath, t: &Typed<'_>) -> Option<Section> {
+    let mut fields = person(t, "representation.person");
+    let legend = match path {
+        FormPath::InPerson => return None,
+        FormPath::Proxy => {
+            fields.push(with(
+                text(t, "representation.date_of_birth", "生年月日", true),
+                "date",
+                "",
+            ));
+            fields.extend(id_document(t, "representation.id_document"));
+            fields.push(with(
+                text(t, "representation.phone", "電話番号（任意）", false),
+                "tel",
+                "状況確認ページで、末尾4桁を本人確認に使います。",
+            ));
+            fields.push(with(
+                text(t, "representation.email", "メールアドレス（任意）", false),
+                "email",
+                "照会書の発送と期限前のお知らせを送ります。",
+            ));
+            "任意代理人"
+        }
+        FormPath::LegalRep => {
+            fields.extend(id_document(t, "representation.id_document"));
+            fields.push(select(
+                t,
+                "representation.ward",
+                "本人の区分",
+                &[
+                    ("minor", "未成年者（15歳未満など）"),
+                    ("adult_ward", "成年被後見人"),
+                ],
+            ));
+            fields.push(select(
+                t,
+                "representation.proof.type",
+                "代理権の確認",
+                &[
+                    ("certificate", "証明書を確認した"),
+                    ("waived", "証明書の提出を省略する"),
+                ],
+            ));
+            fields.push(select(
+                t,
+                "representation.proof.kind",
+                "証明書の種類（証明書を確認したとき）",
+                &[
+                    ("family_register", "戸籍全部事項証明書"),
+                    (
+                        "guardianship_registration",
+                        "登記事項証明書（成年後見登記）",
+                    ),
+                ],
+            ));
+            fields.push(with(
+                text(
+                    t,
+                    "representation.proof.issued_on",
+                    "証明書の発行日（証明書を確認したとき）",
+                    false,
+                ),
+                "date",
+                "発行から3か月以内のもの",
+            ));
+            fields.push(select(
+                t,
+                "representation.proof.reason",
+                "省略の理由（省略するとき）",
+                &[
+                    ("same_household", "住民記録で同一世帯・続柄を確認できる"),
+                    (
+                        "family_register_held_by_city",
+                        "本籍が当区にあり戸籍を確認できる",
+                    ),
+                ],
+            ));
+            fields.push(with(
+                text(t, "representation.phone", "電話番号（任意）", false),
+                "tel",
+                "",
+            ));
+            "法定代理人"
+        }
+    };
+    Some(Section {
+        id: "representation",
+        legend,
+        note: "",
+        fields,
+        error: t
+            .error_field
+            .filter(|f| *f == "representation")
+            .map(|_| t.error_message.to_owned()),
+    })
+}
+
+fn intake_page(
+    chrome: Chrome,
+    path: FormPath,
+    pairs: &[(String, String)],
+    error: Option<(&str, String)>,
+) -> IntakePage {
+    let (field, message) = match &error {
+        Some((f, m)) => (Some(*f), m.as_str()),
+        None => (None, ""),
+    };
+    let typed = Typed {
+        pairs,
+        error_field: field,
+        error_message: message,
+    };
+    IntakePage {
+        chrome: chrome.at("new"),
+        path: path.code(),
+        title: path.title(),
+        tabs: FormPath::ALL
+            .iter()
+            .map(|p| (p.code(), p.title(), *p == path))
+            .collect(),
+        sections: sections(path, &typed),
+        error: error.as_ref().map(|(_, m)| m.clone()),
+        error_target: field.map(|f| f.replace('.', "-")).unwrap_or_default(),
+    }
+}
+
+/// `GET /cases/new?path=`.
+pub async fn form(auth: WebAuthorized<Operate>, Query(q): Query<NewQuery>) -> Response {
+    let path = FormPath::from_code(&q.path);
+    page::render(&intake_page(auth.chrome, path, &[], None))
+}
+
+/// Sets `value` at the dotted `path` inside `root`.
+fn set(root: &mut Map<String, Value>, path: &str, value: Value) {
+    let mut parts = path.split('.').peekable();
+    let mut node = root;
+    while let Some(part) = parts.next() {
+        if parts.peek().is_none() {
+            node.insert(part.to_owned(), value);
+            return;
+        }
+        let next = node
+            .entry(part.to_owned())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if !next.is_object() {
+            *next = Value::Object(Map::new());
+        }
+        let Value::Object(map) = next else { return };
+        node = map;
+    }
+}
+
+/// Whether a document of `kind` has a photo: fixed by the kind where the
+/// workflow fixes it (asked of the workflow itself), else the clerk's tick.
+fn has_photo(kind: &str, ticked: bool) -> bool {
+    let Some(kind) = IdDocumentKind::from_code(kind) else {
+        return ticked;
+    };
+    let with = IdDocument::parse(kind, true, "0000").is_ok();
+    let without = IdDocument::parse(kind, false, "0000").is_ok();
+    match (with, without) {
+        (true, false) => true,
+        (false, true) => false,
+        (true, true) | (false, false) => ticked,
+    }
+}
+
+/// The JSON API's intake request from the form's fields.
+pub fn to_request(path: FormPath, pairs: &[(String, String)]) -> Value {
+    let mut root = Map::new();
+    let mut pins = Vec::new();
+    for (key, value) in pairs {
+        let value = value.trim();
+        let skip = key == "csrf" || key == "path" || key.starts_with("doc_");
+        if skip || value.is_empty() || key.ends_with(".has_photo") {
+            continue;
+        }
+        if key == "pins" {
+            pins.push(json!(value));
+        } else if key.starts_with("cardholder.")
+            || (key.starts_with("representation.") && path != FormPath::InPerson)
+        {
+            set(&mut root, key, json!(value));
+        }
+    }
+    root.insert("pins".to_owned(), Value::Array(pins));
+    let mut representation = match root.remove("representation") {
+        Some(Value::Object(map)) => map,
+        _ => Map::new(),
+    };
+    representation.insert("path".to_owned(), json!(path.representation()));
+    if let Some(Value::Object(doc)) = representation.get_mut("id_document") {
+        let kind = doc.get("kind").and_then(Value::as_str).unwrap_or_default();
+        let ticked = pairs
+            .iter()
+            .any(|(k, v)| k == "representation.id_document.has_photo" && v == "true");
+        let photo = has_photo(kind, ticked);
+        doc.insert("has_photo".to_owned(), json!(photo));
+    }
+    if let Some(Value::Object(proof)) = representation.get_mut("proof") {
+        match proof.get("type").and_then(Value::as_str) {
+            Some("certificate") => {
+                proof.remove("reason");
+            }
+            Some("waived") => {
+                proof.remove("kind");
+                proof.remove("issued_on");
+            }
+            _ => {}
+        }
+    }
+    root.insert("representation".to_owned(), Value::Object(representation));
+    Value::Object(root)
+}
+
+/// The documents of `path` not ticked.
+fn unchecked(path: FormPath, pairs: &[(String, String)]) -> bool {
+    path.documents()
+        .iter()
+        .any(|(name, _)| !pairs.iter().any(|(k, v)| k == name && v == "1"))
+}
+
+/// `POST /cases/new`: opens the case and goes to its page.
+pub async fn submit(
+    auth: WebAuthorized<Operate>,
+    State(state): State<AppState>,
+    CsrfForm(NoFields {}, body): CsrfForm<NoFields>,
+) -> Result<Response, WebError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let path = FormPath::from_code(&super::csrf::field(&body, "path").unwrap_or_default());
+    let again = |status: StatusCode, field: &str, message: String| {
+        let page = intake_page(auth.chrome.clone(), path, &pairs, Some((field, message)));
+        Ok(page::render_with(status, &page))
+    };
+    if unchecked(path, &pairs) {
+        let message = "持参書類の確認が済んでいない項目があります。すべて確認してください。";
+        return again(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "documents",
+            message.into(),
+        );
+    }
+    let request = to_request(path, &pairs);
+    let bytes = serde_json::to_vec(&request).map_err(|e| auth.fail(AppError::internal(e)))?;
+    let outcome = match crate::api::json::parse::<Intake>(&bytes) {
+        Ok(intake) => cases::open(&state, &auth.caller, intake).await,
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(case) => Ok(page::done(
+            &format!("/cases/{}", case.id),
+            format!("受付しました。受付番号は {} です。", case.reference),
+        )),
+        Err(e @ AppError::Invalid { .. }) => {
+            let AppError::Invalid { field, .. } = &e else {
+                return Err(auth.fail(e));
+            };
+            let field = field.clone();
+            let message = format!("{}: {}", field_ja(&field), error_ja(&e));
+            again(e.status(), &field, message)
+        }
+        Err(e @ (AppError::Conflict { .. } | AppError::Unavailable { .. })) => {
+            again(e.status(), "card", error_ja(&e))
+        }
+        Err(e) => Err(auth.fail(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn proxy_form() -> Vec<(String, String)> {
+        pairs(&[
+            ("csrf", "x"),
+            ("path", "proxy"),
+            ("doc_card", "1"),
+            ("cardholder.name.name", "山田 太郎"),
+            ("cardholder.name.kana", "ヤマダ タロウ"),
+            ("cardholder.date_of_birth", "1980-04-01"),
+            ("cardholder.address.postal_code", "160-0022"),
+            ("cardholder.address.prefecture", "東京都"),
+            ("cardholder.address.city", "新宿区"),
+            ("cardholder.address.rest", "新宿一丁目1番1号"),
+            ("cardholder.phone", ""),
+            ("representation.person.name", "佐藤 花子"),
+            ("representation.person.kana", "サトウ ハナコ"),
+            ("representation.date_of_birth", "1985-06-15"),
+            ("representation.id_document.kind", "health_insurance_card"),
+            ("representation.id_document.number_last4", "1234"),
+            ("pins", "user_auth"),
+            ("pins", "resident"),
+        ])
+    }
+
+    #[test]
+    fn a_proxy_form_becomes_the_apis_intake_request_and_parses() {
+        let request = to_request(FormPath::Proxy, &proxy_form());
+        assert_eq!(request["representation"]["path"], "optional_proxy");
+        assert_eq!(request["representation"]["id_document"]["has_photo"], false);
+        assert_eq!(request["pins"], json!(["user_auth", "resident"]));
+        assert!(
+            request["cardholder"].get("phone").is_none(),
+            "empty is absent"
+        );
+        let bytes = serde_json::to_vec(&request).unwrap();
+        let intake = crate::api::json::parse::<Intake>(&bytes).unwrap();
+        assert_eq!(intake.pins.codes(), vec!["user_auth", "resident"]);
+    }
+
+    #[test]
+    fn an_in_person_form_ignores_representative_fields() {
+        let mut form = proxy_form();
+        form.push(("representation.ward".into(), "minor".into()));
+        let request = to_request(FormPath::InPerson, &form);
+        assert_eq!(request["representation"], json!({ "path": "in_person" }));
+    }
+
+    #[test]
+    fn a_licence_always_has_a_photo_and_other_documents_follow_the_tick() {
+        assert!(has_photo("drivers_licence", false));
+        assert!(!has_photo("health_insurance_card", true));
+        assert!(has_photo("other", true));
+        assert!(!has_photo("other", false));
+    }
+
+    #[test]
+    fn a_bad_postal_code_is_refused_on_the_address_field() {
+        let mut form = proxy_form();
+        for (k, v) in &mut form {
+            if k == "cardholder.address.postal_code" {
+                *v = "12".into();
+            }
+        }
+        let bytes = serde_json::to_vec(&to_request(FormPath::Proxy, &form)).unwrap();
+        match crate::api::json::parse::<Intake>(&bytes) {
+            Err(AppError::Invalid { field, .. }) => {
+                assert!(field.starts_with("cardholder.address"), "{field}");
+            }
+            other => panic!("expected a refusal, got {:?}", other.map(|_| ())),
+        }
+    }
+
+    #[test]
+    fn every_document_of_the_path_must_be_ticked() {
+        let form = proxy_form();
+        assert!(unchecked(FormPath::Proxy, &form));
+        let mut all = form.clone();
+        all.push(("doc_proxy_id".into(), "1".into()));
+        all.push(("doc_explained".into(), "1".into()));
+        assert!(!unchecked(FormPath::Proxy, &all));
+    }
+}

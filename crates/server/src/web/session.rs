@@ -1,0 +1,236 @@
+//! Signing in and out of the web UI, and [`WebAuthorized`], the page
+//! extractor.
+//!
+//! The session is the same store session the API's bearer tokens use
+//! ([`crate::service::session`], rate-limited logins included); the browser
+//! keeps the token in the `shokai_session` cookie: `HttpOnly` (no script can
+//! read it), `SameSite=Strict` (no other site's page sends it), `Path=/`,
+//! `Max-Age` = the session's lifetime. It carries no `Secure` flag because
+//! the server speaks plain HTTP on the office network (TLS, where used, ends
+//! at a proxy in front of it); no setting is added until a deployment needs it.
+
+use std::marker::PhantomData;
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::header::{self, HeaderValue};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
+use secrecy::SecretString;
+use serde::Deserialize;
+use shokai_store::Role;
+
+use super::csrf::{self, CsrfForm, NoFields};
+use super::page::{self, Chrome, UserChrome, WebError, cookie, read_flash};
+use crate::api::error::AppError;
+use crate::app::AppState;
+use crate::auth::caller::Policy;
+use crate::auth::{Caller, token};
+use crate::service::session::{self, Attempt};
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "shokai_session";
+
+/// The role's name in the header.
+pub fn role_ja(role: Role) -> &'static str {
+    match role {
+        Role::Clerk => "窓口職員",
+        Role::Supervisor => "監督者",
+        Role::Auditor => "監査担当",
+    }
+}
+
+/// A signed-in user whose role passed policy `P`, with the layout data of
+/// their pages.
+#[derive(Debug)]
+pub struct WebAuthorized<P: Policy> {
+    /// Who is asking.
+    pub caller: Caller,
+    /// Layout data: office, user, CSRF token, flash message.
+    pub chrome: Chrome,
+    _policy: PhantomData<P>,
+}
+
+impl<P: Policy> WebAuthorized<P> {
+    /// An error page for `e` inside this user's layout.
+    pub fn fail(&self, e: AppError) -> WebError {
+        WebError::with_chrome(e, &self.chrome)
+    }
+}
+
+/// The session token of the request's cookie, if well-formed.
+fn session_token(headers: &HeaderMap) -> Option<SecretString> {
+    let value = cookie(headers, SESSION_COOKIE)?;
+    let well_formed = value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit());
+    well_formed.then(|| SecretString::from(value.to_ascii_lowercase()))
+}
+
+impl<P: Policy> FromRequestParts<AppState> for WebAuthorized<P> {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
+        let token = session_token(&parts.headers).ok_or(WebError::Login)?;
+        let mut tx = state.store().read().await?;
+        let found =
+            shokai_store::users::find_session(&mut tx, &token::digest(&token), Utc::now()).await?;
+        tx.commit().await?;
+        let (_, user) = found.ok_or(WebError::Login)?;
+        let caller = Caller {
+            user_id: user.id,
+            username: user.username,
+            role: user.role,
+        };
+        let chrome = Chrome {
+            office: state.settings().office.name.clone(),
+            user: Some(UserChrome {
+                username: caller.username.clone(),
+                role_ja: role_ja(caller.role),
+                can_operate: crate::auth::Operate::allows(caller.role),
+                is_auditor: crate::auth::Audit::allows(caller.role),
+            }),
+            csrf: csrf::token_for(&token),
+            flash: read_flash(&parts.headers),
+            current: "",
+        };
+        if !P::allows(caller.role) {
+            return Err(WebError::with_chrome(AppError::Forbidden, &chrome));
+        }
+        Ok(WebAuthorized {
+            caller,
+            chrome,
+            _policy: PhantomData,
+        })
+    }
+}
+
+/// The login page.
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    /// Layout data (no user).
+    pub chrome: Chrome,
+    /// The double-submit token (also in the cookie).
+    pub login_csrf: String,
+    /// The username typed before (never the password).
+    pub username: String,
+    /// Why the last attempt failed.
+    pub error: Option<String>,
+}
+
+fn set_cookie(response: &mut Response, value: &str) {
+    if let Ok(v) = HeaderValue::from_str(value) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+fn login_page_response(
+    state: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    username: String,
+    error: Option<String>,
+) -> Response {
+    // Reuse the browser's token while it has one, so two open tabs both work.
+    let token = cookie(headers, csrf::LOGIN_COOKIE)
+        .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map_or_else(csrf::login_token, str::to_owned);
+    let mut chrome = Chrome::anonymous(&state.settings().office.name);
+    chrome.flash = read_flash(headers);
+    let page = LoginPage {
+        chrome,
+        login_csrf: token.clone(),
+        username,
+        error,
+    };
+    let mut response = page::render_with(status, &page);
+    set_cookie(
+        &mut response,
+        &format!(
+            "{}={token}; Path=/login; Max-Age=3600; HttpOnly; SameSite=Strict",
+            csrf::LOGIN_COOKIE
+        ),
+    );
+    response
+}
+
+/// `GET /login`.
+pub async fn login_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    login_page_response(&state, &headers, StatusCode::OK, String::new(), None)
+}
+
+/// The login form.
+#[derive(Deserialize)]
+pub struct LoginForm {
+    /// Login name.
+    pub username: String,
+    /// Password (never logged or shown again).
+    pub password: SecretString,
+    /// Must equal the `shokai_login_csrf` cookie (missing: refused as forged).
+    #[serde(default)]
+    pub csrf: String,
+}
+
+/// `POST /login`: opens a session and sets the cookie, then `/cases`.
+pub async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<LoginForm>,
+) -> Response {
+    let cookie_token = cookie(&headers, csrf::LOGIN_COOKIE).unwrap_or("");
+    if cookie_token.is_empty() || !csrf::same(cookie_token, &form.csrf) {
+        return csrf::rejected().into_response();
+    }
+    let hours = state.settings().session_hours;
+    let attempt = Attempt {
+        username: &form.username,
+        password: form.password,
+        from: peer.ip(),
+    };
+    match session::login(state.store(), state.login_limits(), attempt, hours).await {
+        Ok(new) => {
+            let mut response = Redirect::to("/cases").into_response();
+            let max_age = u64::from(hours) * 3600;
+            set_cookie(
+                &mut response,
+                &format!(
+                    "{SESSION_COOKIE}={}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict",
+                    secrecy::ExposeSecret::expose_secret(&new.token)
+                ),
+            );
+            set_cookie(
+                &mut response,
+                &format!(
+                    "{}=; Path=/login; Max-Age=0; HttpOnly; SameSite=Strict",
+                    csrf::LOGIN_COOKIE
+                ),
+            );
+            response
+        }
+        Err(e @ (AppError::BadCredentials | AppError::TooManyRequests)) => {
+            let message = super::messages::error_ja(&e);
+            login_page_response(&state, &headers, e.status(), form.username, Some(message))
+        }
+        Err(other) => WebError::from(other).into_response(),
+    }
+}
+
+/// `POST /logout`: revokes the session and clears the cookie.
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    CsrfForm(NoFields {}, _): CsrfForm<NoFields>,
+) -> Result<Response, WebError> {
+    if let Some(token) = session_token(&headers) {
+        session::logout(state.store(), &token).await?;
+    }
+    let mut response = page::done("/login", "ログアウトしました。");
+    set_cookie(
+        &mut response,
+        &format!("{SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict"),
+    );
+    Ok(response)
+}

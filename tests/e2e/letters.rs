@@ -74,3 +74,19 @@ async fn only_a_supervisor_may_override_the_gap_between_letters(app) {
     assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF"));
 }
 }
+
+#[tokio::test]
+async fn a_path_that_cannot_name_a_case_or_letter_is_not_found_in_the_error_format() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let clerk = app.token_for(Role::Clerk).await;
+    let id = app.open_proxy_case(&clerk).await["id"].as_i64().unwrap();
+
+    for path in [
+        "/api/cases/abc".to_owned(),
+        format!("/api/cases/{id}/letters/300/pdf"),
+        format!("/api/cases/{id}/letters/one/pdf"),
+    ] {
+        let answer = app.call(Method::GET, &path, Some(&clerk), None).await;
+        assert_error(answer, StatusCode::NOT_FOUND, "not_found").await;
+    }
+}

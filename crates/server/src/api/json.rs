@@ -1,10 +1,11 @@
 //! `ApiJson<T>`: a JSON body extractor whose failures are [`AppError`]s that
 //! name the field at fault (`cardholder.postal_code`), instead of axum's
-//! plain-text rejections.
+//! plain-text rejections; `ApiPath<T>` does the same for path parameters.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::header::CONTENT_TYPE;
+use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use super::error::AppError;
@@ -36,6 +37,30 @@ where
             .await
             .map_err(|e| AppError::invalid("body", e.body_text()))?;
         parse(&bytes).map(ApiJson)
+    }
+}
+
+/// Path parameters (`/api/cases/{id}`). A value that cannot name anything
+/// (`/api/cases/abc`, a letter number beyond 255) is 404 `not_found` in the
+/// usual `{"code","message"}` body rather than axum's plain-text 400: there
+/// is no such resource, whatever the reason.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(ApiPath(value)),
+            Err(_) => Err(AppError::NotFound {
+                what: parts.uri.path().to_owned(),
+            }),
+        }
     }
 }
 

@@ -3,12 +3,12 @@
 //! verification code, so auditors may not download it.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 
 use super::error::AppError;
-use super::json::ApiJson;
+use super::json::{ApiJson, ApiPath};
 use crate::app::AppState;
 use crate::auth::{Authorized, Operate};
 use crate::service::letters::{self, IssueRequest, IssuedLetter};
@@ -24,7 +24,7 @@ use crate::service::letters::{self, IssueRequest, IssuedLetter};
 pub async fn issue(
     auth: Authorized<Operate>,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<IssueRequest>,
 ) -> Result<(StatusCode, Json<IssuedLetter>), AppError> {
     let issued = letters::issue(&state, &auth.caller, id, req).await?;
@@ -39,7 +39,7 @@ pub async fn issue(
 pub async fn pdf(
     _auth: Authorized<Operate>,
     State(state): State<AppState>,
-    Path((id, n)): Path<(i64, u8)>,
+    ApiPath((id, n)): ApiPath<(i64, u8)>,
 ) -> Result<impl IntoResponse, AppError> {
     let bytes = letters::pdf(&state, id, n).await?;
     Ok(([(header::CONTENT_TYPE, "application/pdf")], bytes))

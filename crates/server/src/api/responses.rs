@@ -2,12 +2,12 @@
 //! and `POST /api/cases/{id}/undeliverable` (the letter came back).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde::Deserialize;
 use shokai_workflow::Event;
 
 use super::error::AppError;
-use super::json::ApiJson;
+use super::json::{ApiJson, ApiPath};
 use crate::app::AppState;
 use crate::auth::{Authorized, Operate};
 use crate::service::cases::{self, CaseView};
@@ -25,7 +25,7 @@ use crate::service::responses::{self, ResponseRequest};
 pub async fn record(
     auth: Authorized<Operate>,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<ResponseRequest>,
 ) -> Result<Json<CaseView>, AppError> {
     Ok(Json(
@@ -53,7 +53,7 @@ pub struct UndeliverableRequest {
 pub async fn undeliverable(
     auth: Authorized<Operate>,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<UndeliverableRequest>,
 ) -> Result<Json<CaseView>, AppError> {
     let event = Event::MarkUndeliverable {

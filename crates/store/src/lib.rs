@@ -22,6 +22,7 @@
 //!   over a [`outbox::Sender`].
 //! - [`users`], [`batches`]: accounts and sessions; print batches.
 //! - [`testing`]: a fresh PostgreSQL database per test, skip records.
+//! - [`reports`]: read-only counts and rows behind the office's reports.
 //!
 //! Error policy: every function returns [`StoreError`], whose variants name
 //! what a caller acts on (`VersionConflict`, `NotFound`, `Duplicate`, the
@@ -34,6 +35,7 @@ pub mod cases;
 mod db;
 mod error;
 pub mod outbox;
+pub mod reports;
 pub mod testing;
 pub mod users;
 

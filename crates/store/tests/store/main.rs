@@ -9,4 +9,5 @@ mod cases;
 mod fixtures;
 mod harness;
 mod outbox;
+mod reports;
 mod users;

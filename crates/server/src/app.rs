@@ -13,6 +13,7 @@ use crate::infra::card_terminal::Terminal;
 use crate::infra::letter_assets::LetterAssets;
 use crate::infra::metrics::Metrics;
 use crate::service::session::LoginLimits;
+use crate::service::status::StatusLimits;
 use crate::settings::Settings;
 
 /// Shared state of a running server.
@@ -26,6 +27,7 @@ struct Inner {
     metrics: Metrics,
     store: Store,
     login_limits: LoginLimits,
+    status_limits: StatusLimits,
     workflow: WorkflowSettings,
     keyring: CodeKeyring,
     terminal: Terminal,
@@ -55,6 +57,7 @@ impl AppState {
                 metrics: Metrics::default(),
                 store,
                 login_limits: LoginLimits::default(),
+                status_limits: StatusLimits::default(),
             }),
         })
     }
@@ -77,6 +80,11 @@ impl AppState {
     /// Failed-login counters.
     pub fn login_limits(&self) -> &LoginLimits {
         &self.inner.login_limits
+    }
+
+    /// Status-page lookup counters.
+    pub fn status_limits(&self) -> &StatusLimits {
+        &self.inner.status_limits
     }
 
     /// The counter's card terminal.

@@ -10,8 +10,10 @@ mod health;
 pub mod json;
 mod letters;
 mod openapi;
+mod reports;
 mod responses;
 mod session;
+mod status;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -38,6 +40,8 @@ pub fn router(state: AppState) -> axum::Router {
             "/api/cases/{id}/undeliverable",
             post(responses::undeliverable),
         )
+        .route("/api/reports", get(reports::report))
+        .route("/api/status", post(status::lookup))
         .route("/api/audit", get(audit::search))
         .route("/api/audit/verify", get(audit::verify))
         .route("/api/audit/export.csv", get(audit::export_csv))

@@ -38,6 +38,8 @@ pub struct ErrorSchema {
         super::letters::pdf,
         super::responses::record,
         super::responses::undeliverable,
+        super::reports::report,
+        super::status::lookup,
         super::audit::search,
         super::audit::verify,
         super::audit::export_csv,

@@ -1,9 +1,12 @@
-//! Failure-counting rate limits (logins now; the proxies' status page next).
+//! Counting rate limits: failed logins, and every lookup on the proxies'
+//! public status page.
 //!
-//! A key (a username, a client address) that failed `limit` times within
-//! `window` is refused until the oldest of those failures leaves the window.
-//! Only failures count, so a clerk who types the password right is never
-//! slowed. State is in memory: a restart forgets it, which for a single
+//! A key (a username, a client address, a reference number) that was counted
+//! `limit` times within `window` is refused until the oldest of those counts
+//! leaves the window. Logins count only failures ([`FailureLimiter::fail`]),
+//! so a clerk who types the password right is never slowed; the status page
+//! counts every try ([`FailureLimiter::attempt`]), because a right answer
+//! there is as much a probe as a wrong one. State is in memory: a restart forgets it, which for a single
 //! office server is acceptable and keeps the database out of the hot path.
 
 use std::collections::{HashMap, VecDeque};
@@ -53,6 +56,26 @@ impl FailureLimiter {
         times.push_back(now);
     }
 
+    /// Counts one try of `key` if it is allowed now, in one step (no race
+    /// between checking and counting); a refused try is not counted, so a
+    /// flood does not push the end of the lockout further away.
+    pub fn attempt(&self, key: &str, now: Instant) -> bool {
+        let mut map = self.lock();
+        if map.len() > 10_000 {
+            map.retain(|_, times| {
+                Self::forget_old(times, now, self.window);
+                !times.is_empty()
+            });
+        }
+        let times = map.entry(key.to_owned()).or_default();
+        Self::forget_old(times, now, self.window);
+        if times.len() >= self.limit {
+            return false;
+        }
+        times.push_back(now);
+        true
+    }
+
     /// Clears `key` after a success.
     pub fn succeed(&self, key: &str) {
         self.lock().remove(key);
@@ -94,6 +117,20 @@ mod tests {
         assert!(
             limiter.allows("sato", t0 + Duration::from_secs(60)),
             "the first failure aged out"
+        );
+    }
+
+    #[test]
+    fn attempts_are_counted_until_the_limit_and_refused_ones_do_not_extend_the_lockout() {
+        let limiter = FailureLimiter::new(2, Duration::from_secs(60));
+        let t0 = Instant::now();
+        assert!(limiter.attempt("R8-000001-3", t0));
+        assert!(limiter.attempt("R8-000001-3", t0 + Duration::from_secs(1)));
+        assert!(!limiter.attempt("R8-000001-3", t0 + Duration::from_secs(2)));
+        assert!(!limiter.attempt("R8-000001-3", t0 + Duration::from_secs(59)));
+        assert!(
+            limiter.attempt("R8-000001-3", t0 + Duration::from_secs(60)),
+            "the refused tries were not counted: the first try aged out"
         );
     }
 

@@ -5,6 +5,8 @@ pub mod audit;
 pub mod cases;
 pub mod letters;
 pub mod pin_change;
+pub mod reports;
 pub mod responses;
 pub mod session;
+pub mod status;
 pub mod users;

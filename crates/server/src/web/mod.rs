@@ -18,13 +18,18 @@
 //! services as the JSON API, then render or redirect.
 
 pub mod actions;
+pub mod audit;
 pub mod cases;
 pub mod csrf;
 pub mod intake;
 pub mod letters;
 pub mod messages;
 pub mod page;
+pub mod pin_change;
+pub mod reports;
+pub mod response;
 pub mod session;
+pub mod status;
 
 use axum::Router;
 use axum::http::header;
@@ -71,4 +76,15 @@ fn pages() -> Router<AppState> {
         .route("/cases/{id}/undeliverable", post(cases::undeliverable))
         .route("/cases/{id}/letters/{n}", get(letters::preview))
         .route("/cases/{id}/letters/{n}/pdf", get(letters::pdf))
+        .route("/status", get(status::form).post(status::lookup))
+        .route("/reports", get(reports::show))
+        .route(
+            "/cases/{id}/pin-change",
+            get(pin_change::form).post(pin_change::submit),
+        )
+        .route("/response", get(response::form).post(response::lookup))
+        .route("/response/{id}", post(response::record))
+        .route("/audit", get(audit::show))
+        .route("/audit/verify", post(audit::verify))
+        .route("/audit/export.csv", get(audit::export_csv))
 }

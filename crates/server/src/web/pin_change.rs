@@ -1,0 +1,256 @@
+//! 暗証番号の変更 `/cases/{id}/pin-change`: at the counter, for each PIN of
+//! the case, the current PIN, the new PIN and the new PIN again.
+//!
+//! The fields are `type="password"` with `autocomplete="off"`; they are read
+//! from the body straight into `SecretString`s, handed to the same
+//! [`crate::service::pin_change::change`] as the API, and dropped. A page
+//! drawn again after a refusal never carries a PIN: every PIN field is
+//! empty. A wrong current PIN shows the tries left; a PIN the card blocks
+//! ends the case as `failed` ("reset required").
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use secrecy::{ExposeSecret, SecretString};
+use shokai_card::{PinFormat, PinKind};
+use shokai_store::StoredCase;
+
+use super::csrf::{self, CsrfForm, NoFields};
+use super::page::{self, Chrome, WebError};
+use super::session::WebAuthorized;
+use crate::api::error::AppError;
+use crate::app::AppState;
+use crate::auth::Operate;
+use crate::service::pin_change::{self, PinEntry};
+
+/// One PIN's three fields.
+pub struct PinRow {
+    /// `user_auth`, …: the field names are `<code>_current`, `<code>_new`, `<code>_confirm`.
+    pub code: &'static str,
+    pub name: &'static str,
+    pub rule: &'static str,
+    /// `numeric` for the 4-digit PINs, `text` for the signature PIN.
+    pub inputmode: &'static str,
+    pub maxlength: u8,
+}
+
+impl PinRow {
+    fn new(kind: PinKind) -> PinRow {
+        let (inputmode, maxlength) = match kind.format() {
+            PinFormat::FourDigits => ("numeric", 4),
+            PinFormat::Alphanumeric { .. } => ("text", 16),
+        };
+        PinRow {
+            code: kind.code(),
+            name: kind.name_ja(),
+            rule: kind.rule_ja(),
+            inputmode,
+            maxlength,
+        }
+    }
+}
+
+/// The PIN-change page.
+#[derive(Template)]
+#[template(path = "pin_change.html")]
+pub struct PinChangePage {
+    pub chrome: Chrome,
+    pub id: i64,
+    pub version: i64,
+    pub reference: String,
+    pub state: &'static str,
+    /// Whether the case may have its PINs changed now.
+    pub ready: bool,
+    pub pins: Vec<PinRow>,
+    pub error: Option<String>,
+}
+
+async fn load(state: &AppState, id: i64) -> Result<StoredCase, AppError> {
+    let mut tx = state.store().read().await?;
+    let stored = shokai_store::cases::get_case(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(stored)
+}
+
+fn page_for(chrome: Chrome, stored: &StoredCase, error: Option<String>) -> PinChangePage {
+    use shokai_workflow::{CaseState, Path as CasePath};
+    let core = &stored.core;
+    let ready = match core.state() {
+        CaseState::Applied => core.path() != CasePath::OptionalProxy,
+        CaseState::ResponseReturned => true,
+        CaseState::InquiryMailed
+        | CaseState::PinSet
+        | CaseState::Cancelled
+        | CaseState::Undeliverable
+        | CaseState::Expired
+        | CaseState::Failed => false,
+    };
+    PinChangePage {
+        chrome: chrome.at("cases"),
+        id: stored.id,
+        version: stored.version,
+        reference: core.reference().to_string(),
+        state: core.state().name_ja(),
+        ready,
+        pins: core.pins().iter().map(PinRow::new).collect(),
+        error,
+    }
+}
+
+/// `GET /cases/{id}/pin-change`.
+pub async fn form(
+    auth: WebAuthorized<Operate>,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    let stored = load(&state, id).await.map_err(|e| auth.fail(e))?;
+    Ok(page::render(&page_for(auth.chrome.clone(), &stored, None)))
+}
+
+/// The fields of one PIN, read from the raw body.
+fn secret(body: &[u8], name: &str) -> SecretString {
+    SecretString::from(csrf::field(body, name).unwrap_or_default())
+}
+
+/// The entries of the form; a new PIN typed differently twice is refused
+/// here, before anything reaches the card.
+fn entries(stored: &StoredCase, body: &[u8]) -> Result<Vec<PinEntry>, String> {
+    let mut out = Vec::new();
+    for kind in stored.core.pins().iter() {
+        let code = kind.code();
+        let new = secret(body, &format!("{code}_new"));
+        let confirm = secret(body, &format!("{code}_confirm"));
+        if !csrf::same(new.expose_secret(), confirm.expose_secret()) {
+            return Err(format!(
+                "{}：新しい暗証番号と確認用の入力が一致しません。",
+                kind.name_ja()
+            ));
+        }
+        out.push(PinEntry {
+            pin: kind,
+            current: secret(body, &format!("{code}_current")),
+            new,
+        });
+    }
+    Ok(out)
+}
+
+/// The tries left in a `wrong_pin` refusal ("… 2 tries left").
+fn tries_left(message: &str) -> Option<u8> {
+    message
+        .strip_suffix(" tries left")?
+        .rsplit(' ')
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// What the clerk reads after a refusal (never a PIN).
+fn refusal_ja(e: &AppError) -> String {
+    match e {
+        AppError::Invalid {
+            code: "wrong_pin",
+            field,
+            message,
+        } => {
+            let kind = field
+                .strip_prefix("changes.")
+                .and_then(|f| f.strip_suffix(".current"))
+                .and_then(PinKind::from_code)
+                .map_or("暗証番号", PinKind::name_ja);
+            match tries_left(message) {
+                Some(n) => format!(
+                    "{kind}：現在の暗証番号が違います。あと{n}回誤るとロックされ、初期化が必要になります。"
+                ),
+                None => format!("{kind}：現在の暗証番号が違います。"),
+            }
+        }
+        AppError::Invalid {
+            code: "invalid_input",
+            field,
+            message,
+        } if field.starts_with("changes.") => {
+            let kind = field
+                .split('.')
+                .nth(1)
+                .and_then(PinKind::from_code)
+                .map_or("暗証番号", PinKind::name_ja);
+            let which = if field.ends_with(".new") {
+                "新しい"
+            } else {
+                "現在の"
+            };
+            format!("{kind}：{which}暗証番号の形式が正しくありません（{message}）。")
+        }
+        other => super::messages::error_ja(other),
+    }
+}
+
+/// `POST /cases/{id}/pin-change`.
+pub async fn submit(
+    auth: WebAuthorized<Operate>,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    CsrfForm(NoFields {}, body): CsrfForm<NoFields>,
+) -> Result<Response, WebError> {
+    let stored = load(&state, id).await.map_err(|e| auth.fail(e))?;
+    let version = csrf::field(&body, "version").and_then(|v| v.parse::<i64>().ok());
+    let parsed = entries(&stored, &body);
+    // The body held the PINs: gone before the card is even asked.
+    drop(body);
+    let (version, changes) = match (version, parsed) {
+        (Some(version), Ok(changes)) => (version, changes),
+        (None, _) => {
+            let message = "フォームの版がありません。ページを開き直してください。".to_owned();
+            let page = page_for(auth.chrome.clone(), &stored, Some(message));
+            return Ok(page::render_with(StatusCode::UNPROCESSABLE_ENTITY, &page));
+        }
+        (Some(_), Err(message)) => {
+            let page = page_for(auth.chrome.clone(), &stored, Some(message));
+            return Ok(page::render_with(StatusCode::UNPROCESSABLE_ENTITY, &page));
+        }
+    };
+    match pin_change::change(&state, &auth.caller, id, version, changes).await {
+        Ok(done) if done.outcome == "pin_set" => Ok(page::done(
+            &format!("/cases/{id}"),
+            "暗証番号を変更しました。カードを本人（代理人）にお返しください。",
+        )),
+        Ok(_) => Ok(page::refused(
+            &format!("/cases/{id}"),
+            "暗証番号がロックされたため変更できませんでした。この案件は「変更不能（初期化が必要）」として終了しました。初期化の手続を案内してください。",
+        )),
+        Err(e @ (AppError::Internal(_) | AppError::Unauthenticated)) => Err(auth.fail(e)),
+        Err(e) => {
+            let stored = load(&state, id).await.map_err(|e| auth.fail(e))?;
+            let page = page_for(auth.chrome.clone(), &stored, Some(refusal_ja(&e)));
+            Ok(page::render_with(e.status(), &page))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tries_left_are_read_from_the_refusal() {
+        assert_eq!(
+            tries_left("the current user_auth PIN is wrong: 2 tries left"),
+            Some(2)
+        );
+        assert_eq!(tries_left("something else"), None);
+    }
+
+    #[test]
+    fn a_wrong_pin_is_worded_in_japanese_without_the_pin() {
+        let e = AppError::Invalid {
+            code: "wrong_pin",
+            field: "changes.user_auth.current".into(),
+            message: "the current user_auth PIN is wrong: 1 tries left".into(),
+        };
+        let text = refusal_ja(&e);
+        assert!(text.contains("利用者証明用"), "{text}");
+        assert!(text.contains("あと1回"), "{text}");
+    }
+}

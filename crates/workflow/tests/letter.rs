@@ -13,9 +13,9 @@ use chrono::NaiveDate;
 use shokai_card::PinKind;
 use shokai_workflow::letter::{
     CodeVisibility, LetterContent, LetterError, LetterFonts, LetterSettings, LetterTemplate,
-    PreflightError, PreflightLimits, WindowMm, check_layout, check_pdf, fingerprint,
-    has_subset_tag, layout_letter, qr_payload, read_facts, render_batch, render_letter,
-    render_retained_copy, wareki, write_pages,
+    PreflightError, PreflightLimits, WindowMm, assemble_batch, check_layout, check_pdf,
+    fingerprint, has_subset_tag, layout_letter, qr_payload, read_facts, render_batch,
+    render_letter, render_retained_copy, wareki, write_pages,
 };
 
 fn repo() -> PathBuf {
@@ -562,4 +562,55 @@ fn a_batch_is_ordered_by_postal_code_with_a_manifest_of_every_letter() {
             row.reference
         );
     }
+}
+
+#[test]
+fn a_batch_assembled_from_kept_letters_prints_each_kept_page_in_postal_code_order() {
+    let names = [
+        "signature_only.json",
+        "all_four_pins.json",
+        "rare_kanji_proxy.json",
+    ];
+    let kept: Vec<(LetterContent, Vec<u8>)> = names
+        .iter()
+        .map(|n| {
+            let content = fixture(n);
+            let pdf = render(&content);
+            let mut without_code = content.clone();
+            without_code.verification_code = String::new();
+            (without_code, pdf)
+        })
+        .collect();
+    let date = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+
+    let batch = assemble_batch(&kept, date, &LetterSettings::default(), fonts()).unwrap();
+
+    let postal: Vec<&str> = batch
+        .manifest
+        .iter()
+        .map(|r| r.postal_code.as_str())
+        .collect();
+    assert_eq!(postal, ["150-0001", "150-0046", "151-0053"]);
+    assert_eq!(read_facts(&batch.combined_pdf).unwrap().pages, 6);
+    for letter in &batch.letters {
+        let (_, pdf) = kept
+            .iter()
+            .find(|(c, _)| c.reference == letter.reference)
+            .unwrap();
+        assert_eq!(&letter.pdf, pdf, "the kept bytes, not a re-rendering");
+        assert_eq!(letter.pages, 2);
+    }
+    // Every letter's text (code included) is in the combined file, in order.
+    let combined = extracted_text(&batch.combined_pdf);
+    let mut from = 0;
+    for letter in &batch.letters {
+        let alone = extracted_text(&letter.pdf);
+        let at = combined[from..]
+            .find(&alone)
+            .expect("each letter's text, in order");
+        from += at + alone.len();
+    }
+    let again = assemble_batch(&kept, date, &LetterSettings::default(), fonts()).unwrap();
+    assert_eq!(again.combined_fingerprint, batch.combined_fingerprint);
+    assert!(extracted_text(&batch.manifest_pdf).contains(&squash(&batch.manifest[0].name)));
 }

@@ -31,6 +31,7 @@ mod fonts;
 mod from_case;
 mod kinsoku;
 mod layout;
+mod merge;
 mod pdf;
 mod preflight;
 mod qr;
@@ -41,9 +42,10 @@ mod wareki;
 use sha2::{Digest, Sha256};
 
 pub use batch::{
-    BatchError, ManifestRow, PendingLetter, PrintBatch, batch_close, batch_date_for,
-    falls_in_batch, manifest_csv, render_batch, select_for_batch,
+    BatchError, ManifestRow, PendingLetter, PrintBatch, assemble_batch, batch_close,
+    batch_date_for, falls_in_batch, manifest_csv, render_batch, select_for_batch,
 };
+pub use merge::merge_pdfs;
 pub use content::{Addressee, LetterContent};
 pub use fonts::LetterFonts;
 pub use from_case::LetterSourceError;

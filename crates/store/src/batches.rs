@@ -283,3 +283,27 @@ pub async fn list_batches(tx: &mut Tx) -> Result<Vec<PrintBatch>, StoreError> {
     }
     Ok(batches)
 }
+
+/// The PDF kept for letter row `letter_id` (`None` if it has none).
+pub async fn letter_pdf_by_id(tx: &mut Tx, letter_id: i64) -> Result<Option<Vec<u8>>, StoreError> {
+    let row = tx
+        .fetch_optional("SELECT pdf FROM letters WHERE id = ?", args![letter_id])
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            what: format!("letter {letter_id}"),
+        })?;
+    row.get("pdf")
+}
+
+/// Drops the combined PDF of a mailed batch: it prints every letter's code in
+/// plain text and is not needed once the post has it. Returns `false` if it
+/// was already gone. The manifest and the letters' fingerprints stay.
+pub async fn discard_batch_pdf(tx: &mut Tx, batch_id: i64) -> Result<bool, StoreError> {
+    let changed = tx
+        .execute(
+            "UPDATE print_batches SET pdf = NULL WHERE id = ? AND pdf IS NOT NULL",
+            args![batch_id],
+        )
+        .await?;
+    Ok(changed == 1)
+}

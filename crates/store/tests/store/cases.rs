@@ -291,6 +291,36 @@ both_backends! {
 }
 
 both_backends! {
+    async fn a_mailed_batch_drops_its_combined_pdf_once_and_keeps_the_manifest(db) {
+        let case = open_case(&db.store, t0()).await;
+        issue_letter(&db.store, &case, new_code(), t0() + Duration::hours(1)).await;
+        let mut tx = db.store.begin().await.unwrap();
+        cases::save_letter_pdf(&mut tx, case.id, 1, b"%PDF letter with code").await.unwrap();
+        let batch = batches::create_batch(&mut tx, t0() + Duration::hours(2), &clerk(), t0() + Duration::hours(2)).await.unwrap();
+        let letter_id = batch.letters[0].letter_id;
+        assert_eq!(batches::letter_pdf_by_id(&mut tx, letter_id).await.unwrap().as_deref(), Some(&b"%PDF letter with code"[..]));
+        let documents = BatchDocuments {
+            pdf: Some(b"%PDF combined".to_vec()),
+            pdf_path: None,
+            manifest: b"reference\r\n".to_vec(),
+            fingerprints: vec![(letter_id, "cd".repeat(32))],
+        };
+        batches::store_batch_documents(&mut tx, batch.id, &documents).await.unwrap();
+
+        let first = batches::discard_batch_pdf(&mut tx, batch.id).await.unwrap();
+        let second = batches::discard_batch_pdf(&mut tx, batch.id).await.unwrap();
+        tx.commit().await.unwrap();
+
+        assert!(first && !second, "dropped once");
+        let mut tx = db.store.read().await.unwrap();
+        let kept = batches::batch_documents(&mut tx, batch.id).await.unwrap();
+        assert_eq!(kept.pdf, None);
+        assert_eq!(kept.manifest, documents.manifest);
+        assert_eq!(kept.fingerprints, documents.fingerprints);
+    }
+}
+
+both_backends! {
     async fn purging_personal_data_of_closed_cases_keeps_the_chain_verifiable(db) {
         let open = open_case(&db.store, t0()).await;
         let closing = open_case(&db.store, t0()).await;

@@ -134,6 +134,7 @@ pub fn base_env(dir: &std::path::Path) -> Vec<(&'static str, String)> {
             "SHOKAI_LETTER_TEMPLATE",
             repo_file("templates/letter/letter.toml"),
         ),
+        ("SHOKAI_MAIL_TEMPLATES", repo_file("templates/mail")),
     ]
 }
 

@@ -47,6 +47,9 @@ pub const KEYS: &[&str] = &[
     "SHOKAI_MAIL_PASSWORD",
     "SHOKAI_MAIL_FROM",
     "SHOKAI_MAIL_PRINT_ROOM",
+    "SHOKAI_MAIL_DIR",
+    "SHOKAI_REMINDER_DAYS",
+    "SHOKAI_MAIL_TEMPLATES",
     "SHOKAI_CARD_TERMINAL",
     "SHOKAI_LETTER_FONT",
     "SHOKAI_LETTER_TEMPLATE",
@@ -110,8 +113,13 @@ pub struct Settings {
     pub batch_cutoff: NaiveTime,
     /// How long a login session lasts.
     pub session_hours: u32,
-    /// Outgoing mail; `None` when no SMTP host is configured (nothing is sent).
+    /// Outgoing mail; `None` when neither an SMTP host nor a mail directory
+    /// is configured (messages then wait in the outbox, nothing is sent).
     pub mail: Option<MailSettings>,
+    /// Days before the response deadline the proxy is reminded.
+    pub reminder_days: u32,
+    /// The mail texts (`<kind>/{subject.txt,body.txt}`), loaded at start-up.
+    pub mail_templates: PathBuf,
     /// The counter's card terminal; `None` when this server has none.
     pub card_terminal: Option<CardTerminal>,
     /// The TrueType font letters are printed in.
@@ -195,6 +203,27 @@ impl MailTls {
 /// Outgoing mail.
 #[derive(Debug)]
 pub struct MailSettings {
+    /// How mail leaves: SMTP, or files for a demo.
+    pub transport: MailTransport,
+    /// Sender address.
+    pub from: String,
+    /// Where closed print batches are sent.
+    pub print_room: String,
+}
+
+/// How mail leaves the server.
+#[derive(Debug)]
+pub enum MailTransport {
+    /// An SMTP relay (`SHOKAI_MAIL_HOST`): the only choice meant for production.
+    Smtp(SmtpSettings),
+    /// `.eml` files written into a directory (`SHOKAI_MAIL_DIR`), for a demo
+    /// without a mail server; `serve` warns at start-up that nothing is sent.
+    Directory(PathBuf),
+}
+
+/// An SMTP relay.
+#[derive(Debug)]
+pub struct SmtpSettings {
     /// SMTP host.
     pub host: String,
     /// SMTP port (default from `tls`).
@@ -203,10 +232,6 @@ pub struct MailSettings {
     pub tls: MailTls,
     /// SMTP login, if the relay needs one.
     pub credentials: Option<MailCredentials>,
-    /// Sender address.
-    pub from: String,
-    /// Where closed print batches are sent.
-    pub print_room: String,
 }
 
 /// SMTP login.
@@ -214,9 +239,7 @@ pub struct MailSettings {
 pub struct MailCredentials {
     /// User name.
     pub username: String,
-    /// Password (never printed). Checked at start-up already; the SMTP
-    /// transport that reads it is the next piece of the mail work.
-    #[allow(dead_code)]
+    /// Password (never printed).
     pub password: SecretString,
 }
 
@@ -341,6 +364,10 @@ impl Settings {
             batch_cutoff: batch_cutoff(s)?,
             session_hours,
             mail: mail(s)?,
+            reminder_days: reminder_days(s)?,
+            mail_templates: PathBuf::from(
+                s.get("SHOKAI_MAIL_TEMPLATES").unwrap_or("templates/mail"),
+            ),
             card_terminal: card_terminal(s)?,
             letter_font: PathBuf::from(
                 s.get("SHOKAI_LETTER_FONT")
@@ -450,10 +477,38 @@ fn batch_cutoff(s: &Sources) -> Result<NaiveTime, SettingsError> {
     }
 }
 
+fn reminder_days(s: &Sources) -> Result<u32, SettingsError> {
+    let days = s.parsed("SHOKAI_REMINDER_DAYS", 3u32, "a number of days")?;
+    if !(1..=60).contains(&days) {
+        return Err(invalid("SHOKAI_REMINDER_DAYS", "between 1 and 60 days"));
+    }
+    Ok(days)
+}
+
 fn mail(s: &Sources) -> Result<Option<MailSettings>, SettingsError> {
-    let Some(host) = s.get("SHOKAI_MAIL_HOST") else {
-        return Ok(None);
+    let transport = match (s.get("SHOKAI_MAIL_HOST"), s.get("SHOKAI_MAIL_DIR")) {
+        (None, None) => return Ok(None),
+        (Some(_), Some(_)) => {
+            return Err(invalid(
+                "SHOKAI_MAIL_DIR",
+                "set SHOKAI_MAIL_HOST (SMTP) or SHOKAI_MAIL_DIR (demo files), not both",
+            ));
+        }
+        (None, Some(dir)) => MailTransport::Directory(PathBuf::from(dir)),
+        (Some(host), None) => MailTransport::Smtp(smtp(s, host)?),
     };
+    Ok(Some(MailSettings {
+        transport,
+        from: mail_address(s, "SHOKAI_MAIL_FROM", "the sender address")?,
+        print_room: mail_address(
+            s,
+            "SHOKAI_MAIL_PRINT_ROOM",
+            "where print batches are mailed",
+        )?,
+    }))
+}
+
+fn smtp(s: &Sources, host: &str) -> Result<SmtpSettings, SettingsError> {
     let tls = match s.get("SHOKAI_MAIL_TLS").unwrap_or("starttls") {
         "none" => MailTls::None,
         "starttls" => MailTls::StartTls,
@@ -480,18 +535,12 @@ fn mail(s: &Sources) -> Result<Option<MailSettings>, SettingsError> {
             });
         }
     };
-    Ok(Some(MailSettings {
+    Ok(SmtpSettings {
         host: host.to_owned(),
         port,
         tls,
         credentials,
-        from: mail_address(s, "SHOKAI_MAIL_FROM", "the sender address")?,
-        print_room: mail_address(
-            s,
-            "SHOKAI_MAIL_PRINT_ROOM",
-            "where print batches are mailed",
-        )?,
-    }))
+    })
 }
 
 fn mail_address(
@@ -656,7 +705,10 @@ mod tests {
         let port = |extra: &[(&'static str, &str)]| {
             let mut all = base.to_vec();
             all.extend_from_slice(extra);
-            with(&all).unwrap().mail.unwrap().port
+            match with(&all).unwrap().mail.unwrap().transport {
+                MailTransport::Smtp(smtp) => smtp.port,
+                MailTransport::Directory(dir) => panic!("SMTP expected, got {dir:?}"),
+            }
         };
         assert_eq!(port(&[]), 587);
         assert_eq!(port(&[("SHOKAI_MAIL_TLS", "tls")]), 465);
@@ -689,6 +741,46 @@ mod tests {
                 ("SHOKAI_MAIL_USERNAME", "office"),
             ])),
             "SHOKAI_MAIL_PASSWORD"
+        );
+    }
+
+    #[test]
+    fn mail_goes_to_files_only_when_a_directory_is_named_instead_of_a_host() {
+        let addresses = [
+            ("SHOKAI_MAIL_FROM", "office@example.jp"),
+            ("SHOKAI_MAIL_PRINT_ROOM", "print@example.jp"),
+        ];
+        let mut files = addresses.to_vec();
+        files.push(("SHOKAI_MAIL_DIR", "data/mail"));
+        let mail = with(&files).unwrap().mail.unwrap();
+        assert!(
+            matches!(mail.transport, MailTransport::Directory(ref d) if d == Path::new("data/mail"))
+        );
+        let mut both = files.clone();
+        both.push(("SHOKAI_MAIL_HOST", "smtp.example.jp"));
+        assert_eq!(invalid_key(with(&both)), "SHOKAI_MAIL_DIR");
+        assert_eq!(
+            invalid_key(with(&[("SHOKAI_MAIL_DIR", "data/mail")])),
+            "SHOKAI_MAIL_FROM"
+        );
+    }
+
+    #[test]
+    fn the_reminder_comes_three_days_before_the_deadline_unless_set() {
+        assert_eq!(with(&[]).unwrap().reminder_days, 3);
+        assert_eq!(
+            with(&[("SHOKAI_REMINDER_DAYS", "7")])
+                .unwrap()
+                .reminder_days,
+            7
+        );
+        assert_eq!(
+            invalid_key(with(&[("SHOKAI_REMINDER_DAYS", "0")])),
+            "SHOKAI_REMINDER_DAYS"
+        );
+        assert_eq!(
+            invalid_key(with(&[("SHOKAI_REMINDER_DAYS", "soon")])),
+            "SHOKAI_REMINDER_DAYS"
         );
     }
 

@@ -56,6 +56,15 @@ pub enum AppError {
         /// What happened.
         message: String,
     },
+    /// Something that existed here was removed on purpose and will not come
+    /// back (e.g. a mailed batch's print file, which held the codes).
+    #[error("{message}")]
+    Gone {
+        /// Stable code, e.g. `print_file_discarded`.
+        code: &'static str,
+        /// What was removed, and why.
+        message: String,
+    },
     /// Too many attempts; try later.
     #[error("too many attempts; try again later")]
     TooManyRequests,
@@ -112,6 +121,7 @@ impl AppError {
             AppError::NotFound { .. } => StatusCode::NOT_FOUND,
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::Gone { .. } => StatusCode::GONE,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -127,6 +137,7 @@ impl AppError {
             AppError::NotFound { .. } => "not_found",
             AppError::Invalid { code, .. }
             | AppError::Conflict { code, .. }
+            | AppError::Gone { code, .. }
             | AppError::Unavailable { code, .. } => code,
             AppError::TooManyRequests => "too_many_requests",
             AppError::Internal(_) => "internal",
@@ -325,5 +336,34 @@ mod tests {
         let response = AppError::from(TransitionError::CaseLocked).into_response();
         assert_eq!(response.status(), StatusCode::CONFLICT);
         assert_eq!(body_of(response).await["code"], "case_locked");
+    }
+
+    #[tokio::test]
+    async fn a_discarded_print_file_is_gone_with_its_own_code() {
+        let response = AppError::Gone {
+            code: "print_file_discarded",
+            message: "discarded when mailed".into(),
+        }
+        .into_response();
+        assert_eq!(response.status(), StatusCode::GONE);
+        assert_eq!(body_of(response).await["code"], "print_file_discarded");
+    }
+
+    #[tokio::test]
+    async fn an_empty_batch_and_a_batch_mailed_twice_are_conflicts() {
+        let empty = AppError::Conflict {
+            code: "batch_empty",
+            message: "no letter".into(),
+        }
+        .into_response();
+        assert_eq!(empty.status(), StatusCode::CONFLICT);
+        assert_eq!(body_of(empty).await["code"], "batch_empty");
+        let twice = AppError::from(shokai_store::StoreError::BatchAlreadyMailed {
+            batch_id: 1,
+            mailed_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap(),
+        })
+        .into_response();
+        assert_eq!(twice.status(), StatusCode::CONFLICT);
+        assert_eq!(body_of(twice).await["code"], "batch_already_mailed");
     }
 }

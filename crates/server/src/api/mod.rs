@@ -4,6 +4,7 @@
 //! Errors leave as [`error::AppError`] (`{"code","message"}` bodies).
 
 mod audit;
+mod batches;
 mod cases;
 pub mod error;
 mod health;
@@ -40,6 +41,11 @@ pub fn router(state: AppState) -> axum::Router {
             "/api/cases/{id}/undeliverable",
             post(responses::undeliverable),
         )
+        .route("/api/batches", get(batches::list).post(batches::close))
+        .route("/api/batches/{id}", get(batches::get))
+        .route("/api/batches/{id}/print.pdf", get(batches::print_pdf))
+        .route("/api/batches/{id}/manifest.csv", get(batches::manifest_csv))
+        .route("/api/batches/{id}/mailed", post(batches::mailed))
         .route("/api/reports", get(reports::report))
         .route("/api/status", post(status::lookup))
         .route("/api/audit", get(audit::search))

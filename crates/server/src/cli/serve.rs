@@ -16,8 +16,10 @@ use secrecy::ExposeSecret;
 use shokai_store::Store;
 
 use crate::app::AppState;
+use crate::infra::mail::MailTemplates;
+use crate::infra::outbox_worker::Jobs;
 use crate::infra::{http, telemetry};
-use crate::settings::{Settings, SettingsError};
+use crate::settings::{MailTransport, Settings, SettingsError};
 
 /// `shokai serve` flags.
 #[derive(Debug, Args)]
@@ -57,6 +59,9 @@ pub enum ServeError {
     /// The letter font or wording could not be loaded.
     #[error(transparent)]
     Letters(#[from] crate::infra::letter_assets::LetterAssetError),
+    /// The mail texts or transport could not be set up.
+    #[error(transparent)]
+    Mail(#[from] crate::infra::mail::MailError),
     /// Serving failed.
     #[error("server failed: {0}")]
     Serve(#[source] std::io::Error),
@@ -66,7 +71,10 @@ impl ServeError {
     /// The process exit code.
     pub fn exit_code(&self) -> u8 {
         match self {
-            ServeError::Settings(_) | ServeError::Keys(_) | ServeError::Letters(_) => 2,
+            ServeError::Settings(_)
+            | ServeError::Keys(_)
+            | ServeError::Letters(_)
+            | ServeError::Mail(_) => 2,
             ServeError::Runtime(_)
             | ServeError::Bind { .. }
             | ServeError::Store(_)
@@ -89,6 +97,7 @@ pub fn run(args: ServeArgs) -> Result<(), ServeError> {
 async fn serve(settings: Settings) -> Result<(), ServeError> {
     log_summary(&settings);
     let letters = crate::infra::letter_assets::LetterAssets::load(&settings)?;
+    let mail_templates = std::sync::Arc::new(MailTemplates::load(&settings.mail_templates)?);
     let store = Store::connect(settings.database_url.expose_secret()).await?;
     store.migrate().await?;
     tracing::info!(backend = ?store.backend(), "database ready");
@@ -96,11 +105,19 @@ async fn serve(settings: Settings) -> Result<(), ServeError> {
     let (listener, local) = http::bind(addr)
         .await
         .map_err(|source| ServeError::Bind { addr, source })?;
+    let jobs = Jobs::start(
+        &store,
+        settings.mail.as_ref(),
+        mail_templates,
+        &settings.office,
+        settings.reminder_days,
+    )?;
     let state = AppState::new(settings, store.clone(), letters).map_err(ServeError::Keys)?;
     let app = crate::api::router(state);
     println!("shokai listening on http://{local}");
     tracing::info!(%local, "listening");
     let served = http::serve(listener, app).await.map_err(ServeError::Serve);
+    jobs.stop().await;
     store.close().await;
     served
 }
@@ -116,11 +133,25 @@ fn log_summary(s: &Settings) {
         session_hours = s.session_hours,
         code_key_current = %s.code_keys.current,
         code_key_ids = ?key_ids,
-        mail = ?s.mail.as_ref().map(|m| format!("{}:{} ({:?}, login: {})", m.host, m.port, m.tls,
-            m.credentials.as_ref().map_or("none", |c| c.username.as_str()))),
+        mail = ?s.mail.as_ref().map(|m| match &m.transport {
+            MailTransport::Smtp(smtp) => format!("smtp {}:{} ({:?}, login: {})", smtp.host, smtp.port,
+                smtp.tls, smtp.credentials.as_ref().map_or("none", |c| c.username.as_str())),
+            MailTransport::Directory(dir) => format!("files in {}", dir.display()),
+        }),
         mail_from = ?s.mail.as_ref().map(|m| &m.from),
         print_room = ?s.mail.as_ref().map(|m| &m.print_room),
         card_terminal = ?s.card_terminal,
+        reminder_days = s.reminder_days,
         "settings loaded"
     );
+    match s.mail.as_ref().map(|m| &m.transport) {
+        None => tracing::warn!(
+            "no mail transport configured: mail waits in the outbox, nothing is sent"
+        ),
+        Some(MailTransport::Directory(dir)) => tracing::warn!(
+            dir = %dir.display(),
+            "mail is written to files (SHOKAI_MAIL_DIR), not sent: for a demo only"
+        ),
+        Some(MailTransport::Smtp(_)) => {}
+    }
 }

@@ -1,9 +1,11 @@
 //! Infrastructure of the server: the HTTP stack, logging, metrics, rate
-//! limits, the card terminal.
+//! limits, the card terminal, mail and the background jobs.
 
 pub mod card_terminal;
 pub mod http;
 pub mod letter_assets;
+pub mod mail;
 pub mod metrics;
+pub mod outbox_worker;
 pub mod rate_limit;
 pub mod telemetry;

@@ -2,6 +2,7 @@
 //! the store and plain values (never HTTP types), so the CLI reuses them.
 
 pub mod audit;
+pub mod batches;
 pub mod cases;
 pub mod letters;
 pub mod pin_change;

@@ -1,0 +1,524 @@
+//! Print batches: closing one (the issued letters joined into the press file,
+//! the 発送簿, and the mail to the print room queued in the same
+//! transaction), the downloads, and marking a batch mailed.
+//!
+//! The combined PDF is built from the letter PDFs kept at issue time, never
+//! re-rendered: once issued, a verification code survives only inside its
+//! letter's PDF. Marking a batch mailed runs in steps, each committed on its
+//! own: (1) the batch is dated; (2) each case takes `MarkMailed`, its audit
+//! event and the proxy's notice in one store transition; (3) each kept letter
+//! PDF is replaced by the retained copy (code blanked, the mailed file's
+//! SHA-256 printed); (4) the combined PDF, which prints every code, is
+//! dropped. Step 4 is the completion mark: a repeated request on a batch
+//! stopped part-way (a crash, a lost connection) finishes the remaining
+//! steps; on a completed batch it is a 409 `batch_already_mailed`.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use shokai_store::batches::{self, BatchDocuments, BatchLetter, PrintBatch};
+use shokai_store::cases::{self as store_cases, Step};
+use shokai_store::outbox::NewMessage;
+use shokai_store::{StoreError, StoredCase};
+use shokai_workflow::case::japan_date;
+use shokai_workflow::letter::{LetterContent, assemble_batch, fingerprint, render_retained_copy};
+use shokai_workflow::{Case, Event, Representation, TransitionError, VerificationCode};
+
+use super::cases::actor;
+use crate::api::error::AppError;
+use crate::app::AppState;
+use crate::auth::Caller;
+
+/// Outbox kind of the print room's mail.
+pub const BATCH_PRINT: &str = "batch_print";
+/// Outbox kind of the proxy's notice that the letter was mailed.
+pub const LETTER_MAILED: &str = "letter_mailed";
+/// Outbox kind of the proxy's reminder before the deadline.
+pub const DEADLINE_REMINDER: &str = "deadline_reminder";
+/// File names as downloaded and attached.
+pub const PRINT_FILE: &str = "print.pdf";
+/// The manifest as downloaded and attached.
+pub const MANIFEST_FILE: &str = "manifest.csv";
+
+/// A print batch as the API shows it.
+#[derive(Debug, Serialize)]
+pub struct BatchView {
+    pub id: i64,
+    /// Letters issued before this instant were taken.
+    pub cut_off: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+    /// The post date, once marked mailed.
+    pub mailed_on: Option<NaiveDate>,
+    pub letter_count: usize,
+    /// Case references in the batch, in postal-code (print) order when known.
+    pub references: Vec<String>,
+    pub letters: Vec<BatchLetterView>,
+    /// SHA-256 of `print.pdf` while it is kept (absent in listings).
+    pub print_sha256: Option<String>,
+    /// True once the combined PDF was dropped after mailing.
+    pub print_file_discarded: bool,
+    pub links: BatchLinks,
+}
+
+/// One letter of a batch.
+#[derive(Debug, Serialize)]
+pub struct BatchLetterView {
+    pub case_id: i64,
+    pub reference: String,
+    pub letter_number: i64,
+    /// SHA-256 of the letter's file as printed.
+    pub fingerprint: Option<String>,
+    pub mailed_on: Option<NaiveDate>,
+}
+
+/// Where to go next.
+#[derive(Debug, Serialize)]
+pub struct BatchLinks {
+    #[serde(rename = "self")]
+    pub this: String,
+    pub print_pdf: String,
+    pub manifest_csv: String,
+    pub mailed: String,
+}
+
+impl BatchLinks {
+    fn of(id: i64) -> Self {
+        Self {
+            this: format!("/api/batches/{id}"),
+            print_pdf: format!("/api/batches/{id}/{PRINT_FILE}"),
+            manifest_csv: format!("/api/batches/{id}/{MANIFEST_FILE}"),
+            mailed: format!("/api/batches/{id}/mailed"),
+        }
+    }
+}
+
+fn view(
+    batch: PrintBatch,
+    order: &[String],
+    print_sha256: Option<String>,
+    discarded: bool,
+) -> BatchView {
+    let mut letters: Vec<BatchLetterView> = batch
+        .letters
+        .into_iter()
+        .map(|l| BatchLetterView {
+            case_id: l.case_id,
+            reference: l.reference,
+            letter_number: l.number,
+            fingerprint: l.fingerprint,
+            mailed_on: l.mailed_on,
+        })
+        .collect();
+    letters.sort_by_key(|l| {
+        order
+            .iter()
+            .position(|r| *r == l.reference)
+            .unwrap_or(usize::MAX)
+    });
+    BatchView {
+        links: BatchLinks::of(batch.id),
+        id: batch.id,
+        cut_off: batch.cut_off,
+        created_at: batch.created_at,
+        created_by: batch.created_by,
+        mailed_on: batch.mailed_on,
+        letter_count: letters.len(),
+        references: letters.iter().map(|l| l.reference.clone()).collect(),
+        letters,
+        print_sha256,
+        print_file_discarded: discarded,
+    }
+}
+
+/// The references in print order, read from the stored manifest CSV (its
+/// first column; references never need quoting).
+fn manifest_order(manifest: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(manifest)
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split(',').next())
+        .filter(|r| !r.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// What a letter prints, rebuilt from its case for the batch manifest and the
+/// retained copy. The code is not needed (and not known): the content is
+/// built with a throwaway code that is blanked at once.
+fn kept_letter_content(
+    state: &AppState,
+    case: &Case,
+    letter: &BatchLetter,
+) -> Result<LetterContent, AppError> {
+    let issued_on = japan_date(letter.issued_at);
+    let throwaway = VerificationCode::generate(&mut rand::rng());
+    let mut content = LetterContent::from_case(case, state.workflow(), &throwaway, issued_on)
+        .map_err(AppError::internal)?;
+    content.verification_code = String::new();
+    content.letter_number = u8::try_from(letter.number).unwrap_or(u8::MAX);
+    Ok(content)
+}
+
+/// Closes a batch now: takes every letter issued so far and not yet in a
+/// batch, joins their kept PDFs in postal-code order with the manifest, and
+/// queues the mail to the print room, all in one transaction.
+#[tracing::instrument(skip_all)]
+pub async fn close(state: &AppState, caller: &Caller) -> Result<BatchView, AppError> {
+    let now = Utc::now();
+    let mut tx = state.store().begin().await?;
+    let batch = batches::create_batch(&mut tx, now, &actor(caller), now).await?;
+    if batch.letters.is_empty() {
+        // Dropping `tx` rolls the empty batch row and its audit event back.
+        return Err(AppError::Conflict {
+            code: "batch_empty",
+            message: "no issued letter is waiting for a batch".into(),
+        });
+    }
+    let mut kept = Vec::with_capacity(batch.letters.len());
+    for letter in &batch.letters {
+        let case = store_cases::get_case(&mut tx, letter.case_id)
+            .await?
+            .case()?;
+        let pdf = batches::letter_pdf_by_id(&mut tx, letter.letter_id)
+            .await?
+            .ok_or_else(|| AppError::Conflict {
+                code: "letter_pdf_missing",
+                message: format!(
+                    "letter {} of {} has no kept PDF: issue it again",
+                    letter.number, letter.reference
+                ),
+            })?;
+        kept.push((kept_letter_content(state, &case, letter)?, pdf));
+    }
+    let date = japan_date(now);
+    let assets = state.clone();
+    let print = tokio::task::spawn_blocking(move || {
+        let letters = assets.letters();
+        assemble_batch(&kept, date, &letters.settings, &letters.fonts)
+    })
+    .await
+    .map_err(AppError::internal)?
+    .map_err(AppError::internal)?;
+    let manifest = print.manifest_csv.clone().into_bytes();
+    let fingerprints = batch
+        .letters
+        .iter()
+        .filter_map(|l| {
+            let rendered = print.letters.iter().find(|r| r.reference == l.reference)?;
+            Some((l.letter_id, rendered.fingerprint.clone()))
+        })
+        .collect();
+    let documents = BatchDocuments {
+        pdf: Some(print.combined_pdf),
+        pdf_path: None,
+        manifest,
+        fingerprints,
+    };
+    batches::store_batch_documents(&mut tx, batch.id, &documents).await?;
+    let order: Vec<String> = print.manifest.iter().map(|r| r.reference.clone()).collect();
+    let message = NewMessage {
+        kind: BATCH_PRINT.to_owned(),
+        payload: json!({
+            "batch": batch.id,
+            "date": date,
+            "letters": order.len(),
+            "references": order,
+            "files": [
+                { "name": PRINT_FILE, "sha256": print.combined_fingerprint },
+                { "name": MANIFEST_FILE, "sha256": fingerprint(&documents.manifest) },
+            ],
+        }),
+        idempotency_key: format!("batch-print:{}", batch.id),
+    };
+    shokai_store::outbox::enqueue(&mut tx, &message, now).await?;
+    let batch = batches::get_batch(&mut tx, batch.id).await?;
+    tx.commit().await?;
+    tracing::info!(
+        batch = batch.id,
+        letters = order.len(),
+        "print batch closed"
+    );
+    Ok(view(batch, &order, Some(print.combined_fingerprint), false))
+}
+
+/// Every batch, newest first.
+pub async fn list(state: &AppState, _caller: &Caller) -> Result<Vec<BatchView>, AppError> {
+    let mut tx = state.store().read().await?;
+    let batches = batches::list_batches(&mut tx).await?;
+    tx.commit().await?;
+    Ok(batches
+        .into_iter()
+        .map(|b| {
+            let mailed = b.mailed_on.is_some();
+            view(b, &[], None, mailed)
+        })
+        .collect())
+}
+
+/// One batch, with the SHA-256 of its combined PDF while it is kept.
+pub async fn get(state: &AppState, _caller: &Caller, id: i64) -> Result<BatchView, AppError> {
+    let mut tx = state.store().read().await?;
+    let batch = batches::get_batch(&mut tx, id).await?;
+    let documents = batches::batch_documents(&mut tx, id).await?;
+    tx.commit().await?;
+    let order = manifest_order(&documents.manifest);
+    let sha = documents.pdf.as_deref().map(fingerprint);
+    let discarded = sha.is_none() && batch.mailed_on.is_some();
+    Ok(view(batch, &order, sha, discarded))
+}
+
+/// The combined PDF for the press. It prints every code in the batch, so it
+/// is gone once the batch is mailed: 410 `print_file_discarded`.
+pub async fn print_pdf(state: &AppState, _caller: &Caller, id: i64) -> Result<Vec<u8>, AppError> {
+    let mut tx = state.store().read().await?;
+    let documents = batches::batch_documents(&mut tx, id).await?;
+    tx.commit().await?;
+    documents.pdf.ok_or_else(|| print_file_discarded(id))
+}
+
+fn print_file_discarded(id: i64) -> AppError {
+    AppError::Gone {
+        code: "print_file_discarded",
+        message: format!(
+            "the print file of batch {id} was discarded when the batch was mailed (it held the codes)"
+        ),
+    }
+}
+
+/// The 発送簿 as CSV (UTF-8, CRLF).
+pub async fn manifest_csv(
+    state: &AppState,
+    _caller: &Caller,
+    id: i64,
+) -> Result<Vec<u8>, AppError> {
+    let mut tx = state.store().read().await?;
+    let documents = batches::batch_documents(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(documents.manifest)
+}
+
+/// A request to mark a batch mailed.
+#[derive(Debug, Default, Deserialize)]
+pub struct MailedRequest {
+    /// The post date (Japan); today when absent.
+    pub mailed_on: Option<NaiveDate>,
+}
+
+/// What marking a batch mailed did.
+#[derive(Debug, Serialize)]
+pub struct MailedBatch {
+    pub batch: BatchView,
+    pub mailed_on: NaiveDate,
+    pub cases: Vec<MailedCase>,
+}
+
+/// One case of a batch marked mailed.
+#[derive(Debug, Serialize)]
+pub struct MailedCase {
+    pub case_id: i64,
+    pub reference: String,
+    pub letter_number: i64,
+    /// `mailed`; or `skipped` when the case had moved on (cancelled, a newer
+    /// letter issued) and the letter's mailing does not change it.
+    pub outcome: &'static str,
+    /// For `skipped`: the workflow's refusal code.
+    pub skipped_because: Option<&'static str>,
+    pub state: &'static str,
+    pub version: i64,
+    pub deadline: Option<NaiveDate>,
+}
+
+/// Marks batch `id` handed to the post on `mailed_on` (default today), moves
+/// each case to `inquiry_mailed`, keeps only code-blanked letter copies and
+/// drops the combined print file. See the module doc for the steps.
+#[tracing::instrument(skip_all, fields(batch_id = id))]
+pub async fn mark_mailed(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    req: MailedRequest,
+) -> Result<MailedBatch, AppError> {
+    let now = Utc::now();
+    let today = japan_date(now);
+    let mut tx = state.store().begin().await?;
+    let batch = batches::get_batch(&mut tx, id).await?;
+    let documents = batches::batch_documents(&mut tx, id).await?;
+    let mailed_on = match batch.mailed_on {
+        Some(recorded) if documents.pdf.is_none() => {
+            return Err(StoreError::BatchAlreadyMailed {
+                batch_id: id,
+                mailed_on: recorded,
+            }
+            .into());
+        }
+        // Stopped part-way earlier: finish with the recorded date.
+        Some(recorded) => recorded,
+        None => {
+            let mailed_on = req.mailed_on.unwrap_or(today);
+            check_mailing_date(&batch, mailed_on, today)?;
+            batches::mark_batch_mailed(&mut tx, id, mailed_on, &actor(caller), now).await?;
+            mailed_on
+        }
+    };
+    tx.commit().await?;
+    let mut cases = Vec::with_capacity(batch.letters.len());
+    for letter in &batch.letters {
+        cases.push(mark_letter_mailed(state, caller, letter, mailed_on).await?);
+    }
+    let mut tx = state.store().begin().await?;
+    batches::discard_batch_pdf(&mut tx, id).await?;
+    let batch = batches::get_batch(&mut tx, id).await?;
+    tx.commit().await?;
+    tracing::info!(batch = id, cases = cases.len(), "print batch mailed");
+    let order = manifest_order(&documents.manifest);
+    Ok(MailedBatch {
+        batch: view(batch, &order, None, true),
+        mailed_on,
+        cases,
+    })
+}
+
+/// The workflow's own rule (issue date ≤ post date ≤ today), checked for the
+/// whole batch before anything is written.
+fn check_mailing_date(
+    batch: &PrintBatch,
+    mailed_on: NaiveDate,
+    today: NaiveDate,
+) -> Result<(), AppError> {
+    let issued_on = batch
+        .letters
+        .iter()
+        .map(|l| japan_date(l.issued_at))
+        .max()
+        .unwrap_or(today);
+    if mailed_on < issued_on || mailed_on > today {
+        return Err(TransitionError::MailingDateOutOfRange { issued_on, today }.into());
+    }
+    Ok(())
+}
+
+/// Steps 2 and 3 for one letter of the batch.
+async fn mark_letter_mailed(
+    state: &AppState,
+    caller: &Caller,
+    letter: &BatchLetter,
+    mailed_on: NaiveDate,
+) -> Result<MailedCase, AppError> {
+    let mut tx = state.store().read().await?;
+    let before = store_cases::get_case(&mut tx, letter.case_id).await?;
+    tx.commit().await?;
+    let case = before.case()?;
+    let content = kept_letter_content(state, &case, letter)?;
+    let is_current = case
+        .current_letter()
+        .is_some_and(|l| i64::from(l.number) == letter.number && l.mailed_on.is_none());
+    let (after, skipped_because) = if is_current {
+        match move_case(state, caller, &before, mailed_on).await {
+            Ok(after) => (after, None),
+            Err(StoreError::Transition(e)) => (before, Some(e.code())),
+            Err(other) => return Err(other.into()),
+        }
+    } else {
+        // Already mailed: a repeated request finishing a batch stopped part-way.
+        let already = case
+            .letters()
+            .iter()
+            .any(|l| i64::from(l.number) == letter.number && l.mailed_on.is_some());
+        (before, (!already).then_some("letter_superseded"))
+    };
+    keep_retained_copy(state, letter, content).await?;
+    Ok(MailedCase {
+        case_id: after.id,
+        reference: letter.reference.clone(),
+        letter_number: letter.number,
+        outcome: if skipped_because.is_none() {
+            "mailed"
+        } else {
+            "skipped"
+        },
+        skipped_because,
+        state: after.core.state().code(),
+        version: after.version,
+        deadline: after.core.deadline(),
+    })
+}
+
+/// `MarkMailed` and the proxy's notice, in one transition.
+async fn move_case(
+    state: &AppState,
+    caller: &Caller,
+    before: &StoredCase,
+    mailed_on: NaiveDate,
+) -> Result<StoredCase, StoreError> {
+    let now = Utc::now();
+    let ctx = state.context(now, caller.role);
+    state
+        .store()
+        .transition(before.id, before.version, &actor(caller), now, |case| {
+            let transition = case.apply(Event::MarkMailed { mailed_on }, &ctx)?;
+            let messages = letter_mailed_message(&transition.case, mailed_on)
+                .into_iter()
+                .collect();
+            Ok(Step {
+                transition,
+                messages,
+                response_attempt: None,
+            })
+        })
+        .await
+}
+
+/// The proxy's notice, if the proxy gave an e-mail address. The payload holds
+/// what the mail says and where it goes; never the code.
+fn letter_mailed_message(case: &Case, mailed_on: NaiveDate) -> Option<NewMessage> {
+    let Representation::OptionalProxy(proxy) = &case.parties().representation else {
+        return None;
+    };
+    let email = proxy.email.as_ref()?;
+    let letter = case.current_letter()?;
+    let reference = case.reference().to_string();
+    Some(NewMessage {
+        kind: LETTER_MAILED.to_owned(),
+        payload: json!({
+            "to": email.as_str(),
+            "proxy_name": proxy.person.name(),
+            "reference": reference,
+            "letter_number": letter.number,
+            "mailed_on": mailed_on,
+            "deadline": case.deadline(),
+        }),
+        idempotency_key: format!("letter-mailed:{reference}:{}", letter.number),
+    })
+}
+
+/// Step 3: replaces the kept letter PDF by the retained copy, unless that
+/// already happened (the kept file no longer matches the mailed fingerprint).
+async fn keep_retained_copy(
+    state: &AppState,
+    letter: &BatchLetter,
+    content: LetterContent,
+) -> Result<(), AppError> {
+    let Some(mailed) = letter.fingerprint.clone() else {
+        return Ok(());
+    };
+    let mut tx = state.store().read().await?;
+    let kept = batches::letter_pdf_by_id(&mut tx, letter.letter_id).await?;
+    tx.commit().await?;
+    if kept.as_deref().map(fingerprint).as_ref() != Some(&mailed) {
+        return Ok(());
+    }
+    let assets = state.clone();
+    let copy = tokio::task::spawn_blocking(move || {
+        let l = assets.letters();
+        render_retained_copy(&content, &l.settings, &l.template, &l.fonts, &mailed)
+    })
+    .await
+    .map_err(AppError::internal)?
+    .map_err(AppError::internal)?;
+    let number = u8::try_from(letter.number).map_err(AppError::internal)?;
+    let mut tx = state.store().begin().await?;
+    store_cases::save_letter_pdf(&mut tx, letter.case_id, number, &copy.pdf).await?;
+    tx.commit().await?;
+    Ok(())
+}

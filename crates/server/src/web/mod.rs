@@ -19,6 +19,7 @@
 
 pub mod actions;
 pub mod audit;
+pub mod batches;
 pub mod cases;
 pub mod csrf;
 pub mod intake;
@@ -82,6 +83,11 @@ fn pages() -> Router<AppState> {
             "/cases/{id}/pin-change",
             get(pin_change::form).post(pin_change::submit),
         )
+        .route("/batches", get(batches::list).post(batches::close))
+        .route("/batches/{id}/print.pdf", get(batches::print_pdf))
+        .route("/batches/{id}/manifest.csv", get(batches::manifest_csv))
+        .route("/batches/{id}/mailed", post(batches::mailed))
+        .route("/batches/{id}/undeliverable", post(batches::undeliverable))
         .route("/response", get(response::form).post(response::lookup))
         .route("/response/{id}", post(response::record))
         .route("/audit", get(audit::show))

@@ -1,0 +1,262 @@
+//! 発送バッチ `/batches`: close a print batch now (its cut-off is the moment
+//! of closing: every letter issued until then), download its combined PDF
+//! and its 発送簿 (cookie-authenticated, like the page), mark it mailed with
+//! the post date, and record a letter of a mailed batch that came back
+//! undeliverable. Every change is a form with the CSRF token, answered with
+//! a redirect back here and a flash message; the work is done by
+//! [`crate::service::batches`] and [`crate::service::cases::apply`], the
+//! same functions the JSON API calls.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::response::{IntoResponse, Response};
+use chrono::{NaiveDate, Utc};
+use serde::Deserialize;
+use shokai_workflow::Event;
+use shokai_workflow::case::japan_date;
+
+use super::cases::jst_time;
+use super::csrf::{CsrfForm, NoFields};
+use super::page::{self, Chrome, WebError};
+use super::session::WebAuthorized;
+use crate::api::error::AppError;
+use crate::app::AppState;
+use crate::auth::Operate;
+use crate::service::batches::{self, BatchView, MailedRequest};
+use crate::service::cases;
+
+/// One letter of a batch on the page.
+pub struct LetterLine {
+    pub case_id: i64,
+    pub reference: String,
+    pub number: i64,
+    pub mailed_on: String,
+}
+
+/// One batch on the page.
+pub struct BatchRow {
+    pub id: i64,
+    pub cut_off: String,
+    pub created_at: String,
+    pub created_by: String,
+    pub letter_count: usize,
+    pub mailed_on: Option<String>,
+    pub print_available: bool,
+    pub letters: Vec<LetterLine>,
+}
+
+impl From<BatchView> for BatchRow {
+    fn from(b: BatchView) -> BatchRow {
+        BatchRow {
+            id: b.id,
+            cut_off: jst_time(b.cut_off),
+            created_at: jst_time(b.created_at),
+            created_by: b.created_by,
+            letter_count: b.letter_count,
+            mailed_on: b.mailed_on.map(|d| d.to_string()),
+            print_available: !b.print_file_discarded,
+            letters: b
+                .letters
+                .into_iter()
+                .map(|l| LetterLine {
+                    case_id: l.case_id,
+                    reference: l.reference,
+                    number: l.letter_number,
+                    mailed_on: l.mailed_on.map(|d| d.to_string()).unwrap_or_default(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The batches page.
+#[derive(Template)]
+#[template(path = "batches.html")]
+pub struct BatchesPage {
+    pub chrome: Chrome,
+    /// Letters a batch closed now would take.
+    pub waiting: i64,
+    /// Now, in Japan time: the cut-off of a batch closed now.
+    pub now: String,
+    /// Today (Japan), the default post date.
+    pub today: String,
+    pub batches: Vec<BatchRow>,
+}
+
+async fn waiting(state: &AppState) -> Result<i64, AppError> {
+    let mut tx = state.store().read().await?;
+    let n = shokai_store::reports::letters_waiting_for_batch(&mut tx).await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// `GET /batches`.
+pub async fn list(
+    auth: WebAuthorized<Operate>,
+    State(state): State<AppState>,
+) -> Result<Response, WebError> {
+    let found = batches::list(&state, &auth.caller)
+        .await
+        .map_err(|e| auth.fail(e))?;
+    let now = Utc::now();
+    let page = BatchesPage {
+        chrome: auth.chrome.clone().at("batches"),
+        waiting: waiting(&state).await.map_err(|e| auth.fail(e))?,
+        now: jst_time(now),
+        today: japan_date(now).to_string(),
+        batches: found.into_iter().map(BatchRow::from).collect(),
+    };
+    Ok(page::render(&page))
+}
+
+/// `POST /batches`: close a batch now.
+pub async fn close(
+    auth: WebAuthorized<Operate>,
+    State(state): State<AppState>,
+    CsrfForm(NoFields {}, _): CsrfForm<NoFields>,
+) -> Result<Response, WebError> {
+    match batches::close(&state, &auth.caller).await {
+        Ok(batch) => Ok(page::done(
+            "/batches",
+            format!(
+                "発送バッチ{}を締めました（{}通）。印刷用PDFと発送簿をダウンロードできます。",
+                batch.id, batch.letter_count
+            ),
+        )),
+        Err(e) if e.code() == "batch_empty" => Ok(page::refused(
+            "/batches",
+            "締める照会書がありません（発行済みで未発送の照会書が0通です）。",
+        )),
+        Err(e) => Err(auth.fail(e).back_to("/batches")),
+    }
+}
+
+fn download(bytes: Vec<u8>, content_type: &'static str, name: String) -> Response {
+    (
+        [
+            (CONTENT_TYPE, content_type.to_owned()),
+            (
+                CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// `GET /batches/{id}/print.pdf`.
+pub async fn print_pdf(
+    auth: WebAuthorized<Operate>,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    let bytes = batches::print_pdf(&state, &auth.caller, id)
+        .await
+        .map_err(|e| auth.fail(e).back_to("/batches"))?;
+    Ok(download(
+        bytes,
+        "application/pdf",
+        format!("batch-{id}.pdf"),
+    ))
+}
+
+/// `GET /batches/{id}/manifest.csv`.
+pub async fn manifest_csv(
+    auth: WebAuthorized<Operate>,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    let bytes = batches::manifest_csv(&state, &auth.caller, id)
+        .await
+        .map_err(|e| auth.fail(e).back_to("/batches"))?;
+    Ok(download(
+        bytes,
+        "text/csv; charset=utf-8",
+        format!("batch-{id}-manifest.csv"),
+    ))
+}
+
+/// The mailed form.
+#[derive(Debug, Deserialize)]
+pub struct MailedForm {
+    /// `YYYY-MM-DD`; empty means today.
+    #[serde(default)]
+    pub mailed_on: String,
+}
+
+/// `POST /batches/{id}/mailed`.
+pub async fn mailed(
+    auth: WebAuthorized<Operate>,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    CsrfForm(form, _): CsrfForm<MailedForm>,
+) -> Result<Response, WebError> {
+    let typed = form.mailed_on.trim();
+    let mailed_on = if typed.is_empty() {
+        None
+    } else {
+        match NaiveDate::parse_from_str(typed, "%Y-%m-%d") {
+            Ok(d) => Some(d),
+            Err(_) => {
+                return Ok(page::refused(
+                    "/batches",
+                    "発送日は 2026-11-26 の形で入力してください。",
+                ));
+            }
+        }
+    };
+    match batches::mark_mailed(&state, &auth.caller, id, MailedRequest { mailed_on }).await {
+        Ok(done) => Ok(page::done(
+            "/batches",
+            format!(
+                "発送バッチ{id}を{}に発送済みにしました（{}件）。印刷用PDFは削除され、照会番号を伏せた控えだけが残ります。",
+                done.mailed_on,
+                done.cases.len()
+            ),
+        )),
+        Err(e) => Ok(page::refused("/batches", super::messages::error_ja(&e))),
+    }
+}
+
+/// The returned-letter form of one letter in a mailed batch.
+#[derive(Debug, Deserialize)]
+pub struct ReturnedForm {
+    pub case_id: i64,
+    pub letter: u8,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// `POST /batches/{id}/undeliverable`: a letter of the batch came back.
+/// The case is read first for its version: the clerk is holding the
+/// returned envelope, so the step applies to the case as it is now.
+pub async fn undeliverable(
+    auth: WebAuthorized<Operate>,
+    State(state): State<AppState>,
+    Path(_batch): Path<i64>,
+    CsrfForm(form, _): CsrfForm<ReturnedForm>,
+) -> Result<Response, WebError> {
+    let current = cases::get(&state, form.case_id)
+        .await
+        .map_err(|e| auth.fail(e))?;
+    let note = Some(form.note.trim().to_owned()).filter(|n| !n.is_empty());
+    let event = Event::MarkUndeliverable {
+        letter: form.letter,
+        note,
+    };
+    match cases::apply(&state, &auth.caller, form.case_id, current.version, event).await {
+        Ok(case) => Ok(page::done(
+            "/batches",
+            format!(
+                "{}の照会書の返戻を記録しました。この案件は終了です。",
+                case.reference
+            ),
+        )),
+        Err(e) => Ok(page::refused(
+            "/batches",
+            format!("{}：{}", current.reference, super::messages::error_ja(&e)),
+        )),
+    }
+}

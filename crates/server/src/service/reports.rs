@@ -189,6 +189,43 @@ pub fn median(values: &[i64]) -> Option<f64> {
     })
 }
 
+/// Median days to PIN set for each path.
+fn path_rows(completed: &[reports::CompletedCase]) -> Vec<PathRow> {
+    Path::ALL
+        .iter()
+        .map(|p| {
+            let days: Vec<i64> = completed
+                .iter()
+                .filter(|c| c.path == *p)
+                .map(|c| (japan_date(c.pin_set_at) - japan_date(c.applied_at)).num_days())
+                .collect();
+            PathRow {
+                path: p.code(),
+                name_ja: path_name_ja(*p),
+                cases: days.len(),
+                median_days: median(&days),
+            }
+        })
+        .collect()
+}
+
+/// Letters issued and mailed on every day of the period.
+fn letter_days(
+    period: &Period,
+    issued: &[DateTime<Utc>],
+    mailed: &[reports::DayCount],
+) -> Vec<LetterDay> {
+    period
+        .days()
+        .map(|day| LetterDay {
+            day,
+            issued: i64::try_from(issued.iter().filter(|t| japan_date(**t) == day).count())
+                .unwrap_or(i64::MAX),
+            mailed: mailed.iter().find(|m| m.day == day).map_or(0, |m| m.count),
+        })
+        .collect()
+}
+
 /// Builds the report for `period` at `now`.
 #[tracing::instrument(skip_all)]
 pub async fn report(
@@ -214,31 +251,8 @@ pub async fn report(
             count: counts.iter().find(|c| c.state == *s).map_or(0, |c| c.count),
         })
         .collect();
-    let paths = Path::ALL
-        .iter()
-        .map(|p| {
-            let days: Vec<i64> = completed
-                .iter()
-                .filter(|c| c.path == *p)
-                .map(|c| (japan_date(c.pin_set_at) - japan_date(c.applied_at)).num_days())
-                .collect();
-            PathRow {
-                path: p.code(),
-                name_ja: path_name_ja(*p),
-                cases: days.len(),
-                median_days: median(&days),
-            }
-        })
-        .collect();
-    let letters = period
-        .days()
-        .map(|day| LetterDay {
-            day,
-            issued: i64::try_from(issued.iter().filter(|t| japan_date(**t) == day).count())
-                .unwrap_or(i64::MAX),
-            mailed: mailed.iter().find(|m| m.day == day).map_or(0, |m| m.count),
-        })
-        .collect();
+    let paths = path_rows(&completed);
+    let letters = letter_days(&period, &issued, &mailed);
     Ok(Report {
         period,
         generated_at: now,

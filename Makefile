@@ -38,20 +38,18 @@ bench:
 	$(CARGO) bench -p shokai-workflow --bench letter
 
 # The demo office on the embedded SQLite default: release build, migrations,
-# demo accounts on a fresh database, a private copy of the demo card (every
-# PIN try rewrites it), then serve until Ctrl-C.
+# the demo accounts and cases of fixtures/demo (on a database without cases;
+# a second run changes nothing), a fresh copy of the demo card in the
+# counter's simulated terminal, then serve until Ctrl-C. Start afresh with
+# `rm -rf data`.
 run:
 	$(CARGO) build --release -p shokai
-	mkdir -p data
-	test -f data/demo-card.json || cp fixtures/cards/cardholder.json data/demo-card.json
-	@fresh=0; [ -f data/shokai.db ] || fresh=1; \
-	$(SHOKAI) migrate && \
-	if [ $$fresh = 1 ]; then for role in clerk supervisor auditor; do \
-	  printf '%s-demo-2026\n' $$role | $(SHOKAI) user add $$role --role $$role --config $(DEMO_ENV) || exit 1; \
-	done; fi
+	$(SHOKAI) migrate
+	$(SHOKAI) demo load --config $(DEMO_ENV)
 	@echo
-	@echo "shokai demo office: http://127.0.0.1:8080  (JSON API; OpenAPI at /api/openapi.json)"
+	@echo "shokai demo office: http://127.0.0.1:8080/login"
 	@echo "logins: clerk / clerk-demo-2026, supervisor / supervisor-demo-2026, auditor / auditor-demo-2026"
-	@echo "demo card: data/demo-card.json (PINs in fixtures/cards/README.md)"
+	@echo "counter card: data/demo-card.json, a copy of fixtures/cards/cardholder.json (its PINs: fixtures/cards/README.md)"
+	@echo "JSON API: http://127.0.0.1:8080/api/openapi.json; stop with Ctrl-C"
 	@echo
 	$(SHOKAI) serve --config $(DEMO_ENV)

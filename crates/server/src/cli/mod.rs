@@ -12,6 +12,8 @@ mod card_emulate;
 mod card_input;
 mod card_sim;
 mod card_source;
+pub mod demo;
+mod demo_fixture;
 pub mod letter;
 pub mod migrate;
 pub mod serve;
@@ -36,6 +38,8 @@ pub enum Command {
     Card(card::CardCommand),
     /// The audit chain: `verify` (exit 0 intact, 1 broken) and `export --from --to` as CSV.
     Audit(audit::AuditCommand),
+    /// The demo office of `make run`: `load` fills a database without cases.
+    Demo(demo::DemoCommand),
     /// Apply the database migrations for SHOKAI_DATABASE_URL (serve also does at start-up).
     Migrate(migrate::MigrateArgs),
     /// Inquiry letters: render one from a case fixture to check wording and settings.
@@ -54,6 +58,8 @@ pub enum CliError {
     #[error(transparent)]
     Card(#[from] card::CardCliError),
     #[error(transparent)]
+    Demo(#[from] demo::DemoCliError),
+    #[error(transparent)]
     Letter(#[from] letter::LetterCliError),
     #[error(transparent)]
     Migrate(#[from] migrate::MigrateError),
@@ -69,6 +75,7 @@ impl CliError {
         match self {
             CliError::Audit(e) => e.exit_code(),
             CliError::Card(e) => e.exit_code(),
+            CliError::Demo(e) => e.exit_code(),
             CliError::Letter(e) => e.exit_code(),
             CliError::Migrate(e) => e.exit_code(),
             CliError::Serve(e) => e.exit_code(),
@@ -83,6 +90,7 @@ pub fn run() -> ExitCode {
     let outcome = match cli.command {
         Command::Audit(cmd) => audit::run(cmd).map_err(CliError::from),
         Command::Card(cmd) => card::run(cmd).map_err(CliError::from),
+        Command::Demo(cmd) => demo::run(cmd).map_err(CliError::from),
         Command::Letter(cmd) => letter::run(cmd).map_err(CliError::from),
         Command::Migrate(args) => migrate::run(args).map_err(CliError::from),
         Command::Serve(args) => serve::run(args).map_err(CliError::from),

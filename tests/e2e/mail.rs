@@ -206,7 +206,12 @@ fn printed_codes(pdf: &[u8]) -> Vec<String> {
         .arg("-")
         .output()
         .expect("pdftotext is installed (.ci/run installs poppler-utils)");
-    code_shaped(&String::from_utf8_lossy(&out.stdout))
+    // Boxed characters may come out spaced; the code itself has no space.
+    let text: String = String::from_utf8_lossy(&out.stdout)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    code_shaped(&text)
 }
 
 fn parse(data: &[u8]) -> mail_parser::Message<'_> {

@@ -590,7 +590,7 @@ fn a_batch_assembled_from_kept_letters_prints_each_kept_page_in_postal_code_orde
         .iter()
         .map(|r| r.postal_code.as_str())
         .collect();
-    assert_eq!(postal, ["150-0001", "150-0046", "151-0053"]);
+    assert_eq!(postal, ["150-0001", "150-0002", "151-0053"]);
     assert_eq!(read_facts(&batch.combined_pdf).unwrap().pages, 6);
     for letter in &batch.letters {
         let (_, pdf) = kept

@@ -175,22 +175,7 @@ pub async fn close(state: &AppState, caller: &Caller) -> Result<BatchView, AppEr
             message: "no issued letter is waiting for a batch".into(),
         });
     }
-    let mut kept = Vec::with_capacity(batch.letters.len());
-    for letter in &batch.letters {
-        let case = store_cases::get_case(&mut tx, letter.case_id)
-            .await?
-            .case()?;
-        let pdf = batches::letter_pdf_by_id(&mut tx, letter.letter_id)
-            .await?
-            .ok_or_else(|| AppError::Conflict {
-                code: "letter_pdf_missing",
-                message: format!(
-                    "letter {} of {} has no kept PDF: issue it again",
-                    letter.number, letter.reference
-                ),
-            })?;
-        kept.push((kept_letter_content(state, &case, letter)?, pdf));
-    }
+    let kept = kept_letters(state, &mut tx, &batch).await?;
     let date = japan_date(now);
     let assets = state.clone();
     let print = tokio::task::spawn_blocking(move || {
@@ -217,20 +202,13 @@ pub async fn close(state: &AppState, caller: &Caller) -> Result<BatchView, AppEr
     };
     batches::store_batch_documents(&mut tx, batch.id, &documents).await?;
     let order: Vec<String> = print.manifest.iter().map(|r| r.reference.clone()).collect();
-    let message = NewMessage {
-        kind: BATCH_PRINT.to_owned(),
-        payload: json!({
-            "batch": batch.id,
-            "date": date,
-            "letters": order.len(),
-            "references": order,
-            "files": [
-                { "name": PRINT_FILE, "sha256": print.combined_fingerprint },
-                { "name": MANIFEST_FILE, "sha256": fingerprint(&documents.manifest) },
-            ],
-        }),
-        idempotency_key: format!("batch-print:{}", batch.id),
-    };
+    let message = print_room_message(
+        batch.id,
+        date,
+        &order,
+        &documents,
+        &print.combined_fingerprint,
+    );
     shokai_store::outbox::enqueue(&mut tx, &message, now).await?;
     let batch = batches::get_batch(&mut tx, batch.id).await?;
     tx.commit().await?;
@@ -240,6 +218,55 @@ pub async fn close(state: &AppState, caller: &Caller) -> Result<BatchView, AppEr
         "print batch closed"
     );
     Ok(view(batch, &order, Some(print.combined_fingerprint), false))
+}
+
+/// Each batched letter's content (for the manifest) and kept PDF; a letter
+/// without a kept PDF (a crash between issuing and saving it) stops the batch.
+async fn kept_letters(
+    state: &AppState,
+    tx: &mut shokai_store::Tx,
+    batch: &PrintBatch,
+) -> Result<Vec<(LetterContent, Vec<u8>)>, AppError> {
+    let mut kept = Vec::with_capacity(batch.letters.len());
+    for letter in &batch.letters {
+        let case = store_cases::get_case(tx, letter.case_id).await?.case()?;
+        let pdf = batches::letter_pdf_by_id(tx, letter.letter_id)
+            .await?
+            .ok_or_else(|| AppError::Conflict {
+                code: "letter_pdf_missing",
+                message: format!(
+                    "letter {} of {} has no kept PDF: issue it again",
+                    letter.number, letter.reference
+                ),
+            })?;
+        kept.push((kept_letter_content(state, &case, letter)?, pdf));
+    }
+    Ok(kept)
+}
+
+/// The print room's mail: what to say and the SHA-256 of each file to
+/// attach; the files themselves are read from the store when it is sent.
+fn print_room_message(
+    batch: i64,
+    date: NaiveDate,
+    order: &[String],
+    documents: &BatchDocuments,
+    print_sha256: &str,
+) -> NewMessage {
+    NewMessage {
+        kind: BATCH_PRINT.to_owned(),
+        payload: json!({
+            "batch": batch,
+            "date": date,
+            "letters": order.len(),
+            "references": order,
+            "files": [
+                { "name": PRINT_FILE, "sha256": print_sha256 },
+                { "name": MANIFEST_FILE, "sha256": fingerprint(&documents.manifest) },
+            ],
+        }),
+        idempotency_key: format!("batch-print:{batch}"),
+    }
 }
 
 /// Every batch, newest first.

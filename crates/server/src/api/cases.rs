@@ -3,7 +3,7 @@
 //! Every change carries the `version` the client read.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use chrono::Utc;
 use serde::Deserialize;
@@ -11,7 +11,7 @@ use shokai_store::{CaseFilter, CaseSummary};
 use shokai_workflow::Event;
 
 use super::error::AppError;
-use super::json::ApiJson;
+use super::json::{ApiJson, ApiPath};
 use crate::app::AppState;
 use crate::auth::{Authorized, Operate, Read, Supervise};
 use crate::service::cases::{self, CaseView, Intake};
@@ -40,7 +40,7 @@ pub async fn open(
 pub async fn get(
     _auth: Authorized<Read>,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<CaseView>, AppError> {
     Ok(Json(cases::get(&state, id).await?))
 }
@@ -107,7 +107,7 @@ pub struct ReasonRequest {
 pub async fn cancel(
     auth: Authorized<Supervise>,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<ReasonRequest>,
 ) -> Result<Json<CaseView>, AppError> {
     let event = Event::Cancel { reason: req.reason };
@@ -126,7 +126,7 @@ pub async fn cancel(
 pub async fn unlock(
     auth: Authorized<Supervise>,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<ReasonRequest>,
 ) -> Result<Json<CaseView>, AppError> {
     let event = Event::Unlock { reason: req.reason };
@@ -157,7 +157,7 @@ pub struct PinChangeRequest {
 pub async fn pin_change(
     auth: Authorized<Operate>,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<PinChangeRequest>,
 ) -> Result<Json<PinChangeOutcome>, AppError> {
     let outcome = pin_change::change(&state, &auth.caller, id, req.version, req.changes).await?;

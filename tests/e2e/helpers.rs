@@ -382,3 +382,66 @@ where
         std::panic::resume_unwind(e.into_panic());
     }
 }
+
+/// The text of a PDF as poppler's `pdftotext` extracts it (poppler-utils,
+/// installed by `.ci/run`).
+pub fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("document.pdf");
+    std::fs::write(&path, pdf).expect("write the PDF");
+    let out = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext runs (install poppler-utils)");
+    assert!(
+        out.status.success(),
+        "pdftotext failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("pdftotext writes UTF-8")
+}
+
+impl TestApp {
+    /// The directory the server runs in: its SQLite files (database, WAL,
+    /// shared memory), its log and the simulated card.
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
+    /// Stops the server with SIGTERM, waits for it to exit, and keeps its
+    /// directory (unlike [`TestApp::terminate`]) for the test to inspect.
+    pub async fn stop(&mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().expect("server still running");
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success());
+        self.child.wait().await.expect("server exits")
+    }
+}
+
+/// [`run_postgres`] with some settings changed from [`base_env`] (the
+/// database URL is always the fresh test database's).
+pub async fn run_postgres_with<F, Fut>(test: &str, overrides: &[(&'static str, &str)], body: F)
+where
+    F: FnOnce(TestApp) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let Ok(admin_url) = std::env::var(testing::POSTGRES_ENV) else {
+        testing::record_postgres_skip(std::path::Path::new(env!("CARGO_TARGET_TMPDIR")), test);
+        return;
+    };
+    let db = testing::PostgresTestDatabase::create(&admin_url)
+        .await
+        .unwrap_or_else(|e| panic!("{} is set but unusable: {e}", testing::POSTGRES_ENV));
+    let mut settings = vec![("SHOKAI_DATABASE_URL", db.url())];
+    settings.extend(overrides.iter().copied());
+    let app = TestApp::spawn_with(&settings).await;
+    let outcome = tokio::spawn(body(app)).await;
+    db.drop_database().await.expect("drop the test database");
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}

@@ -198,7 +198,10 @@ async fn every_row(pool: &sqlx::PgPool) -> Vec<Source> {
     for table in tables {
         let sql = format!("SELECT row_to_json(t)::text FROM \"{table}\" t");
         // The table names come from the catalogue, quoted.
-        let json: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await.unwrap();
+        let json: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .fetch_all(pool)
+            .await
+            .unwrap();
         rows.push((format!("table {table}"), json.join("\n").into_bytes()));
     }
     rows

@@ -64,6 +64,25 @@ impl Session {
         response.text().await.unwrap()
     }
 
+    /// Follows a Post/Redirect/Get answer as a browser would: to its
+    /// `Location`, carrying the flash cookie it set.
+    async fn follow(&self, redirect: &reqwest::Response) -> String {
+        let location = redirect.headers()[LOCATION].to_str().unwrap().to_owned();
+        let mut cookie = self.cookie.clone();
+        if let Some(flash) = set_cookie(redirect, "shokai_flash") {
+            cookie = format!("{cookie}; shokai_flash={}", cookie_value(&flash));
+        }
+        let response = self
+            .client
+            .get(format!("{}{location}", self.base))
+            .header(COOKIE, cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "GET {location}");
+        response.text().await.unwrap()
+    }
+
     async fn post(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
         self.client
             .post(format!("{}{path}", self.base))
@@ -314,7 +333,7 @@ both_backends! {
         assert_eq!(rows.len(), 1, "only the valid form opened a case");
         assert_eq!(rows[0]["id"], id);
         assert_eq!(rows[0]["path"], "optional_proxy");
-        let page = session.page(&location).await;
+        let page = session.follow(&created).await;
         assert!(page.contains("受付しました"), "the flash message after the redirect");
     }
 }
@@ -331,13 +350,13 @@ both_backends! {
         assert!(html.contains("照会書を発行") && html.contains(r#"id="issue-letter-form""#));
         assert!(!html.contains("暗証番号の変更"), "no PIN change before the response");
         assert!(!html.contains(r#"id="cancel-form""#), "cancelling is for supervisors");
-        assert!(html.contains("佐藤 花子"), "clerks see the parties");
+        assert!(html.contains("佐藤\u{3000}花子"), "clerks see the parties");
         assert!(html.contains("<td>受付</td>"), "the timeline shows the intake");
         let issued = session
             .post(&format!("/cases/{id}/letters"), &[("version", &case["version"].to_string()), ("csrf", &csrf_in(&html))])
             .await;
         assert_eq!(issued.status(), StatusCode::SEE_OTHER);
-        let after = session.page(&format!("/cases/{id}")).await;
+        let after = session.follow(&issued).await;
         assert!(after.contains("照会書（1通目）を発行しました"), "{after}");
         assert!(after.contains("<td>照会書発行</td>"), "the timeline shows the letter");
         let pdf = session.get(&format!("/cases/{id}/letters/1/pdf")).await;
@@ -368,7 +387,7 @@ both_backends! {
         assert!(html.contains(case["reference"].as_str().unwrap()));
         assert!(!html.contains(&format!(r#"action="/cases/{id}/"#)), "no action forms");
         assert!(html.contains("閲覧のみ"));
-        assert!(!html.contains("佐藤 花子") && !html.contains("山田 太郎"));
+        assert!(!html.contains("佐藤\u{3000}花子") && !html.contains("山田\u{3000}太郎"));
         assert!(html.contains(r#"href="/audit""#), "auditors get the audit menu");
         assert_eq!(letter.status(), StatusCode::FORBIDDEN);
         assert_eq!(intake.status(), StatusCode::FORBIDDEN);

@@ -648,7 +648,7 @@ mod tests {
         );
         let bytes = serde_json::to_vec(&request).unwrap();
         let intake = crate::api::json::parse::<Intake>(&bytes).unwrap();
-        assert_eq!(intake.pins.codes(), vec!["user_auth", "resident"]);
+        assert_eq!(intake.pins.codes(), "user_auth,resident");
     }
 
     #[test]

@@ -45,11 +45,11 @@ pub use batch::{
     BatchError, ManifestRow, PendingLetter, PrintBatch, assemble_batch, batch_close,
     batch_date_for, falls_in_batch, manifest_csv, render_batch, select_for_batch,
 };
-pub use merge::merge_pdfs;
 pub use content::{Addressee, LetterContent};
 pub use fonts::LetterFonts;
 pub use from_case::LetterSourceError;
 pub use layout::{Mark, MarkRole, PAGE_HEIGHT_MM, PAGE_WIDTH_MM, PageModel, Paint};
+pub use merge::merge_pdfs;
 pub use preflight::{
     PdfFacts, PreflightError, PreflightLimits, check_layout, check_pdf, has_subset_tag, read_facts,
 };

@@ -1,0 +1,421 @@
+//! The clerk's day in a real browser: headless Chromium driven through
+//! chromedriver (WebDriver) with fantoccini. As the demo clerk it logs in,
+//! registers an optional-proxy case, issues the letter, closes the print
+//! batch, marks it mailed, records the returned response and changes the
+//! PIN at the counter — all by filling in and submitting the pages' forms,
+//! with no JavaScript of our own. A screenshot of every page goes to
+//! `target/screenshots/` to be looked at.
+//!
+//! Needs Debian's `chromium` and `chromium-driver` (installed by `.ci/run`,
+//! which also sets `SHOKAI_REQUIRE_BROWSER=1` so that a missing browser
+//! fails there). Elsewhere a missing browser skips the test with a note that
+//! `make test` prints.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+use tokio::process::{Child, Command};
+
+use crate::helpers::{self, PASSWORD, Role, TestApp};
+
+/// Where chromedriver and chromium live on Debian.
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// A chromedriver process, killed on drop, and a browser session on it.
+struct Browser {
+    client: Client,
+    _driver: Child,
+    shots: PathBuf,
+    taken: usize,
+}
+
+impl Browser {
+    /// Starts chromedriver on a free port and a headless Chromium session.
+    async fn start(name: &str) -> Browser {
+        let port = free_port();
+        let mut driver = Command::new(CHROMEDRIVER);
+        driver
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true);
+        let driver = driver.spawn().expect("start chromedriver");
+        let url = format!("http://127.0.0.1:{port}");
+        wait_until_listening(port).await;
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": CHROMIUM,
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
+                         "--disable-dev-shm-usage", "--window-size=1280,1000",
+                         "--lang=ja-JP"],
+            }),
+        );
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let client = ClientBuilder::new(connector)
+            .capabilities(caps)
+            .connect(&url)
+            .await
+            .expect("open a Chromium session through chromedriver");
+        let shots = screenshot_dir().join(name);
+        std::fs::create_dir_all(&shots).expect("create the screenshot directory");
+        Browser {
+            client,
+            _driver: driver,
+            shots,
+            taken: 0,
+        }
+    }
+
+    /// Saves a full-window screenshot as `NN-label.png`.
+    async fn shot(&mut self, label: &str) {
+        self.taken += 1;
+        let png = self.client.screenshot().await.expect("take a screenshot");
+        let path = self.shots.join(format!("{:02}-{label}.png", self.taken));
+        std::fs::write(&path, png).expect("write the screenshot");
+    }
+
+    async fn goto(&self, url: &str) {
+        self.client.goto(url).await.expect("navigate");
+    }
+
+    /// Types `text` into the field with this `id` (clearing it first).
+    async fn fill(&self, id: &str, text: &str) {
+        let field = self.by_id(id).await;
+        field.clear().await.expect("clear the field");
+        field.send_keys(text).await.expect("type into the field");
+    }
+
+    /// Clicks the element with this `id` (a button submits its form).
+    async fn click(&self, id: &str) {
+        self.by_id(id).await.click().await.expect("click");
+    }
+
+    async fn by_id(&self, id: &str) -> fantoccini::elements::Element {
+        let css = format!("[id=\"{id}\"]");
+        match self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(&css))
+            .await
+        {
+            Ok(element) => element,
+            Err(e) => panic!(
+                "no element #{id} on {}: {e}\n{}",
+                self.page_url().await,
+                self.page_text().await
+            ),
+        }
+    }
+
+    /// The text of the element with this `id`.
+    async fn text(&self, id: &str) -> String {
+        self.by_id(id).await.text().await.expect("read the text")
+    }
+
+    async fn page_url(&self) -> String {
+        self.client
+            .current_url()
+            .await
+            .map(|u| u.to_string())
+            .unwrap_or_default()
+    }
+
+    async fn page_source(&self) -> String {
+        self.client.source().await.expect("read the page source")
+    }
+
+    async fn close(self) {
+        self.client
+            .close()
+            .await
+            .expect("close the browser session");
+    }
+}
+
+/// `target/screenshots`, next to the test binaries' temporary directory.
+fn screenshot_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("the target directory")
+        .join("screenshots")
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+async fn wait_until_listening(port: u16) {
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not start listening on port {port}");
+}
+
+/// Whether the browser is here; without it the test is skipped (and
+/// recorded for `make test` to report) unless `SHOKAI_REQUIRE_BROWSER` says
+/// it must run.
+fn browser_available(test: &str) -> bool {
+    let present = Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists();
+    if present {
+        return true;
+    }
+    assert!(
+        std::env::var_os("SHOKAI_REQUIRE_BROWSER").is_none(),
+        "SHOKAI_REQUIRE_BROWSER is set but {CHROMIUM} or {CHROMEDRIVER} is missing \
+         (apt-get install chromium chromium-driver)"
+    );
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("shokai-browser-skipped");
+    std::fs::create_dir_all(&dir).expect("create the skip record directory");
+    std::fs::write(dir.join(test), b"").expect("record the skipped browser test");
+    false
+}
+
+impl Browser {
+    /// Types into the input named `name`.
+    async fn fill_name(&self, name: &str, text: &str) {
+        let css = format!("[name=\"{name}\"]");
+        let field = self
+            .client
+            .find(Locator::Css(&css))
+            .await
+            .unwrap_or_else(|e| panic!("no field named {name}: {e}"));
+        field.clear().await.expect("clear the field");
+        field.send_keys(text).await.expect("type into the field");
+    }
+
+    /// Sets a `type="date"` input: typing a date depends on the browser's
+    /// locale, so the test sets the value the way a date picker would.
+    async fn set_date(&self, name: &str, iso: &str) {
+        let css = format!("[name=\"{name}\"]");
+        let field = self
+            .client
+            .find(Locator::Css(&css))
+            .await
+            .unwrap_or_else(|e| panic!("no date field named {name}: {e}"));
+        let arg = serde_json::to_value(&field).expect("an element reference");
+        self.client
+            .execute("arguments[0].value = arguments[1];", vec![arg, json!(iso)])
+            .await
+            .expect("set the date");
+    }
+
+    /// Ticks the checkbox with this name (and value).
+    async fn tick(&self, name: &str, value: &str) {
+        let css = format!("input[name=\"{name}\"][value=\"{value}\"]");
+        let box_ = self
+            .client
+            .find(Locator::Css(&css))
+            .await
+            .unwrap_or_else(|e| panic!("no checkbox {name}={value}: {e}"));
+        if !box_.is_selected().await.expect("read the checkbox") {
+            box_.click().await.expect("tick the checkbox");
+        }
+    }
+
+    /// Chooses `value` in the select named `name`.
+    async fn choose(&self, name: &str, value: &str) {
+        let css = format!("select[name=\"{name}\"]");
+        self.client
+            .find(Locator::Css(&css))
+            .await
+            .unwrap_or_else(|e| panic!("no select named {name}: {e}"))
+            .select_by_value(value)
+            .await
+            .expect("choose the option");
+    }
+
+    /// The flash message after a redirect, or the page's error box.
+    async fn page_text(&self) -> String {
+        self.client
+            .find(Locator::Css("main"))
+            .await
+            .expect("the page's main element")
+            .text()
+            .await
+            .expect("read the page")
+    }
+}
+
+/// The optional-proxy application of `helpers::proxy_intake`, typed into the
+/// intake form the way a clerk would (with the proxy's e-mail address).
+async fn register_proxy_case(browser: &mut Browser) {
+    for (name, _) in [
+        ("doc_card", ""),
+        ("doc_proxy_id", ""),
+        ("doc_explained", ""),
+    ] {
+        browser.tick(name, "1").await;
+    }
+    for (name, value) in [
+        ("cardholder.name.name", "山田 太郎"),
+        ("cardholder.name.kana", "ヤマダ タロウ"),
+        ("cardholder.address.postal_code", "160-0022"),
+        ("cardholder.address.prefecture", "東京都"),
+        ("cardholder.address.city", "新宿区"),
+        ("cardholder.address.rest", "新宿一丁目1番1号"),
+        ("representation.person.name", "佐藤 花子"),
+        ("representation.person.kana", "サトウ ハナコ"),
+        ("representation.id_document.number_last4", "1234"),
+        ("representation.phone", "090-1234-5678"),
+        ("representation.email", "hanako@example.jp"),
+    ] {
+        browser.fill_name(name, value).await;
+    }
+    browser
+        .set_date("cardholder.date_of_birth", "1980-04-01")
+        .await;
+    browser
+        .set_date("representation.date_of_birth", "1985-06-15")
+        .await;
+    browser
+        .choose("representation.id_document.kind", "health_insurance_card")
+        .await;
+    browser.tick("pins", "user_auth").await;
+}
+
+#[tokio::test]
+async fn a_clerk_takes_an_optional_proxy_case_from_intake_to_pin_set_in_the_browser() {
+    if !browser_available("browser_flow") {
+        return;
+    }
+    let app = TestApp::spawn().await;
+    app.add_user("clerk", Role::Clerk).await;
+    let mut browser = Browser::start("clerk-flow").await;
+
+    // Log in.
+    browser.goto(&app.url("/login")).await;
+    browser.shot("login").await;
+    browser.fill("username", "clerk").await;
+    browser.fill("password", PASSWORD).await;
+    browser.click("login-submit").await;
+    browser.by_id("case-filter").await;
+    browser.shot("case-list-empty").await;
+
+    // Register the application at the counter.
+    browser.goto(&app.url("/cases/new?path=proxy")).await;
+    register_proxy_case(&mut browser).await;
+    browser.shot("intake-filled").await;
+    browser.click("intake-submit").await;
+    let state = browser.text("case-state").await;
+    assert_eq!(state, "受付済", "{}", browser.page_text().await);
+    let reference = browser.text("case-reference").await;
+    browser.shot("case-applied").await;
+
+    // Issue the inquiry letter.
+    browser.click("issue-letter").await;
+    browser.by_id("letter-1-preview").await;
+    browser.shot("case-letter-issued").await;
+    browser.click("letter-1-preview").await;
+    browser.shot("letter-preview").await;
+
+    // The code reaches the proxy only on paper: read it off the printed
+    // letter, as the proxy's response form carries it.
+    let code = printed_code(&app, &browser).await;
+
+    // Close the print batch and mark it mailed.
+    browser.goto(&app.url("/batches")).await;
+    assert!(browser.text("batch-waiting").await.starts_with('1'));
+    browser.click("batch-close").await;
+    browser.by_id("batch-1-mailed").await;
+    browser.shot("batch-closed").await;
+    browser.click("batch-1-mailed").await;
+    browser.by_id("batch-1-letters").await;
+    browser.shot("batch-mailed").await;
+
+    // The proxy comes back: scan the QR code, tick the checklist.
+    browser.goto(&app.url("/response")).await;
+    browser
+        .fill("response-lookup", &format!("SHOKAI:{reference}:{code}"))
+        .await;
+    browser.click("response-lookup-submit").await;
+    browser.by_id("response-form").await;
+    for name in [
+        "card_presented",
+        "response_form_signed",
+        "power_of_attorney_complete",
+        "power_of_attorney_names_proxy",
+        "envelope_sealed",
+    ] {
+        browser.tick(name, "1").await;
+    }
+    // The proxy shows a photo ID at the second visit.
+    browser.choose("proxy_id_kind", "drivers_licence").await;
+    browser.fill("response-id-last4", "5678").await;
+    browser.shot("response-filled").await;
+    browser.click("response-submit").await;
+    // A complete response with the right code leads straight to the counter
+    // PIN change for the case.
+    browser.by_id("pin-change-form").await;
+    let page = browser.page_text().await;
+    assert!(page.contains("回答書受理"), "{page}");
+    browser.shot("response-recorded-pin-change").await;
+
+    // Change the PIN at the counter, with the card in the terminal.
+    browser.fill("user_auth-current", "1234").await;
+    browser.fill("user_auth-new", "9876").await;
+    browser.fill("user_auth-confirm", "9876").await;
+    browser.shot("pin-change-filled").await;
+    browser.click("pin-change-submit").await;
+    let state = browser.text("case-state").await;
+    assert_eq!(state, "暗証番号変更完了", "{}", browser.page_text().await);
+    browser.shot("case-pin-set").await;
+    let timeline = browser.text("timeline").await;
+    assert!(timeline.contains("clerk"), "{timeline}");
+    assert!(
+        !browser.page_source().await.contains("9876"),
+        "the new PIN is never shown"
+    );
+
+    browser.close().await;
+    let card: Value =
+        serde_json::from_str(&std::fs::read_to_string(app.card_path()).unwrap()).unwrap();
+    assert_eq!(card["pins"]["user_auth"]["tries_left"], 3);
+}
+
+/// The verification code printed on the case's first letter, read the way
+/// the print room's copy shows it (the kept PDF, before mailing blanks it).
+async fn printed_code(app: &TestApp, browser: &Browser) -> String {
+    let cookies = browser
+        .client
+        .get_all_cookies()
+        .await
+        .expect("read the browser's cookies");
+    let header = cookies
+        .iter()
+        .map(|c| format!("{}={}", c.name(), c.value()))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let url = browser.page_url().await;
+    let pdf_url = format!("{}/pdf", url.trim_end_matches('/'));
+    let pdf = app
+        .client
+        .get(&pdf_url)
+        .header("cookie", header)
+        .send()
+        .await
+        .expect("download the letter")
+        .bytes()
+        .await
+        .expect("the letter's bytes");
+    assert!(
+        pdf.starts_with(b"%PDF"),
+        "the letter preview links its PDF at {pdf_url}"
+    );
+    crate::flow::code_in_letter(&helpers::pdf_text(&pdf)).expect("a code on the letter")
+}

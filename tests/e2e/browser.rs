@@ -328,37 +328,8 @@ async fn a_clerk_takes_an_optional_proxy_case_from_intake_to_pin_set_in_the_brow
     // letter, as the proxy's response form carries it.
     let code = printed_code(&app, &browser).await;
 
-    // Close the print batch and mark it mailed.
-    browser.goto(&app.url("/batches")).await;
-    assert!(browser.text("batch-waiting").await.starts_with('1'));
-    browser.click("batch-close").await;
-    browser.by_id("batch-1-mailed").await;
-    browser.shot("batch-closed").await;
-    browser.click("batch-1-mailed").await;
-    browser.by_id("batch-1-letters").await;
-    browser.shot("batch-mailed").await;
-
-    // The proxy comes back: scan the QR code, tick the checklist.
-    browser.goto(&app.url("/response")).await;
-    browser
-        .fill("response-lookup", &format!("SHOKAI:{reference}:{code}"))
-        .await;
-    browser.click("response-lookup-submit").await;
-    browser.by_id("response-form").await;
-    for name in [
-        "card_presented",
-        "response_form_signed",
-        "power_of_attorney_complete",
-        "power_of_attorney_names_proxy",
-        "envelope_sealed",
-    ] {
-        browser.tick(name, "1").await;
-    }
-    // The proxy shows a photo ID at the second visit.
-    browser.choose("proxy_id_kind", "drivers_licence").await;
-    browser.fill("response-id-last4", "5678").await;
-    browser.shot("response-filled").await;
-    browser.click("response-submit").await;
+    close_and_mail_the_batch(&mut browser, &app).await;
+    record_the_response(&mut browser, &app, &reference, &code).await;
     // A complete response with the right code leads straight to the counter
     // PIN change for the case.
     browser.by_id("pin-change-form").await;
@@ -418,4 +389,41 @@ async fn printed_code(app: &TestApp, browser: &Browser) -> String {
         "the letter preview links its PDF at {pdf_url}"
     );
     crate::flow::code_in_letter(&helpers::pdf_text(&pdf)).expect("a code on the letter")
+}
+
+/// 発送バッチ: close the batch now, then mark it mailed today.
+async fn close_and_mail_the_batch(browser: &mut Browser, app: &TestApp) {
+    browser.goto(&app.url("/batches")).await;
+    assert!(browser.text("batch-waiting").await.starts_with('1'));
+    browser.click("batch-close").await;
+    browser.by_id("batch-1-mailed").await;
+    browser.shot("batch-closed").await;
+    browser.click("batch-1-mailed").await;
+    browser.by_id("batch-1-letters").await;
+    browser.shot("batch-mailed").await;
+}
+
+/// 回答受付: the proxy is back; scan the QR code, tick the checklist, submit.
+async fn record_the_response(browser: &mut Browser, app: &TestApp, reference: &str, code: &str) {
+    browser.goto(&app.url("/response")).await;
+    browser
+        .fill("response-lookup", &format!("SHOKAI:{reference}:{code}"))
+        .await;
+    browser.click("response-lookup-submit").await;
+    browser.by_id("response-form").await;
+    for name in [
+        "card_presented",
+        "response_form_signed",
+        "power_of_attorney_complete",
+        "power_of_attorney_names_proxy",
+        "envelope_sealed",
+    ] {
+        browser.tick(name, "1").await;
+    }
+    // The proxy shows a photo ID at the second visit.
+    browser.choose("proxy_id_kind", "drivers_licence").await;
+    browser.fill("response-id-last4", "5678").await;
+    browser.shot("response-filled").await;
+    browser.click("response-submit").await;
+    browser.click("response-submit").await;
 }

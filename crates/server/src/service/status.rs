@@ -168,15 +168,14 @@ pub async fn lookup(
         return Err(AppError::TooManyRequests);
     }
     let reference = ReferenceNumber::parse(&query.reference).ok();
-    if let Some(reference) = &reference {
-        if !state
+    if let Some(reference) = &reference
+        && !state
             .status_limits()
             .references
             .attempt(&reference.to_string(), now)
-        {
-            tracing::warn!("status lookups for one reference over the limit");
-            return Err(AppError::TooManyRequests);
-        }
+    {
+        tracing::warn!("status lookups for one reference over the limit");
+        return Err(AppError::TooManyRequests);
     }
     let typed = parse_last4(&query.phone_last4);
     let stored = match &reference {

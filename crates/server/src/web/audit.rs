@@ -71,10 +71,10 @@ impl AuditForm {
         };
         let from = date("from", &self.from)?;
         let to = date("to", &self.to)?;
-        if let (Some(f), Some(t)) = (from, to) {
-            if f > t {
-                return Err(AppError::invalid("from", "must not be after `to`"));
-            }
+        if let (Some(f), Some(t)) = (from, to)
+            && f > t
+        {
+            return Err(AppError::invalid("from", "must not be after `to`"));
         }
         Ok(AuditQuery {
             case_id,

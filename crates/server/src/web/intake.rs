@@ -359,64 +359,7 @@ fn representative(path: FormPath, t: &Typed<'_>) -> Option<Section> {
             "任意代理人"
         }
         FormPath::LegalRep => {
-            fields.extend(id_document(t, "representation.id_document"));
-            fields.push(select(
-                t,
-                "representation.ward",
-                "本人の区分",
-                &[
-                    ("minor", "未成年者（15歳未満など）"),
-                    ("adult_ward", "成年被後見人"),
-                ],
-            ));
-            fields.push(select(
-                t,
-                "representation.proof.type",
-                "代理権の確認",
-                &[
-                    ("certificate", "証明書を確認した"),
-                    ("waived", "証明書の提出を省略する"),
-                ],
-            ));
-            fields.push(select(
-                t,
-                "representation.proof.kind",
-                "証明書の種類（証明書を確認したとき）",
-                &[
-                    ("family_register", "戸籍全部事項証明書"),
-                    (
-                        "guardianship_registration",
-                        "登記事項証明書（成年後見登記）",
-                    ),
-                ],
-            ));
-            fields.push(with(
-                text(
-                    t,
-                    "representation.proof.issued_on",
-                    "証明書の発行日（証明書を確認したとき）",
-                    false,
-                ),
-                "date",
-                "発行から3か月以内のもの",
-            ));
-            fields.push(select(
-                t,
-                "representation.proof.reason",
-                "省略の理由（省略するとき）",
-                &[
-                    ("same_household", "住民記録で同一世帯・続柄を確認できる"),
-                    (
-                        "family_register_held_by_city",
-                        "本籍が当区にあり戸籍を確認できる",
-                    ),
-                ],
-            ));
-            fields.push(with(
-                text(t, "representation.phone", "電話番号（任意）", false),
-                "tel",
-                "",
-            ));
+            fields.extend(legal_rep_fields(t));
             "法定代理人"
         }
     };
@@ -430,6 +373,71 @@ fn representative(path: FormPath, t: &Typed<'_>) -> Option<Section> {
             .filter(|f| *f == "representation")
             .map(|_| t.error_message.to_owned()),
     })
+}
+
+/// A legal representative's fields: photo ID, the ward, and the proof of
+/// authority (or why it is waived).
+fn legal_rep_fields(t: &Typed<'_>) -> Vec<Field> {
+    let mut out = Vec::new();
+    out.extend(id_document(t, "representation.id_document"));
+    out.push(select(
+        t,
+        "representation.ward",
+        "本人の区分",
+        &[
+            ("minor", "未成年者（15歳未満など）"),
+            ("adult_ward", "成年被後見人"),
+        ],
+    ));
+    out.push(select(
+        t,
+        "representation.proof.type",
+        "代理権の確認",
+        &[
+            ("certificate", "証明書を確認した"),
+            ("waived", "証明書の提出を省略する"),
+        ],
+    ));
+    out.push(select(
+        t,
+        "representation.proof.kind",
+        "証明書の種類（証明書を確認したとき）",
+        &[
+            ("family_register", "戸籍全部事項証明書"),
+            (
+                "guardianship_registration",
+                "登記事項証明書（成年後見登記）",
+            ),
+        ],
+    ));
+    out.push(with(
+        text(
+            t,
+            "representation.proof.issued_on",
+            "証明書の発行日（証明書を確認したとき）",
+            false,
+        ),
+        "date",
+        "発行から3か月以内のもの",
+    ));
+    out.push(select(
+        t,
+        "representation.proof.reason",
+        "省略の理由（省略するとき）",
+        &[
+            ("same_household", "住民記録で同一世帯・続柄を確認できる"),
+            (
+                "family_register_held_by_city",
+                "本籍が当区にあり戸籍を確認できる",
+            ),
+        ],
+    ));
+    out.push(with(
+        text(t, "representation.phone", "電話番号（任意）", false),
+        "tel",
+        "",
+    ));
+    out
 }
 
 fn intake_page(

@@ -100,7 +100,6 @@ pub struct ChecklistForm {
 /// The case the checklist is for.
 pub struct CaseHead {
     pub id: i64,
-    pub version: i64,
     pub reference: String,
     pub path: &'static str,
     pub state: &'static str,
@@ -158,7 +157,6 @@ fn head(state: &AppState, stored: &StoredCase) -> CaseHead {
     let max = state.workflow().max_wrong_codes;
     CaseHead {
         id: stored.id,
-        version: stored.version,
         reference: core.reference().to_string(),
         path: path_ja(core.path()),
         state: core.state().name_ja(),

@@ -425,5 +425,4 @@ async fn record_the_response(browser: &mut Browser, app: &TestApp, reference: &s
     browser.fill("response-id-last4", "5678").await;
     browser.shot("response-filled").await;
     browser.click("response-submit").await;
-    browser.click("response-submit").await;
 }

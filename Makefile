@@ -15,11 +15,15 @@ build:
 # SHOKAI_TEST_POSTGRES; the count is reported after the run.
 PG_SKIPPED := $(or $(CARGO_TARGET_DIR),target)/tmp/shokai-store-pg-skipped
 
+BROWSER_SKIPPED := $(or $(CARGO_TARGET_DIR),target)/tmp/shokai-browser-skipped
+
 test:
-	rm -rf "$(PG_SKIPPED)"
+	rm -rf "$(PG_SKIPPED)" "$(BROWSER_SKIPPED)"
 	$(CARGO) test --workspace
 	@n=$$(ls "$(PG_SKIPPED)" 2>/dev/null | wc -l); if [ "$$n" -gt 0 ]; then \
 	  echo "note: $$n PostgreSQL tests (store, e2e) did not run: SHOKAI_TEST_POSTGRES is not set (.ci/run sets it)"; fi
+	@if [ -d "$(BROWSER_SKIPPED)" ]; then \
+	  echo "note: the browser test did not run: chromium and chromium-driver are not installed (.ci/run installs them)"; fi
 	CARGO="$(CARGO)" .ci/pcsc-test
 
 lint:

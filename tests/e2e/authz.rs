@@ -61,6 +61,15 @@ fn routes() -> Vec<(&'static str, &'static str, Option<Value>, &'static [Role])>
             Some(json!({ "version": 1, "letter": 1 })),
             OPERATORS,
         ),
+        ("GET", "/api/batches", None, ALL),
+        // No letter waits: an allowed role gets 409 batch_empty.
+        ("POST", "/api/batches", None, OPERATORS),
+        // No batch 1 exists: an allowed role gets 404.
+        ("GET", "/api/batches/1", None, ALL),
+        ("GET", "/api/batches/1/print.pdf", None, OPERATORS),
+        ("GET", "/api/batches/1/manifest.csv", None, OPERATORS),
+        ("POST", "/api/batches/1/mailed", Some(json!({})), OPERATORS),
+        ("GET", "/api/reports", None, ALL),
         ("GET", "/api/audit", None, &[Role::Auditor]),
         ("GET", "/api/audit/verify", None, &[Role::Auditor]),
         ("GET", "/api/audit/export.csv", None, &[Role::Auditor]),

@@ -43,8 +43,42 @@ pub struct PinChangeOutcome {
     pub case: CaseView,
 }
 
-/// Changes the case's PINs on the card in the terminal.
-#[tracing::instrument(skip_all, fields(case_id = id))]
+/// The card refused a current PIN: the case is unchanged, the PIN has
+/// `tries_left` tries before it blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WrongPin {
+    /// Which PIN.
+    pub pin: PinKind,
+    /// Tries left on the card.
+    pub tries_left: u8,
+}
+
+impl From<WrongPin> for AppError {
+    fn from(w: WrongPin) -> AppError {
+        let kind = w.pin;
+        AppError::Invalid {
+            code: "wrong_pin",
+            field: format!("changes.{kind}.current"),
+            message: format!(
+                "the current {kind} PIN is wrong: {} tries left",
+                w.tries_left
+            ),
+        }
+    }
+}
+
+/// One PIN change at the counter: done (PIN set or blocked), or a wrong
+/// current PIN the clerk can let the cardholder type again.
+#[derive(Debug)]
+pub enum Attempt {
+    /// The case moved (boxed: a whole case view beside two bytes).
+    Done(Box<PinChangeOutcome>),
+    /// Nothing moved; the card counts the try.
+    WrongPin(WrongPin),
+}
+
+/// Changes the case's PINs on the card in the terminal; a wrong current PIN
+/// is the API's 422 `wrong_pin`.
 pub async fn change(
     state: &AppState,
     caller: &Caller,
@@ -52,6 +86,22 @@ pub async fn change(
     version: i64,
     entries: Vec<PinEntry>,
 ) -> Result<PinChangeOutcome, AppError> {
+    match attempt(state, caller, id, version, entries).await? {
+        Attempt::Done(outcome) => Ok(*outcome),
+        Attempt::WrongPin(wrong) => Err(wrong.into()),
+    }
+}
+
+/// Changes the case's PINs on the card in the terminal, answering a wrong
+/// current PIN as a typed [`Attempt::WrongPin`] (the web page words it).
+#[tracing::instrument(skip_all, fields(case_id = id))]
+pub async fn attempt(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    version: i64,
+    entries: Vec<PinEntry>,
+) -> Result<Attempt, AppError> {
     let pins = parse_entries(entries)?;
     let card = check_before_card(state, caller, id, version, &pins).await?;
     let changed = state
@@ -73,10 +123,10 @@ pub async fn change(
                 Event::CompletePinChange { card },
             )
             .await?;
-            Ok(PinChangeOutcome {
+            Ok(Attempt::Done(Box::new(PinChangeOutcome {
                 outcome: "pin_set",
                 case,
-            })
+            })))
         }
         Err(TerminalError::Card(
             CardError::PinBlocked { kind } | CardError::WrongPinNowBlocked { kind },
@@ -86,17 +136,16 @@ pub async fn change(
                 note: Some("reset required (初期化が必要)".to_owned()),
             };
             let case = apply(state, caller, id, version, event).await?;
-            Ok(PinChangeOutcome {
+            Ok(Attempt::Done(Box::new(PinChangeOutcome {
                 outcome: "pin_blocked",
                 case,
-            })
+            })))
         }
         Err(TerminalError::Card(CardError::WrongPin { kind, remaining })) => {
-            Err(AppError::Invalid {
-                code: "wrong_pin",
-                field: format!("changes.{kind}.current"),
-                message: format!("the current {kind} PIN is wrong: {remaining} tries left"),
-            })
+            Ok(Attempt::WrongPin(WrongPin {
+                pin: kind,
+                tries_left: remaining,
+            }))
         }
         Err(other) => Err(other.into()),
     }

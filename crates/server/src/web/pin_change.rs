@@ -22,7 +22,7 @@ use super::session::WebAuthorized;
 use crate::api::error::AppError;
 use crate::app::AppState;
 use crate::auth::Operate;
-use crate::service::pin_change::{self, PinEntry};
+use crate::service::pin_change::{self, Attempt, PinEntry, WrongPin};
 
 /// One PIN's three fields.
 pub struct PinRow {
@@ -136,36 +136,18 @@ fn entries(stored: &StoredCase, body: &[u8]) -> Result<Vec<PinEntry>, String> {
     Ok(out)
 }
 
-/// The tries left in a `wrong_pin` refusal ("… 2 tries left").
-fn tries_left(message: &str) -> Option<u8> {
-    message
-        .strip_suffix(" tries left")?
-        .rsplit(' ')
-        .next()?
-        .parse()
-        .ok()
+/// What the clerk reads after a wrong current PIN (never the PIN).
+fn wrong_pin_ja(w: WrongPin) -> String {
+    format!(
+        "{}：現在の暗証番号が違います。あと{}回誤るとロックされ、初期化が必要になります。",
+        w.pin.name_ja(),
+        w.tries_left
+    )
 }
 
 /// What the clerk reads after a refusal (never a PIN).
 fn refusal_ja(e: &AppError) -> String {
     match e {
-        AppError::Invalid {
-            code: "wrong_pin",
-            field,
-            message,
-        } => {
-            let kind = field
-                .strip_prefix("changes.")
-                .and_then(|f| f.strip_suffix(".current"))
-                .and_then(PinKind::from_code)
-                .map_or("暗証番号", PinKind::name_ja);
-            match tries_left(message) {
-                Some(n) => format!(
-                    "{kind}：現在の暗証番号が違います。あと{n}回誤るとロックされ、初期化が必要になります。"
-                ),
-                None => format!("{kind}：現在の暗証番号が違います。"),
-            }
-        }
         AppError::Invalid {
             code: "invalid_input",
             field,
@@ -211,15 +193,20 @@ pub async fn submit(
             return Ok(page::render_with(StatusCode::UNPROCESSABLE_ENTITY, &page));
         }
     };
-    match pin_change::change(&state, &auth.caller, id, version, changes).await {
-        Ok(done) if done.outcome == "pin_set" => Ok(page::done(
+    match pin_change::attempt(&state, &auth.caller, id, version, changes).await {
+        Ok(Attempt::Done(done)) if done.outcome == "pin_set" => Ok(page::done(
             &format!("/cases/{id}"),
             "暗証番号を変更しました。カードを本人（代理人）にお返しください。",
         )),
-        Ok(_) => Ok(page::refused(
+        Ok(Attempt::Done(_)) => Ok(page::refused(
             &format!("/cases/{id}"),
             "暗証番号がロックされたため変更できませんでした。この案件は「変更不能（初期化が必要）」として終了しました。初期化の手続を案内してください。",
         )),
+        Ok(Attempt::WrongPin(wrong)) => {
+            let stored = load(&state, id).await.map_err(|e| auth.fail(e))?;
+            let page = page_for(auth.chrome.clone(), &stored, Some(wrong_pin_ja(wrong)));
+            Ok(page::render_with(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
         Err(e @ (AppError::Internal(_) | AppError::Unauthenticated)) => Err(auth.fail(e)),
         Err(e) => {
             let stored = load(&state, id).await.map_err(|e| auth.fail(e))?;
@@ -234,22 +221,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_tries_left_are_read_from_the_refusal() {
-        assert_eq!(
-            tries_left("the current user_auth PIN is wrong: 2 tries left"),
-            Some(2)
+    fn the_tries_left_come_from_the_card_not_from_a_message() {
+        let two = wrong_pin_ja(WrongPin {
+            pin: PinKind::UserAuth,
+            tries_left: 2,
+        });
+        assert!(two.contains("あと2回"), "{two}");
+        let api = AppError::from(WrongPin {
+            pin: PinKind::UserAuth,
+            tries_left: 2,
+        });
+        assert!(
+            matches!(&api, AppError::Invalid { code: "wrong_pin", field, message }
+                if field == "changes.user_auth.current" && message.ends_with("2 tries left")),
+            "{api:?}"
         );
-        assert_eq!(tries_left("something else"), None);
     }
 
     #[test]
     fn a_wrong_pin_is_worded_in_japanese_without_the_pin() {
-        let e = AppError::Invalid {
-            code: "wrong_pin",
-            field: "changes.user_auth.current".into(),
-            message: "the current user_auth PIN is wrong: 1 tries left".into(),
-        };
-        let text = refusal_ja(&e);
+        let text = wrong_pin_ja(WrongPin {
+            pin: PinKind::UserAuth,
+            tries_left: 1,
+        });
         assert!(text.contains("利用者証明用"), "{text}");
         assert!(text.contains("あと1回"), "{text}");
     }

@@ -24,7 +24,7 @@ use chrono::{DateTime, Duration, Utc};
 use clap::{Args, Subcommand};
 use secrecy::ExposeSecret;
 use shokai_card::{Card, Transport, sim_file};
-use shokai_store::{Actor, CaseFilter, NewResponseAttempt, Step, Store, StoreError, cases, users};
+use shokai_store::{Actor, CaseFilter, Store, StoreError, cases, users};
 use shokai_workflow::case::japan_date;
 use shokai_workflow::letter::{LetterContent, render_letter, render_retained_copy};
 use shokai_workflow::{
@@ -35,6 +35,7 @@ use shokai_workflow::{
 use super::demo_fixture::{self, Action, CasesFile, DemoCase, DemoStep, FixtureError, UsersFile};
 use crate::app::AppState;
 use crate::infra::letter_assets::{LetterAssetError, LetterAssets};
+use crate::service::responses::response_step;
 use crate::service::users::{AddUserError, add_user};
 use crate::settings::{CardTerminal, Settings, SettingsError};
 
@@ -539,19 +540,7 @@ impl<'a> Loader<'a> {
             .state
             .store()
             .transition(progress.id, progress.version, actor, at, |case| {
-                let letter_number = case.core().current_letter().map(|l| l.number);
-                let transition = case.apply(Event::RecordResponse(entry), &ctx)?;
-                let outcome = transition.refusal().map_or("accepted", |e| e.code());
-                let attempt = NewResponseAttempt {
-                    letter_number,
-                    outcome: outcome.to_owned(),
-                    details: transition.audit.details.clone(),
-                };
-                Ok(Step {
-                    transition,
-                    messages: Vec::new(),
-                    response_attempt: Some(attempt),
-                })
+                response_step(case, entry, &ctx)
             })
             .await;
         match outcome {

@@ -10,7 +10,10 @@ use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use shokai_store::{NewResponseAttempt, Step};
-use shokai_workflow::{CardFingerprint, Event, IdDocument, ResponseChecklist, ResponseEntry};
+use shokai_workflow::{
+    CardFingerprint, Case, Context, Event, IdDocument, ResponseChecklist, ResponseEntry,
+    TransitionError,
+};
 
 use super::cases::{CaseView, actor};
 use crate::api::error::AppError;
@@ -75,21 +78,32 @@ pub async fn record(
     let stored = state
         .store()
         .transition(id, req.version, &actor(caller), now, |case| {
-            let letter_number = case.core().current_letter().map(|l| l.number);
-            let transition = case.apply(Event::RecordResponse(entry), &ctx)?;
-            let outcome = transition.refusal().map_or("accepted", |e| e.code());
-            // Audit details are non-personal and secret-free by contract.
-            let attempt = NewResponseAttempt {
-                letter_number,
-                outcome: outcome.to_owned(),
-                details: transition.audit.details.clone(),
-            };
-            Ok(Step {
-                transition,
-                messages: Vec::new(),
-                response_attempt: Some(attempt),
-            })
+            response_step(case, entry, &ctx)
         })
         .await?;
     Ok(stored.into())
+}
+
+/// The store step that records a response: the workflow's transition plus
+/// the attempt row (accepted, or the refusal's code) in the same commit.
+/// The demo loader records its responses through this too.
+pub fn response_step(
+    case: &Case,
+    entry: ResponseEntry,
+    ctx: &Context<'_>,
+) -> Result<Step, TransitionError> {
+    let letter_number = case.core().current_letter().map(|l| l.number);
+    let transition = case.apply(Event::RecordResponse(entry), ctx)?;
+    let outcome = transition.refusal().map_or("accepted", |e| e.code());
+    // Audit details are non-personal and secret-free by contract.
+    let attempt = NewResponseAttempt {
+        letter_number,
+        outcome: outcome.to_owned(),
+        details: transition.audit.details.clone(),
+    };
+    Ok(Step {
+        transition,
+        messages: Vec::new(),
+        response_attempt: Some(attempt),
+    })
 }

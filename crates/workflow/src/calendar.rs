@@ -65,6 +65,18 @@ impl OfficeCalendar {
     }
 }
 
+/// The rest of the Monday-to-Sunday week of `today` (a Japan date): from
+/// `today` to the coming Sunday, both inclusive; on a Sunday, that day only.
+/// The clerks' "due this week" list shows waiting cases whose deadline falls
+/// in it.
+pub fn this_week(today: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let to_sunday = 6 - u64::from(today.weekday().num_days_from_monday());
+    let sunday = today
+        .checked_add_days(Days::new(to_sunday))
+        .unwrap_or(NaiveDate::MAX);
+    (today, sunday)
+}
+
 /// 29 December to 3 January.
 pub fn is_year_end_closure(date: NaiveDate) -> bool {
     matches!((date.month(), date.day()), (12, 29..=31) | (1, 1..=3))
@@ -182,6 +194,29 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn this_week_runs_from_today_to_the_coming_sunday() {
+        // 2026-11-26 is a Thursday.
+        assert_eq!(
+            this_week(d(2026, 11, 26)),
+            (d(2026, 11, 26), d(2026, 11, 29))
+        );
+        assert_eq!(
+            this_week(d(2026, 11, 23)),
+            (d(2026, 11, 23), d(2026, 11, 29))
+        );
+        assert_eq!(
+            this_week(d(2026, 11, 29)),
+            (d(2026, 11, 29), d(2026, 11, 29))
+        );
+    }
+
+    #[test]
+    fn this_week_crosses_into_the_next_month_and_year() {
+        // 2026-12-31 is a Thursday.
+        assert_eq!(this_week(d(2026, 12, 31)), (d(2026, 12, 31), d(2027, 1, 3)));
     }
 
     /// The Cabinet Office's published list (内閣府「国民の祝日について」), including

@@ -23,10 +23,10 @@ pub mod settings;
 
 pub use calendar::OfficeCalendar;
 pub use case::{
-    Application, ApplicationError, AuditRecord, Cardholder, Case, CaseCore, CaseState,
-    ChecklistItem, Context, Event, EventKind, FailureReason, LegalRepresentative, Letter, Parties,
-    Path, Proof, ProofKind, Proxy, Representation, ResponseChecklist, ResponseEntry, Role,
-    Transition, TransitionError, WaiverReason, WardKind,
+    Application, ApplicationError, AuditEventKind, AuditRecord, Cardholder, Case, CaseCore,
+    CaseState, ChecklistItem, Context, Event, EventKind, FailureReason, LegalRepresentative,
+    Letter, Parties, Path, Proof, ProofKind, Proxy, Representation, ResponseChecklist,
+    ResponseEntry, Role, Transition, TransitionError, WaiverReason, WardKind, event_name_ja,
 };
 pub use domain::{
     Address, AddressError, CardFingerprint, DateOfBirth, Email, IdDocument, IdDocumentKind,

@@ -4,15 +4,71 @@
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde::Serialize;
 
+use super::events::{CODE_MISMATCH, EventKind};
 use super::model::{Case, CaseState, Role};
 use crate::keyring::CodeKeyring;
 use crate::settings::WorkflowSettings;
+
+/// What an audit record of a case says happened. Every record the workflow
+/// writes names one of these in [`AuditRecord::event`] (as its
+/// [`code`](AuditEventKind::code)); the codes are stored, so they never change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuditEventKind {
+    /// `open`: the case was registered ([`Case::open`]).
+    Open,
+    /// A step of the state machine, under its event's code (`issue_letter`, `cancel`, …).
+    Step(EventKind),
+    /// `code_mismatch`: a wrong verification code was entered and counted;
+    /// the case stays `inquiry_mailed`.
+    CodeMismatch,
+}
+
+impl AuditEventKind {
+    /// Every kind: the opening, each machine event in [`EventKind::ALL`]
+    /// order, then the wrong code.
+    pub fn all() -> impl Iterator<Item = AuditEventKind> {
+        std::iter::once(AuditEventKind::Open)
+            .chain(EventKind::ALL.into_iter().map(AuditEventKind::Step))
+            .chain(std::iter::once(AuditEventKind::CodeMismatch))
+    }
+
+    /// The stable snake_case code stored in the audit log.
+    pub fn code(self) -> &'static str {
+        match self {
+            AuditEventKind::Open => "open",
+            AuditEventKind::Step(kind) => kind.code(),
+            AuditEventKind::CodeMismatch => CODE_MISMATCH,
+        }
+    }
+
+    /// Parses [`AuditEventKind::code`]; `None` for codes the workflow does not
+    /// write (e.g. the store's own `personal_data_purged`).
+    pub fn from_code(code: &str) -> Option<AuditEventKind> {
+        AuditEventKind::all().find(|k| k.code() == code)
+    }
+
+    /// The name clerks read in a case's history and the audit log.
+    pub fn name_ja(self) -> &'static str {
+        match self {
+            AuditEventKind::Open => "受付",
+            AuditEventKind::Step(kind) => kind.name_ja(),
+            AuditEventKind::CodeMismatch => "照会番号の不一致",
+        }
+    }
+}
+
+/// The Japanese name of an audit event `code` as stored in the log, `None`
+/// for a code the workflow does not write (show such a code as it is).
+pub fn event_name_ja(code: &str) -> Option<&'static str> {
+    AuditEventKind::from_code(code).map(AuditEventKind::name_ja)
+}
 
 /// One audit entry. `details` never holds personal data or secrets; personal
 /// data goes to `personal`, which the store keeps purgeable.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AuditRecord {
-    /// Stable snake_case code of what happened (`open`, `issue_letter`, `code_mismatch`, …).
+    /// Stable snake_case code of what happened (`open`, `issue_letter`,
+    /// `code_mismatch`, …): always an [`AuditEventKind::code`].
     pub event: &'static str,
     /// The actor's role.
     pub role: Role,
@@ -94,4 +150,42 @@ impl<'a> Context<'a> {
 /// The Japan (UTC+9, no DST) date of an instant.
 pub fn japan_date(t: DateTime<Utc>) -> NaiveDate {
     (t + TimeDelta::hours(9)).date_naive()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    #[test]
+    fn every_audit_event_code_reads_back_as_its_kind_and_has_a_japanese_name() {
+        for kind in AuditEventKind::all() {
+            assert_eq!(AuditEventKind::from_code(kind.code()), Some(kind));
+            assert_eq!(event_name_ja(kind.code()), Some(kind.name_ja()));
+            assert!(!kind.name_ja().is_empty(), "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn no_two_audit_events_share_a_code_or_a_japanese_name() {
+        let count = AuditEventKind::all().count();
+        let codes: BTreeSet<&str> = AuditEventKind::all().map(AuditEventKind::code).collect();
+        let names: BTreeSet<&str> = AuditEventKind::all().map(AuditEventKind::name_ja).collect();
+        assert_eq!((codes.len(), names.len()), (count, count));
+    }
+
+    #[test]
+    fn a_code_the_workflow_does_not_write_has_no_japanese_name() {
+        assert_eq!(event_name_ja("personal_data_purged"), None);
+        assert_eq!(event_name_ja("opened"), None);
+        assert_eq!(event_name_ja(""), None);
+    }
+
+    #[test]
+    fn the_opening_and_a_wrong_code_have_their_own_names() {
+        assert_eq!(event_name_ja("open"), Some("受付"));
+        assert_eq!(event_name_ja("code_mismatch"), Some("照会番号の不一致"));
+        assert_eq!(event_name_ja("issue_letter"), Some("照会書発行"));
+    }
 }

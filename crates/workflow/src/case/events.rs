@@ -15,7 +15,7 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde_json::json;
 use zeroize::Zeroizing;
 
-use super::audit::{AuditRecord, Context, Transition, japan_date};
+use super::audit::{AuditEventKind, AuditRecord, Context, Transition, japan_date};
 use super::error::{ChecklistItem, TransitionError};
 use super::model::{Case, CaseState, FailureReason, Letter, Path, Role};
 use crate::domain::{CardFingerprint, IdDocument, VerificationCode};
@@ -74,6 +74,22 @@ impl EventKind {
     /// Parses [`EventKind::code`].
     pub fn from_code(code: &str) -> Option<EventKind> {
         EventKind::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    /// The name clerks read for this step in a case's history and the audit log.
+    pub fn name_ja(self) -> &'static str {
+        match self {
+            EventKind::IssueLetter => "照会書発行",
+            EventKind::IssueLetterOverride => "照会書発行（監督者・理由付き）",
+            EventKind::MarkMailed => "照会書発送",
+            EventKind::RecordResponse => "回答書受理",
+            EventKind::Unlock => "ロック解除",
+            EventKind::CompletePinChange => "暗証番号変更完了",
+            EventKind::Fail => "変更不能",
+            EventKind::Cancel => "取消",
+            EventKind::MarkUndeliverable => "照会書返戻",
+            EventKind::Expire => "回答期限切れ",
+        }
     }
 }
 
@@ -254,7 +270,7 @@ impl Case {
 
 /// A successful step's audit fields, before the state is applied.
 struct Step {
-    event: &'static str,
+    event: AuditEventKind,
     to: CaseState,
     reason: Option<String>,
     details: serde_json::Value,
@@ -300,7 +316,7 @@ impl Case {
             case.core.closed_at = Some(ctx.now);
         }
         let audit = AuditRecord {
-            event: step.event,
+            event: step.event.code(),
             role: ctx.role,
             reason: step.reason,
             from: Some(self.core.state),
@@ -347,7 +363,7 @@ impl Case {
         drop(code);
         let number = u8::try_from(self.core.letters.len() + 1).unwrap_or(u8::MAX);
         let step = Step {
-            event: kind.code(),
+            event: AuditEventKind::Step(kind),
             to: self.core.state,
             reason,
             details: json!({ "letter": number, "key_id": digest.key_id }),
@@ -430,7 +446,7 @@ impl Case {
             .deadline(mailed_on, ctx.settings.deadline_days);
         let number = letter.number;
         let step = Step {
-            event: kind.code(),
+            event: AuditEventKind::Step(kind),
             to: CaseState::InquiryMailed,
             reason: None,
             details: json!({ "letter": number, "mailed_on": mailed_on, "deadline": deadline }),
@@ -536,7 +552,7 @@ impl Case {
         ctx: &Context<'_>,
     ) -> Transition {
         let step = Step {
-            event: EventKind::RecordResponse.code(),
+            event: AuditEventKind::Step(EventKind::RecordResponse),
             to: CaseState::ResponseReturned,
             reason: None,
             details: json!({ "letter": letter, "entered_at": at }),
@@ -566,7 +582,7 @@ impl Case {
             .find(|l| ctx.keyring.verify(code, &l.digest))
             .map(|l| l.number);
         let step = Step {
-            event: CODE_MISMATCH,
+            event: AuditEventKind::CodeMismatch,
             to: CaseState::InquiryMailed,
             reason: None,
             details: json!({
@@ -603,7 +619,7 @@ impl Case {
             return Err(TransitionError::NotLocked);
         }
         let step = Step {
-            event: kind.code(),
+            event: AuditEventKind::Step(kind),
             to: self.core.state,
             reason: Some(reason),
             details: json!({ "attempts_cleared": self.core.wrong_code_attempts }),
@@ -615,9 +631,16 @@ impl Case {
         }))
     }
 
-    /// Where completing or failing is possible: after the response on the proxy
-    /// path, right after application on the same-day paths.
-    fn at_the_counter(&self) -> bool {
+    /// Whether the case is where its PIN change happens: right after the
+    /// application on the same-day paths (本人, 法定代理人), after the accepted
+    /// response on the optional-proxy path. Exactly there the machine offers
+    /// `complete_pin_change` and `fail`; a clerk page uses it to offer the card
+    /// terminal.
+    ///
+    /// Only the state and the path decide; [`Case::apply`] still checks the
+    /// role, that a same-day case is finished on its application day, and the
+    /// card.
+    pub fn ready_for_pin_change(&self) -> bool {
         let mails = self.core.path.mails_letters();
         match self.core.state {
             CaseState::Applied => !mails,
@@ -646,14 +669,14 @@ impl Case {
         ctx: &Context<'_>,
     ) -> Result<Transition, TransitionError> {
         let kind = EventKind::CompletePinChange;
-        self.guard(self.at_the_counter(), kind)?;
+        self.guard(self.ready_for_pin_change(), kind)?;
         require_role(ctx, kind, Role::Clerk)?;
         self.check_same_day(ctx)?;
         if *card != self.core.card_fingerprint {
             return Err(TransitionError::CardNotBound);
         }
         let step = Step {
-            event: kind.code(),
+            event: AuditEventKind::Step(kind),
             to: CaseState::PinSet,
             reason: None,
             details: json!({ "pins": self.core.pins.codes() }),
@@ -669,12 +692,12 @@ impl Case {
         ctx: &Context<'_>,
     ) -> Result<Transition, TransitionError> {
         let kind = EventKind::Fail;
-        self.guard(self.at_the_counter(), kind)?;
+        self.guard(self.ready_for_pin_change(), kind)?;
         require_role(ctx, kind, Role::Clerk)?;
         self.check_same_day(ctx)?;
         let note = note.map(|n| reason_text(kind, &n)).transpose()?;
         let step = Step {
-            event: kind.code(),
+            event: AuditEventKind::Step(kind),
             to: CaseState::Failed,
             reason: Some(note.unwrap_or_else(|| reason.code().to_owned())),
             details: json!({ "failure": reason }),
@@ -697,7 +720,7 @@ impl Case {
         require_role(ctx, kind, Role::Supervisor)?;
         let reason = reason_text(kind, &reason)?;
         let step = Step {
-            event: kind.code(),
+            event: AuditEventKind::Step(kind),
             to: CaseState::Cancelled,
             reason: Some(reason),
             details: json!({}),
@@ -735,7 +758,7 @@ impl Case {
         }
         let reason = note.map(|n| reason_text(kind, &n)).transpose()?;
         let step = Step {
-            event: kind.code(),
+            event: AuditEventKind::Step(kind),
             to: CaseState::Undeliverable,
             reason,
             details: json!({ "letter": number, "returned_on": ctx.today() }),
@@ -763,7 +786,7 @@ impl Case {
             return Err(TransitionError::DeadlineNotPassed { deadline });
         }
         let step = Step {
-            event: kind.code(),
+            event: AuditEventKind::Step(kind),
             to: CaseState::Expired,
             reason: None,
             details: json!({ "deadline": deadline }),

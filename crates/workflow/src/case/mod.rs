@@ -9,7 +9,7 @@ mod events;
 mod model;
 mod open;
 
-pub use audit::{AuditRecord, Context, Transition, japan_date};
+pub use audit::{AuditEventKind, AuditRecord, Context, Transition, event_name_ja, japan_date};
 pub use error::{ApplicationError, ChecklistItem, TransitionError};
 pub use events::{
     CODE_MISMATCH, Event, EventKind, MAX_REASON_CHARS, ResponseChecklist, ResponseEntry,

@@ -47,6 +47,16 @@ impl Path {
     pub fn from_code(code: &str) -> Option<Path> {
         Path::ALL.into_iter().find(|p| p.code() == code)
     }
+
+    /// The name clerks use for the path (本人, 法定代理人, 任意代理人): on the
+    /// case list, the case page and in reports.
+    pub fn name_ja(self) -> &'static str {
+        match self {
+            Path::InPerson => "本人",
+            Path::LegalRepresentative => "法定代理人",
+            Path::OptionalProxy => "任意代理人",
+        }
+    }
 }
 
 /// Where a case stands.
@@ -127,6 +137,28 @@ impl CaseState {
             CaseState::Expired => "回答期限切れ",
             CaseState::Failed => "変更不能",
         }
+    }
+
+    /// Whether a case in this state with this response `deadline` is overdue
+    /// on `today` (a Japan date): it is still waiting for the response
+    /// (`inquiry_mailed`) and the deadline, the last day a response is
+    /// accepted, is before `today`. On the deadline itself a case is not yet
+    /// overdue; a case without a deadline never is.
+    ///
+    /// For rows that carry only the state and the deadline (case summaries);
+    /// with a whole case use [`CaseCore::is_overdue`].
+    pub fn is_overdue(self, deadline: Option<NaiveDate>, today: NaiveDate) -> bool {
+        let waiting_for_response = match self {
+            CaseState::InquiryMailed => true,
+            CaseState::Applied
+            | CaseState::ResponseReturned
+            | CaseState::PinSet
+            | CaseState::Cancelled
+            | CaseState::Undeliverable
+            | CaseState::Expired
+            | CaseState::Failed => false,
+        };
+        waiting_for_response && deadline.is_some_and(|d| d < today)
     }
 }
 
@@ -396,6 +428,12 @@ impl CaseCore {
     pub fn failure(&self) -> Option<FailureReason> {
         self.failure
     }
+    /// Whether the case is overdue on `today` (a Japan date): still waiting
+    /// for the response after its deadline. The rule is
+    /// [`CaseState::is_overdue`]; an overdue case is the one `expire` accepts.
+    pub fn is_overdue(&self, today: NaiveDate) -> bool {
+        self.state.is_overdue(self.deadline, today)
+    }
 }
 
 /// A PIN-change case: [`CaseCore`] plus [`Parties`].
@@ -428,5 +466,49 @@ impl Case {
     /// Joins what [`Case::into_parts`] split.
     pub fn from_parts(core: CaseCore, parties: Parties) -> Case {
         Case { core, parties }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 12, d).unwrap()
+    }
+
+    #[test]
+    fn a_mailed_case_is_overdue_only_from_the_day_after_its_deadline() {
+        let deadline = Some(day(28));
+        assert!(!CaseState::InquiryMailed.is_overdue(deadline, day(27)));
+        assert!(!CaseState::InquiryMailed.is_overdue(deadline, day(28)));
+        assert!(CaseState::InquiryMailed.is_overdue(deadline, day(29)));
+    }
+
+    #[test]
+    fn only_a_case_waiting_for_its_response_can_be_overdue() {
+        let long_past = Some(day(1));
+        for state in CaseState::ALL {
+            assert_eq!(
+                state.is_overdue(long_past, day(31)),
+                state == CaseState::InquiryMailed,
+                "{state:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_case_without_a_deadline_is_never_overdue() {
+        for state in CaseState::ALL {
+            assert!(!state.is_overdue(None, day(31)), "{state:?}");
+        }
+    }
+
+    #[test]
+    fn every_path_has_its_own_japanese_name() {
+        let names: std::collections::BTreeSet<&str> =
+            Path::ALL.into_iter().map(Path::name_ja).collect();
+        assert_eq!(names.len(), Path::ALL.len());
+        assert_eq!(Path::OptionalProxy.name_ja(), "任意代理人");
     }
 }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use shokai_card::PinKind;
 
-use super::audit::{AuditRecord, Context, Transition};
+use super::audit::{AuditEventKind, AuditRecord, Context, Transition};
 use super::error::ApplicationError;
 use super::model::{
     Cardholder, Case, CaseCore, CaseState, LegalRepresentative, Parties, Proof, ProofKind, Proxy,
@@ -43,7 +43,7 @@ impl Case {
         check_people(&application, applied_on, ctx.settings.proof_valid_months)?;
         let path = application.representation.path();
         let audit = AuditRecord {
-            event: "open",
+            event: AuditEventKind::Open.code(),
             role: ctx.role,
             reason: None,
             from: None,

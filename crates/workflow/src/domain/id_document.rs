@@ -70,8 +70,12 @@ impl IdDocumentKind {
         }
     }
 
-    /// Whether documents of this kind always, never, or sometimes carry a photo.
-    fn photo(self) -> Option<bool> {
+    /// Whether documents of this kind carry a photo of their holder:
+    /// `Some(true)` always (licence, passport, residence card, My Number
+    /// Card), `Some(false)` never (health insurance card, pension book),
+    /// `None` when it depends on the document (`Other`: the clerk says).
+    /// [`IdDocument::parse`] refuses a photo flag that contradicts it.
+    pub fn has_photo(self) -> Option<bool> {
         match self {
             IdDocumentKind::DriversLicence
             | IdDocumentKind::Passport
@@ -80,6 +84,14 @@ impl IdDocumentKind {
             IdDocumentKind::HealthInsuranceCard | IdDocumentKind::PensionBook => Some(false),
             IdDocumentKind::Other => None,
         }
+    }
+
+    /// Whether a document of this kind has a photo, given the clerk's
+    /// "has a photo" tick: the kind decides where it can
+    /// ([`IdDocumentKind::has_photo`]), and the tick only for `Other`. The
+    /// result is always accepted by [`IdDocument::parse`].
+    pub fn photo_given(self, ticked: bool) -> bool {
+        self.has_photo().unwrap_or(ticked)
     }
 }
 
@@ -145,7 +157,7 @@ impl IdDocument {
         if last4.chars().count() != 4 || !last4.chars().all(|c| c.is_ascii_alphanumeric()) {
             return Err(IdDocumentError::BadNumberSuffix);
         }
-        if let Some(by_kind) = kind.photo()
+        if let Some(by_kind) = kind.has_photo()
             && by_kind != has_photo
         {
             return Err(IdDocumentError::PhotoContradictsKind {
@@ -179,6 +191,45 @@ impl IdDocument {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_kind_fixes_the_photo_except_for_other_documents() {
+        use IdDocumentKind as K;
+        let table: Vec<(K, Option<bool>)> =
+            K::ALL.into_iter().map(|k| (k, k.has_photo())).collect();
+        assert_eq!(
+            table,
+            [
+                (K::DriversLicence, Some(true)),
+                (K::Passport, Some(true)),
+                (K::ResidenceCard, Some(true)),
+                (K::MyNumberCard, Some(true)),
+                (K::HealthInsuranceCard, Some(false)),
+                (K::PensionBook, Some(false)),
+                (K::Other, None),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_licence_always_has_a_photo_and_other_documents_follow_the_tick() {
+        assert!(IdDocumentKind::DriversLicence.photo_given(false));
+        assert!(!IdDocumentKind::HealthInsuranceCard.photo_given(true));
+        assert!(IdDocumentKind::Other.photo_given(true));
+        assert!(!IdDocumentKind::Other.photo_given(false));
+    }
+
+    #[test]
+    fn the_photo_given_a_tick_is_always_accepted_and_only_other_documents_accept_both() {
+        for kind in IdDocumentKind::ALL {
+            for ticked in [false, true] {
+                let photo = kind.photo_given(ticked);
+                assert!(IdDocument::parse(kind, photo, "1234").is_ok(), "{kind:?}");
+                let opposite_accepted = IdDocument::parse(kind, !photo, "1234").is_ok();
+                assert_eq!(opposite_accepted, kind.has_photo().is_none(), "{kind:?}");
+            }
+        }
+    }
 
     #[test]
     fn a_licence_number_suffix_is_kept_in_upper_case_ascii() {

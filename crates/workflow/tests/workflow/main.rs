@@ -6,6 +6,7 @@
 
 mod applications;
 mod boundaries;
+mod clerk_rules;
 mod diagram;
 mod fixtures;
 mod letters;

@@ -1,0 +1,104 @@
+//! The rules clerk pages ask of a case: is it overdue, is it ready for the PIN
+//! change, and what the audit log's event codes are called in Japanese.
+
+use std::collections::BTreeSet;
+
+use shokai_workflow::case::event_name_ja;
+use shokai_workflow::{
+    AuditEventKind, Case, CaseState, Event, EventKind, Path, ReferenceNumber, Role,
+};
+
+use crate::fixtures::{
+    WRONG_CODE, World, application, application_day, day, morning, prepare, response,
+};
+
+/// Every audit event code the workflow actually writes: the opening on each
+/// path, every step each path's machine allows, and a wrong code.
+fn written_audit_codes() -> BTreeSet<&'static str> {
+    let mut world = World::new();
+    let mut written = BTreeSet::new();
+    for path in Path::ALL {
+        let reference = ReferenceNumber::for_date(application_day(), 123).unwrap();
+        let ctx = world.ctx(morning(application_day()), Role::Clerk);
+        let opened = Case::open(application(path), reference, &ctx).unwrap();
+        written.insert(opened.audit.event);
+        for (from, kind, _) in path.transitions() {
+            let (case, event, now) = prepare(&mut world, path, *from, *kind);
+            let step = world.try_step(&case, event, now, Role::Supervisor).unwrap();
+            written.insert(step.audit.event);
+        }
+    }
+    let (case, _) = world.mailed_proxy_case();
+    let now = morning(day(2026, 12, 1));
+    let wrong = world.try_step(&case, response(WRONG_CODE, now), now, Role::Clerk);
+    written.insert(wrong.unwrap().audit.event);
+    written
+}
+
+#[test]
+fn every_event_code_the_workflow_writes_into_an_audit_record_has_a_japanese_name() {
+    for code in written_audit_codes() {
+        assert!(event_name_ja(code).is_some(), "no Japanese name for {code}");
+    }
+}
+
+#[test]
+fn the_audit_event_kinds_are_exactly_the_codes_the_workflow_writes() {
+    let kinds: BTreeSet<&str> = AuditEventKind::all().map(AuditEventKind::code).collect();
+    assert_eq!(kinds, written_audit_codes());
+}
+
+#[test]
+fn a_case_is_ready_for_the_pin_change_exactly_where_completing_it_succeeds() {
+    let mut world = World::new();
+    for path in Path::ALL {
+        for state in CaseState::ALL {
+            let kind = EventKind::CompletePinChange;
+            let (case, event, now) = prepare(&mut world, path, state, kind);
+            let completed = world.try_step(&case, event, now, Role::Clerk).is_ok();
+            assert_eq!(case.ready_for_pin_change(), completed, "{path:?} {state:?}");
+            assert_eq!(
+                case.ready_for_pin_change(),
+                case.next_events().contains(&kind),
+                "{path:?} {state:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_mailed_case_is_overdue_exactly_on_the_days_it_may_be_expired() {
+    let mut world = World::new();
+    let (case, _) = world.mailed_proxy_case();
+    assert_eq!(case.deadline(), Some(day(2026, 12, 28)));
+    for today in [
+        day(2026, 12, 27),
+        day(2026, 12, 28),
+        day(2026, 12, 29),
+        day(2027, 1, 5),
+    ] {
+        let expired = world.try_step(&case, Event::Expire, morning(today), Role::Clerk);
+        assert_eq!(case.is_overdue(today), expired.is_ok(), "{today}");
+    }
+    assert!(!case.is_overdue(day(2026, 12, 28)));
+    assert!(case.is_overdue(day(2026, 12, 29)));
+}
+
+#[test]
+fn a_case_whose_response_was_returned_is_not_overdue_after_its_deadline() {
+    let mut world = World::new();
+    let (case, code) = world.mailed_proxy_case();
+    let now = morning(day(2026, 12, 1));
+    let returned = world.step(&case, response(&code, now), now, Role::Clerk);
+    assert_eq!(returned.state(), CaseState::ResponseReturned);
+    assert!(!returned.is_overdue(day(2027, 1, 5)));
+}
+
+#[test]
+fn a_same_day_case_is_never_overdue() {
+    let world = World::new();
+    for path in [Path::InPerson, Path::LegalRepresentative] {
+        let case = world.open(path);
+        assert!(!case.is_overdue(day(2027, 12, 31)), "{path:?}");
+    }
+}

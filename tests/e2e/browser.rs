@@ -308,7 +308,9 @@ async fn a_clerk_takes_an_optional_proxy_case_from_intake_to_pin_set_in_the_brow
     browser.shot("case-list-empty").await;
 
     // Register the application at the counter.
-    browser.goto(&app.url("/cases/new?path=proxy")).await;
+    browser
+        .goto(&app.url("/cases/new?path=optional_proxy"))
+        .await;
     register_proxy_case(&mut browser).await;
     browser.shot("intake-filled").await;
     browser.click("intake-submit").await;

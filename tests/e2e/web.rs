@@ -268,7 +268,7 @@ both_backends! {
 /// The proxy intake form as a clerk fills it in.
 fn proxy_form(csrf: &str) -> Vec<(&'static str, String)> {
     let fields = [
-        ("path", "proxy"),
+        ("path", "optional_proxy"),
         ("doc_card", "1"),
         ("doc_proxy_id", "1"),
         ("doc_explained", "1"),
@@ -307,7 +307,7 @@ both_backends! {
     async fn a_proxy_case_registered_through_the_intake_form_is_in_the_api_listing(app) {
         let session = sign_in(&app, Role::Clerk).await;
         let token = app.token_for(Role::Auditor).await;
-        let html = session.page("/cases/new?path=proxy").await;
+        let html = session.page("/cases/new?path=optional_proxy").await;
         let csrf = csrf_in(&html);
 
         let mut bad = proxy_form(&csrf);

@@ -1,109 +1,101 @@
-//! The application state every handler sees: settings, metrics, the
-//! database, the workflow's settings and code keys, and the card terminal.
-//! Cheap to clone: one `Arc`.
+//! The whole HTTP surface in one place: the JSON API, the clerk's pages and
+//! the static files, side by side, under the shared layers (request ids,
+//! trace spans, metrics, the 5xx log line).
+//!
+//! Module dependencies run one way: `app` → `api`, `web` → `service`,
+//! `auth` → `state` → `infra`, `settings`. Nothing below imports `app`.
 
-use std::sync::Arc;
+use axum::Router;
+use axum::routing::{get, post};
 
-use shokai_store::Store;
+use crate::api;
+use crate::infra::http;
+use crate::state::AppState;
+use crate::web;
 
-use chrono::{DateTime, Utc};
-use shokai_workflow::{CodeKeyring, Context, KeyringError, Role, WorkflowSettings};
-
-use crate::infra::card_terminal::Terminal;
-use crate::infra::letter_assets::LetterAssets;
-use crate::infra::metrics::Metrics;
-use crate::service::session::LoginLimits;
-use crate::service::status::StatusLimits;
-use crate::settings::Settings;
-
-/// Shared state of a running server.
-#[derive(Clone)]
-pub struct AppState {
-    inner: Arc<Inner>,
+/// Every route of the server, with its layers.
+pub fn router(state: AppState) -> Router {
+    let routes = Router::new()
+        .merge(api_routes())
+        .merge(pages().layer(axum::middleware::from_fn(web::page::clear_flash)))
+        .route("/static/shokai.css", get(web::stylesheet))
+        .fallback(http::not_found);
+    http::with_layers(routes, state)
 }
 
-struct Inner {
-    settings: Settings,
-    metrics: Metrics,
-    store: Store,
-    login_limits: LoginLimits,
-    status_limits: StatusLimits,
-    workflow: WorkflowSettings,
-    keyring: CodeKeyring,
-    terminal: Terminal,
-    letters: LetterAssets,
+/// The JSON API (bearer tokens) and the probes.
+fn api_routes() -> Router<AppState> {
+    use api::{
+        audit, batches, cases, health, letters, openapi, reports, responses, session, status,
+    };
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/metrics", get(health::metrics))
+        .route("/api/openapi.json", get(openapi::document))
+        .route("/api/office", get(health::office))
+        .route("/api/cases", get(cases::list).post(cases::open))
+        .route("/api/cases/{id}", get(cases::get))
+        .route("/api/cases/{id}/cancel", post(cases::cancel))
+        .route("/api/cases/{id}/unlock", post(cases::unlock))
+        .route("/api/cases/{id}/pin-change", post(cases::pin_change))
+        .route("/api/cases/{id}/letters", post(letters::issue))
+        .route("/api/cases/{id}/letters/{n}/pdf", get(letters::pdf))
+        .route("/api/cases/{id}/response", post(responses::record))
+        .route(
+            "/api/cases/{id}/undeliverable",
+            post(responses::undeliverable),
+        )
+        .route("/api/batches", get(batches::list).post(batches::close))
+        .route("/api/batches/{id}", get(batches::get))
+        .route("/api/batches/{id}/print.pdf", get(batches::print_pdf))
+        .route("/api/batches/{id}/manifest.csv", get(batches::manifest_csv))
+        .route("/api/batches/{id}/mailed", post(batches::mailed))
+        .route("/api/reports", get(reports::report))
+        .route("/api/status", post(status::lookup))
+        .route("/api/audit", get(audit::search))
+        .route("/api/audit/verify", get(audit::verify))
+        .route("/api/audit/export.csv", get(audit::export_csv))
+        .route(
+            "/api/session",
+            get(session::me)
+                .post(session::login)
+                .delete(session::logout),
+        )
 }
 
-impl AppState {
-    /// State for a server with these settings.
-    pub fn new(
-        settings: Settings,
-        store: Store,
-        letters: LetterAssets,
-    ) -> Result<AppState, KeyringError> {
-        let workflow = WorkflowSettings {
-            deadline_days: settings.deadline_days,
-            ..WorkflowSettings::default()
-        };
-        let keyring = settings.code_keys.keyring()?;
-        let terminal = Terminal::new(settings.card_terminal.clone());
-        Ok(AppState {
-            inner: Arc::new(Inner {
-                workflow,
-                keyring,
-                terminal,
-                letters,
-                settings,
-                metrics: Metrics::default(),
-                store,
-                login_limits: LoginLimits::default(),
-                status_limits: StatusLimits::default(),
-            }),
-        })
-    }
-
-    /// The settings the server started with.
-    pub fn settings(&self) -> &Settings {
-        &self.inner.settings
-    }
-
-    /// Request counters.
-    pub fn metrics(&self) -> &Metrics {
-        &self.inner.metrics
-    }
-
-    /// The database.
-    pub fn store(&self) -> &Store {
-        &self.inner.store
-    }
-
-    /// Failed-login counters.
-    pub fn login_limits(&self) -> &LoginLimits {
-        &self.inner.login_limits
-    }
-
-    /// Status-page lookup counters.
-    pub fn status_limits(&self) -> &StatusLimits {
-        &self.inner.status_limits
-    }
-
-    /// The counter's card terminal.
-    pub fn terminal(&self) -> &Terminal {
-        &self.inner.terminal
-    }
-
-    /// Font, wording and office settings for letters.
-    pub fn letters(&self) -> &LetterAssets {
-        &self.inner.letters
-    }
-
-    /// The workflow's settings.
-    pub fn workflow(&self) -> &WorkflowSettings {
-        &self.inner.workflow
-    }
-
-    /// What the workflow needs to decide a step taken at `now` by `role`.
-    pub fn context(&self, now: DateTime<Utc>, role: Role) -> Context<'_> {
-        Context::new(now, role, &self.inner.workflow, &self.inner.keyring)
-    }
+/// The clerk's pages and the proxies' status page (cookie sessions, CSRF
+/// on every form); they sit inside the layer that clears a shown flash.
+fn pages() -> Router<AppState> {
+    use web::{
+        audit, batches, cases, intake, letters, pin_change, reports, response, session, status,
+    };
+    Router::new()
+        .route("/login", get(session::login_page).post(session::login))
+        .route("/logout", post(session::logout))
+        .route("/", get(cases::home))
+        .route("/cases", get(cases::list))
+        .route("/cases/new", get(intake::form).post(intake::submit))
+        .route("/cases/{id}", get(cases::show))
+        .route("/cases/{id}/letters", post(cases::issue_letter))
+        .route("/cases/{id}/cancel", post(cases::cancel))
+        .route("/cases/{id}/unlock", post(cases::unlock))
+        .route("/cases/{id}/undeliverable", post(cases::undeliverable))
+        .route("/cases/{id}/letters/{n}", get(letters::preview))
+        .route("/cases/{id}/letters/{n}/pdf", get(letters::pdf))
+        .route("/status", get(status::form).post(status::lookup))
+        .route("/reports", get(reports::show))
+        .route(
+            "/cases/{id}/pin-change",
+            get(pin_change::form).post(pin_change::submit),
+        )
+        .route("/batches", get(batches::list).post(batches::close))
+        .route("/batches/{id}/print.pdf", get(batches::print_pdf))
+        .route("/batches/{id}/manifest.csv", get(batches::manifest_csv))
+        .route("/batches/{id}/mailed", post(batches::mailed))
+        .route("/batches/{id}/undeliverable", post(batches::undeliverable))
+        .route("/response", get(response::form).post(response::lookup))
+        .route("/response/{id}", post(response::record))
+        .route("/audit", get(audit::show))
+        .route("/audit/verify", post(audit::verify))
+        .route("/audit/export.csv", get(audit::export_csv))
 }

@@ -7,9 +7,12 @@ mod api;
 mod app;
 mod auth;
 mod cli;
+mod clock;
 mod infra;
+mod jobs;
 mod service;
 mod settings;
+mod state;
 mod web;
 
 use std::process::ExitCode;

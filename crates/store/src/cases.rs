@@ -87,7 +87,7 @@ pub struct NewResponseAttempt {
 /// What a transition closure returns: the workflow's [`Transition`] and what
 /// else to write in the same transaction. A plain `Transition` converts.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Step {
+pub struct Commit {
     /// The new case and its audit record.
     pub transition: Transition,
     /// Mail to queue.
@@ -96,7 +96,7 @@ pub struct Step {
     pub response_attempt: Option<NewResponseAttempt>,
 }
 
-impl From<Transition> for Step {
+impl From<Transition> for Commit {
     fn from(transition: Transition) -> Self {
         Self {
             transition,
@@ -260,13 +260,13 @@ impl Store {
 
     /// Applies one workflow step to case `case_id`, which the caller read at
     /// `expected_version`. `apply` gets the current case and returns the
-    /// workflow's [`Transition`] (or a [`Step`] with mail and a response
+    /// workflow's [`Transition`] (or a [`Commit`] with mail and a response
     /// attempt). One transaction: state, letters, audit event, outbox.
     ///
     /// A step the workflow records but refuses (a wrong code, which counts
     /// towards the lock) is committed and then returned as
     /// [`StoreError::Refused`] with the stored case.
-    pub async fn transition<S: Into<Step>>(
+    pub async fn transition<S: Into<Commit>>(
         &self,
         case_id: i64,
         expected_version: i64,
@@ -282,7 +282,7 @@ impl Store {
                 expected: expected_version,
             });
         }
-        let step: Step = apply(&current.case()?)?.into();
+        let step: Commit = apply(&current.case()?)?.into();
         let refusal = step.transition.refusal();
         write_step(&mut tx, &current, actor, now, step).await?;
         self.run_before_commit_hook();
@@ -304,9 +304,9 @@ async fn write_step(
     current: &StoredCase,
     actor: &Actor,
     now: DateTime<Utc>,
-    step: Step,
+    step: Commit,
 ) -> Result<(), StoreError> {
-    let Step {
+    let Commit {
         transition: Transition {
             case,
             audit: record,

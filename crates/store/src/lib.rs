@@ -40,7 +40,7 @@ pub mod testing;
 pub mod users;
 
 pub use cases::{
-    Actor, CaseFilter, CaseSummary, NewResponseAttempt, PurgeReport, Step, StoredCase,
+    Actor, CaseFilter, CaseSummary, Commit, NewResponseAttempt, PurgeReport, StoredCase,
 };
 pub use db::{Backend, BeforeCommitHook, DEFAULT_DATABASE_URL, Store, Tx};
 pub use error::StoreError;

@@ -10,9 +10,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::AppError;
-use crate::app::AppState;
 use crate::auth::{Audit, Authorized};
 use crate::service::audit::{self, AuditEvent, AuditQuery};
+use crate::state::AppState;
 
 /// Search parameters (all optional). Times are RFC 3339.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -83,7 +83,7 @@ pub struct VerifyResult {
     pub intact: bool,
     /// Where the chain first breaks, if it does.
     #[schema(value_type = Option<Object>)]
-    pub first_break: Option<shokai_store::audit::ChainBreak>,
+    pub first_break: Option<crate::service::audit::ChainBreak>,
 }
 
 /// `GET /api/audit/verify`: walks the hash chain.

@@ -11,9 +11,9 @@ use axum::response::IntoResponse;
 
 use super::error::AppError;
 use super::json::ApiJson;
-use crate::app::AppState;
 use crate::auth::{Authorized, Operate, Read};
 use crate::service::batches::{self, BatchView, MailedBatch, MailedRequest};
+use crate::state::AppState;
 
 /// `POST /api/batches`: closes a batch with every letter issued so far.
 #[utoipa::path(post, path = "/api/batches", tag = "batches", security(("bearer" = [])),

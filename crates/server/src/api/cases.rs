@@ -5,17 +5,15 @@
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use chrono::Utc;
 use serde::Deserialize;
-use shokai_store::{CaseFilter, CaseSummary};
 use shokai_workflow::Event;
 
 use super::error::AppError;
 use super::json::{ApiJson, ApiPath};
-use crate::app::AppState;
 use crate::auth::{Authorized, Operate, Read, Supervise};
-use crate::service::cases::{self, CaseView, Intake};
+use crate::service::cases::{self, CaseSummary, CaseView, Intake};
 use crate::service::pin_change::{self, PinChangeOutcome, PinEntry};
+use crate::state::AppState;
 
 /// `POST /api/cases`: 201 with the new case (card bound from the terminal).
 #[utoipa::path(post, path = "/api/cases", tag = "cases", security(("bearer" = [])),
@@ -69,23 +67,16 @@ pub async fn list(
     State(state): State<AppState>,
     Query(params): Query<ListParams>,
 ) -> Result<Json<Vec<CaseSummary>>, AppError> {
-    let filter = CaseFilter {
+    let query = cases::CaseQuery {
         state: params
             .state
             .as_deref()
             .map(cases::parse_state)
             .transpose()?,
-        overdue_on: params
-            .overdue
-            .filter(|o| *o)
-            .map(|_| shokai_workflow::case::japan_date(Utc::now())),
-        due_between: params
-            .due_this_week
-            .filter(|d| *d)
-            .map(|_| crate::web::cases::this_week(shokai_workflow::case::japan_date(Utc::now()))),
-        ..CaseFilter::default()
+        overdue: params.overdue.unwrap_or(false),
+        due_this_week: params.due_this_week.unwrap_or(false),
     };
-    Ok(Json(cases::list(&state, &filter).await?))
+    Ok(Json(cases::list(&state, query).await?.cases))
 }
 
 /// A change that needs a reason.

@@ -1,7 +1,8 @@
 //! The one error type of the HTTP layer.
 //!
-//! Error policy: services and libraries return their own `thiserror` enums;
-//! handlers turn them into [`AppError`] (through `From`), which answers with
+//! Error policy: libraries return their own `thiserror` enums, services one
+//! [`ServiceError`] that wraps them by variant; handlers turn it into
+//! [`AppError`] (through `From`, the one mapping to HTTP), which answers with
 //! an HTTP status and a JSON body `{"code": "...", "message": "..."}` (plus
 //! `"field"` for bad input). Codes are stable snake_case strings clients may
 //! match on; messages are for people and may change.
@@ -18,6 +19,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use shokai_workflow::{ApplicationError, TransitionError};
+
+use crate::service::error::ServiceError;
 
 /// Why a request failed, as the client sees it.
 #[derive(Debug, thiserror::Error)]
@@ -187,94 +190,83 @@ impl IntoResponse for AppError {
     }
 }
 
-impl From<shokai_store::StoreError> for AppError {
-    fn from(e: shokai_store::StoreError) -> AppError {
-        use shokai_store::StoreError;
+impl From<ServiceError> for AppError {
+    fn from(e: ServiceError) -> AppError {
+        let field = e.field();
         match e {
-            StoreError::VersionConflict { .. } => AppError::Conflict {
-                code: "version_conflict",
-                message: "the case was changed by someone else: reload it and try again".into(),
-            },
-            StoreError::NotFound { what } => AppError::NotFound { what },
-            StoreError::Duplicate { what } => AppError::Conflict {
-                code: "duplicate",
-                message: format!("{what} already exists"),
-            },
-            StoreError::Transition(e) | StoreError::Refused { error: e, .. } => e.into(),
-            StoreError::Application(e) => e.into(),
-            e @ (StoreError::Purged { .. } | StoreError::BatchAlreadyMailed { .. }) => {
-                AppError::Conflict {
-                    code: e.code(),
-                    message: e.to_string(),
-                }
+            ServiceError::Unauthenticated => AppError::Unauthenticated,
+            ServiceError::BadCredentials => AppError::BadCredentials,
+            ServiceError::TooManyRequests => AppError::TooManyRequests,
+            ServiceError::NotFound { what } => AppError::NotFound { what },
+            ServiceError::Invalid { field, message } => AppError::invalid(field, message),
+            ServiceError::Application(e) => application(e, field),
+            ServiceError::Transition(e) | ServiceError::Refused { error: e, .. } => {
+                transition(e, field)
             }
-            other => AppError::internal(other),
+            e @ ServiceError::VersionConflict { .. } => conflict("version_conflict", &e),
+            e @ ServiceError::Duplicate { .. } => conflict("duplicate", &e),
+            e @ ServiceError::Purged { .. } => conflict("purged", &e),
+            e @ ServiceError::BatchEmpty => conflict("batch_empty", &e),
+            e @ ServiceError::BatchAlreadyMailed { .. } => conflict("batch_already_mailed", &e),
+            e @ ServiceError::LetterPdfMissing { .. } => conflict("letter_pdf_missing", &e),
+            e @ ServiceError::CardUnreadable(_) => conflict("card_unreadable", &e),
+            e @ ServiceError::PrintFileDiscarded { .. } => AppError::Gone {
+                code: "print_file_discarded",
+                message: e.to_string(),
+            },
+            e @ (ServiceError::PinFormat { .. } | ServiceError::PinsNotOfCase(_)) => {
+                AppError::invalid(field.unwrap_or_default(), e.to_string())
+            }
+            e @ ServiceError::WrongPin(_) => AppError::Invalid {
+                code: "wrong_pin",
+                field: field.unwrap_or_default(),
+                message: e.to_string(),
+            },
+            e @ ServiceError::TerminalUnavailable => AppError::Unavailable {
+                code: "card_terminal_unavailable",
+                message: e.to_string(),
+            },
+            ServiceError::Internal(cause) => AppError::Internal(cause),
         }
     }
 }
 
-impl From<TransitionError> for AppError {
-    fn from(e: TransitionError) -> AppError {
-        let field = match &e {
-            TransitionError::RoleNotPermitted { .. } => return AppError::Forbidden,
-            TransitionError::ReasonRequired { .. } => "reason",
-            TransitionError::CodeMalformed(_) | TransitionError::CodeMismatch { .. } => "code",
-            TransitionError::ChecklistIncomplete { .. } => "checklist",
-            TransitionError::MailingDateOutOfRange { .. } => "mailed_on",
-            TransitionError::EntryInFuture | TransitionError::EntryBeforeMailing => "entered_at",
-            // Listed one by one (no `_`), so a new workflow refusal must be
-            // placed here deliberately rather than fall into 409 unseen.
-            TransitionError::InvalidTransition { .. }
-            | TransitionError::CaseLocked
-            | TransitionError::NotLocked
-            | TransitionError::CardNotBound
-            | TransitionError::NoLetter
-            | TransitionError::LetterAlreadyMailed { .. }
-            | TransitionError::UnknownLetter { .. }
-            | TransitionError::LetterSuperseded { .. }
-            | TransitionError::LetterNotMailed { .. }
-            | TransitionError::LetterLimit { .. }
-            | TransitionError::LetterTooSoon { .. }
-            | TransitionError::DeadlinePassed { .. }
-            | TransitionError::DeadlineNotPassed { .. }
-            | TransitionError::NotSameDay { .. } => {
-                return AppError::Conflict {
-                    code: e.code(),
-                    message: e.to_string(),
-                };
-            }
-        };
-        AppError::Invalid {
-            code: e.code(),
-            field: field.to_owned(),
-            message: e.to_string(),
-        }
+fn conflict(code: &'static str, e: &ServiceError) -> AppError {
+    AppError::Conflict {
+        code,
+        message: e.to_string(),
     }
 }
 
-impl From<ApplicationError> for AppError {
-    fn from(e: ApplicationError) -> AppError {
-        let field = match &e {
-            ApplicationError::RoleNotPermitted { .. } => return AppError::Forbidden,
-            ApplicationError::SignatureUnder15 { .. } | ApplicationError::SignatureForAdultWard => {
-                "pins"
-            }
-            ApplicationError::BornAfterApplication => "cardholder.date_of_birth",
-            ApplicationError::ProofKindMismatch { .. }
-            | ApplicationError::ProofTooOld { .. }
-            | ApplicationError::ProofIssuedInFuture { .. }
-            | ApplicationError::WaiverNotApplicable { .. } => "representation.proof",
-            ApplicationError::MinorWardIsAdult { .. } => "representation.ward",
-            ApplicationError::InPersonUnder15 { .. } | ApplicationError::ProxyIsCardholder => {
-                "representation"
-            }
-            ApplicationError::ReferenceYearMismatch { .. } => return AppError::internal(e),
-        };
-        AppError::Invalid {
+/// A workflow refusal: bad input on the field it names, a 409 on the case's
+/// state otherwise; a role the workflow does not allow is 403.
+fn transition(e: TransitionError, field: Option<String>) -> AppError {
+    if let TransitionError::RoleNotPermitted { .. } = e {
+        return AppError::Forbidden;
+    }
+    match field {
+        Some(field) => AppError::Invalid {
             code: e.code(),
-            field: field.to_owned(),
+            field,
             message: e.to_string(),
-        }
+        },
+        None => AppError::Conflict {
+            code: e.code(),
+            message: e.to_string(),
+        },
+    }
+}
+
+/// An application rule: bad input on the intake field it names.
+fn application(e: ApplicationError, field: Option<String>) -> AppError {
+    match (e, field) {
+        (ApplicationError::RoleNotPermitted { .. }, _) => AppError::Forbidden,
+        (e, Some(field)) => AppError::Invalid {
+            code: e.code(),
+            field,
+            message: e.to_string(),
+        },
+        (e, None) => AppError::internal(e),
     }
 }
 
@@ -324,7 +316,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_response_dated_before_the_mailing_is_bad_input_on_entered_at() {
-        let response = AppError::from(TransitionError::EntryBeforeMailing).into_response();
+        let response =
+            AppError::from(ServiceError::from(TransitionError::EntryBeforeMailing)).into_response();
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let body = body_of(response).await;
         assert_eq!(body["code"], "entry_before_mailing");
@@ -333,32 +326,57 @@ mod tests {
 
     #[tokio::test]
     async fn a_refused_move_on_the_case_is_a_409_with_the_workflow_code() {
-        let response = AppError::from(TransitionError::CaseLocked).into_response();
+        let response =
+            AppError::from(ServiceError::from(TransitionError::CaseLocked)).into_response();
         assert_eq!(response.status(), StatusCode::CONFLICT);
         assert_eq!(body_of(response).await["code"], "case_locked");
     }
 
     #[tokio::test]
+    async fn a_wrong_current_pin_is_bad_input_on_that_pins_field_with_the_tries_left() {
+        let wrong = crate::service::error::WrongPin {
+            pin: shokai_card::PinKind::UserAuth,
+            tries_left: 2,
+        };
+        let response = AppError::from(ServiceError::from(wrong)).into_response();
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body = body_of(response).await;
+        assert_eq!(body["code"], "wrong_pin");
+        assert_eq!(body["field"], "changes.user_auth.current");
+        assert!(
+            body["message"].as_str().unwrap().contains("2 tries left"),
+            "{body}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_server_without_a_terminal_is_unavailable_and_a_refused_role_forbidden() {
+        let none = AppError::from(ServiceError::TerminalUnavailable).into_response();
+        assert_eq!(none.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(body_of(none).await["code"], "card_terminal_unavailable");
+        let role = TransitionError::RoleNotPermitted {
+            event: "cancel",
+            role: shokai_workflow::Role::Clerk,
+            required: shokai_workflow::Role::Supervisor,
+        };
+        let response = AppError::from(ServiceError::from(role)).into_response();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    }
+
+    #[tokio::test]
     async fn a_discarded_print_file_is_gone_with_its_own_code() {
-        let response = AppError::Gone {
-            code: "print_file_discarded",
-            message: "discarded when mailed".into(),
-        }
-        .into_response();
+        let response =
+            AppError::from(ServiceError::PrintFileDiscarded { batch_id: 3 }).into_response();
         assert_eq!(response.status(), StatusCode::GONE);
         assert_eq!(body_of(response).await["code"], "print_file_discarded");
     }
 
     #[tokio::test]
     async fn an_empty_batch_and_a_batch_mailed_twice_are_conflicts() {
-        let empty = AppError::Conflict {
-            code: "batch_empty",
-            message: "no letter".into(),
-        }
-        .into_response();
+        let empty = AppError::from(ServiceError::BatchEmpty).into_response();
         assert_eq!(empty.status(), StatusCode::CONFLICT);
         assert_eq!(body_of(empty).await["code"], "batch_empty");
-        let twice = AppError::from(shokai_store::StoreError::BatchAlreadyMailed {
+        let twice = AppError::from(ServiceError::BatchAlreadyMailed {
             batch_id: 1,
             mailed_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap(),
         })

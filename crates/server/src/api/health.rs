@@ -8,8 +8,8 @@ use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
 use super::error::AppError;
-use crate::app::AppState;
 use crate::settings::Office;
+use crate::state::AppState;
 
 /// `GET /healthz`: 200 while the server and its database answer, else 503.
 #[utoipa::path(get, path = "/healthz", tag = "operations",

@@ -9,6 +9,7 @@ use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use super::error::AppError;
+use crate::service::error::ServiceError;
 
 /// A JSON request body, deserialized with the path of any bad field kept.
 #[derive(Debug, Clone, Copy, Default)]
@@ -36,7 +37,7 @@ where
         let bytes = Bytes::from_request(req, state)
             .await
             .map_err(|e| AppError::invalid("body", e.body_text()))?;
-        parse(&bytes).map(ApiJson)
+        Ok(ApiJson(parse(&bytes)?))
     }
 }
 
@@ -64,8 +65,9 @@ where
     }
 }
 
-/// Deserializes `bytes`, turning an error into 422 with the field's path.
-pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+/// Deserializes `bytes`, turning an error into bad input on the field's
+/// path (the pages' intake form parses through this too).
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ServiceError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
@@ -81,7 +83,7 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
             (parent, Some(name)) => format!("{parent}.{name}"),
             (_, None) => path,
         };
-        AppError::invalid(field, message)
+        ServiceError::invalid(field, message)
     })
 }
 
@@ -104,7 +106,7 @@ mod tests {
 
     fn field_of(json: &str) -> String {
         match parse::<Outer>(json.as_bytes()) {
-            Err(AppError::Invalid { field, .. }) => field,
+            Err(ServiceError::Invalid { field, .. }) => field,
             other => panic!("expected invalid input, got {other:?}"),
         }
     }

@@ -9,9 +9,9 @@ use axum::response::IntoResponse;
 
 use super::error::AppError;
 use super::json::{ApiJson, ApiPath};
-use crate::app::AppState;
 use crate::auth::{Authorized, Operate};
 use crate::service::letters::{self, IssueRequest, IssuedLetter};
+use crate::state::AppState;
 
 /// `POST /api/cases/{id}/letters`: issues the next letter (a supervisor may
 /// override the limits with `override_reason`).

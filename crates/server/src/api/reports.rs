@@ -2,15 +2,13 @@
 
 use axum::Json;
 use axum::extract::{Query, State};
-use chrono::Utc;
 use serde::Deserialize;
-use shokai_workflow::case::japan_date;
 use utoipa::IntoParams;
 
 use super::error::AppError;
-use crate::app::AppState;
 use crate::auth::{Authorized, Read};
-use crate::service::reports::{self, Period, Report};
+use crate::service::reports::{self, Report};
+use crate::state::AppState;
 
 /// The period, as Japan dates (`YYYY-MM-DD`), both included; default the
 /// last 30 days.
@@ -32,11 +30,6 @@ pub async fn report(
     State(state): State<AppState>,
     Query(params): Query<ReportParams>,
 ) -> Result<Json<Report>, AppError> {
-    let now = Utc::now();
-    let period = Period::parse(
-        params.from.as_deref(),
-        params.to.as_deref(),
-        japan_date(now),
-    )?;
-    Ok(Json(reports::report(&state, period, now).await?))
+    let report = reports::report(&state, params.from.as_deref(), params.to.as_deref()).await?;
+    Ok(Json(report))
 }

@@ -4,14 +4,13 @@
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
-use shokai_workflow::Event;
 
 use super::error::AppError;
 use super::json::{ApiJson, ApiPath};
-use crate::app::AppState;
 use crate::auth::{Authorized, Operate};
-use crate::service::cases::{self, CaseView};
+use crate::service::cases::CaseView;
 use crate::service::responses::{self, ResponseRequest};
+use crate::state::AppState;
 
 /// `POST /api/cases/{id}/response`: the returned form. A wrong code is
 /// counted and answered 422 `code_mismatch` (the message gives the attempts
@@ -56,10 +55,7 @@ pub async fn undeliverable(
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<UndeliverableRequest>,
 ) -> Result<Json<CaseView>, AppError> {
-    let event = Event::MarkUndeliverable {
-        letter: req.letter,
-        note: req.note,
-    };
-    let case = cases::apply(&state, &auth.caller, id, req.version, event).await?;
+    let note = req.note.as_deref();
+    let case = responses::returned(&state, &auth.caller, id, req.version, req.letter, note).await?;
     Ok(Json(case))
 }

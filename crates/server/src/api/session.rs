@@ -14,9 +14,9 @@ use utoipa::ToSchema;
 
 use super::error::AppError;
 use super::json::ApiJson;
-use crate::app::AppState;
 use crate::auth::{Authorized, Caller, Read, token};
 use crate::service::session::{self, Attempt, NewSession};
+use crate::state::AppState;
 
 /// Login form.
 #[derive(Deserialize, ToSchema)]
@@ -56,8 +56,7 @@ pub async fn login(
         password: req.password,
         from: peer.ip(),
     };
-    let hours = state.settings().session_hours;
-    let new = session::login(state.store(), state.login_limits(), attempt, hours).await?;
+    let new = session::login(&state, attempt).await?;
     Ok((StatusCode::CREATED, Json(new)))
 }
 
@@ -74,7 +73,7 @@ pub async fn logout(
         .and_then(|v| v.to_str().ok())
         .and_then(token::from_header)
         .ok_or(AppError::Unauthenticated)?;
-    session::logout(state.store(), &token).await?;
+    session::logout(&state, &token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -8,8 +8,8 @@ use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
 
 use super::error::AppError;
-use crate::app::AppState;
 use crate::service::status::{self, ProxyStatus, StatusQuery};
+use crate::state::AppState;
 
 /// `POST /api/status` with `{reference, phone_last4}`.
 ///

@@ -17,12 +17,11 @@ use std::marker::PhantomData;
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use chrono::Utc;
-use shokai_store::Role;
+use shokai_workflow::Role;
 
 use super::token;
 use crate::api::error::AppError;
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// The authenticated user behind a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,16 +117,7 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Caller, AppErro
         .and_then(|v| v.to_str().ok())
         .and_then(token::from_header)
         .ok_or(AppError::Unauthenticated)?;
-    let mut tx = state.store().read().await?;
-    let found =
-        shokai_store::users::find_session(&mut tx, &token::digest(&token), Utc::now()).await?;
-    tx.commit().await?;
-    let (_, user) = found.ok_or(AppError::Unauthenticated)?;
-    Ok(Caller {
-        user_id: user.id,
-        username: user.username,
-        role: user.role,
-    })
+    Ok(crate::service::session::caller_for_token(state, &token).await?)
 }
 
 #[cfg(test)]

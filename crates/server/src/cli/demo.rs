@@ -1,13 +1,15 @@
 //! `shokai demo load [--fixtures DIR] [--cards DIR] [--config FILE]`: fills
 //! a database that has no cases with the demo office of `make run`: the
 //! accounts of `users.toml` and the cases of `cases.toml`, each driven step
-//! by step through the workflow and the store (one transition per step, at
-//! the step's own time), so the audit chain is real and verifies.
+//! by step through the same services the clerk's pages call, on a clock set
+//! to each step's own time and with the case's card in the simulated
+//! terminal, so the cases, letters, batches, outbox and audit chain are
+//! exactly what the office would have made.
 //!
-//! Letters get fresh codes and their PDFs are kept as the letter service
-//! keeps them; a mailed letter keeps only the copy with the code blanked.
-//! The code of each letter stays in this process's memory for the demo
-//! response step and is never printed or stored.
+//! Letters are issued and batched as usual; a mailed letter keeps only the
+//! copy with the code blanked. The code source keeps each letter's code in
+//! this process's memory for the demo response step; it is never printed or
+//! stored.
 //!
 //! On a database that already has cases it says so and changes nothing.
 //! A fresh load also puts a fresh copy of the counter card into the
@@ -19,25 +21,30 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use clap::{Args, Subcommand};
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use shokai_card::{Card, Transport, sim_file};
-use shokai_store::{Actor, CaseFilter, Store, StoreError, cases, users};
-use shokai_workflow::case::japan_date;
-use shokai_workflow::letter::{LetterContent, render_letter, render_retained_copy};
+use shokai_store::{Store, StoreError};
 use shokai_workflow::{
-    Application, CardFingerprint, Case, Event, FailureReason, IdDocument, IdDocumentKind,
-    ResponseChecklist, ResponseEntry, TransitionError, VerificationCode,
+    CardFingerprint, Event, FailureReason, IdDocument, IdDocumentKind, TransitionError,
+    VerificationCode,
 };
 
 use super::demo_fixture::{self, Action, CasesFile, DemoCase, DemoStep, FixtureError, UsersFile};
-use crate::app::AppState;
+use crate::auth::Caller;
+use crate::clock::{Clock, KeptCodes, ManualClock};
 use crate::infra::letter_assets::{LetterAssetError, LetterAssets};
-use crate::service::responses::response_step;
+use crate::service::batches::{self, MailedRequest};
+use crate::service::cases::{self, CaseQuery, CaseView, Intake};
+use crate::service::error::ServiceError;
+use crate::service::letters::{self, IssueRequest};
+use crate::service::responses::{self, ChecklistInput, ResponseRequest};
 use crate::service::users::{AddUserError, add_user};
 use crate::settings::{CardTerminal, Settings, SettingsError};
+use crate::state::AppState;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -89,6 +96,8 @@ pub enum DemoCliError {
     Runtime(#[source] std::io::Error),
     #[error("database: {0}")]
     Store(#[from] StoreError),
+    #[error("database: {0}")]
+    Database(String),
     #[error("demo account {username}: {source}")]
     User {
         username: String,
@@ -116,6 +125,7 @@ impl DemoCliError {
             | DemoCliError::Keys(_) => 2,
             DemoCliError::Runtime(_)
             | DemoCliError::Store(_)
+            | DemoCliError::Database(_)
             | DemoCliError::User { .. }
             | DemoCliError::Card { .. }
             | DemoCliError::Step { .. } => 1,
@@ -146,10 +156,26 @@ fn load(args: LoadArgs) -> Result<(), DemoCliError> {
     runtime.block_on(async {
         let store = Store::connect(settings.database_url.expose_secret()).await?;
         store.migrate().await?;
-        let state = AppState::new(settings, store.clone(), letters).map_err(DemoCliError::Keys)?;
-        let loaded = Loader::new(&state, &cards, now)
-            .load(&users, &demo, &args.cards)
-            .await;
+        let clock = Arc::new(ManualClock::new(now));
+        let codes = Arc::new(KeptCodes::default());
+        let state = AppState::with_sources(
+            settings,
+            store.clone(),
+            letters,
+            clock.clone(),
+            codes.clone(),
+        )
+        .map_err(DemoCliError::Keys)?;
+        let loader = Loader {
+            state: &state,
+            clock: &clock,
+            codes: &codes,
+            cards: &cards,
+            cards_dir: &args.cards,
+            now,
+            callers: BTreeMap::new(),
+        };
+        let loaded = loader.load(&users, &demo).await;
         store.close().await;
         loaded
     })
@@ -182,47 +208,33 @@ fn read_cards(
 }
 
 /// What the loader remembers about a case between its steps.
+/// Where a demo case stands while the loader drives it.
 #[derive(Default)]
 struct Progress {
     id: i64,
     version: i64,
     reference: String,
     state: &'static str,
-    /// The number of the current letter.
+    /// The number of the case's current letter.
     letter: u8,
-    /// The code of the current letter: memory only, for the response step.
+    /// The code printed on the current letter, for the response step.
     code: Option<VerificationCode>,
-    /// The current letter as printed, and its PDF's fingerprint, until mailed.
-    printed: Option<(LetterContent, String)>,
 }
 
+/// Drives the demo cases through the services on a clock it sets to each
+/// step's time, with each case's card in the simulated terminal.
 struct Loader<'a> {
     state: &'a AppState,
+    clock: &'a ManualClock,
+    codes: &'a KeptCodes,
     cards: &'a BTreeMap<String, CardFingerprint>,
+    cards_dir: &'a Path,
     now: DateTime<Utc>,
-    actors: BTreeMap<String, Actor>,
+    callers: BTreeMap<String, Caller>,
 }
 
 impl<'a> Loader<'a> {
-    fn new(
-        state: &'a AppState,
-        cards: &'a BTreeMap<String, CardFingerprint>,
-        now: DateTime<Utc>,
-    ) -> Self {
-        Loader {
-            state,
-            cards,
-            now,
-            actors: BTreeMap::new(),
-        }
-    }
-
-    async fn load(
-        mut self,
-        users: &UsersFile,
-        demo: &CasesFile,
-        cards_dir: &Path,
-    ) -> Result<(), DemoCliError> {
+    async fn load(mut self, users: &UsersFile, demo: &CasesFile) -> Result<(), DemoCliError> {
         if let Some(n) = self.existing_cases().await? {
             println!(
                 "demo data already loaded: the database has cases ({n} or more); nothing changed"
@@ -231,7 +243,8 @@ impl<'a> Loader<'a> {
         }
         self.accounts(users).await?;
         let progress = self.drive(demo).await?;
-        self.put_counter_card(cards_dir, &demo.counter_card);
+        self.clock.set(self.now);
+        self.put_counter_card(&demo.counter_card);
         summary(demo, &progress);
         let report = shokai_store::audit::verify(self.state.store()).await?;
         match report.first_break {
@@ -241,24 +254,21 @@ impl<'a> Loader<'a> {
         Ok(())
     }
 
-    /// `Some(count)` (capped) when the database already has cases.
+    /// How many cases the database has, if any (checked before anything is written).
     async fn existing_cases(&self) -> Result<Option<usize>, DemoCliError> {
-        let mut tx = self.state.store().read().await?;
-        let filter = CaseFilter {
-            limit: 100,
-            ..CaseFilter::default()
-        };
-        let found = cases::list_cases(&mut tx, &filter).await?;
-        tx.commit().await?;
-        Ok((!found.is_empty()).then_some(found.len()))
+        let listed = cases::list(self.state, CaseQuery::default())
+            .await
+            .map_err(|e| DemoCliError::Database(e.to_string()))?;
+        let n = listed.cases.len();
+        Ok((n > 0).then_some(n))
     }
 
-    /// Creates the demo accounts; an account that already exists is kept as it is.
+    /// Creates the demo accounts that do not exist yet.
     async fn accounts(&mut self, users: &UsersFile) -> Result<(), DemoCliError> {
         let store = self.state.store();
         for demo in &users.user {
             let mut tx = store.read().await?;
-            let existing = users::user_by_username(&mut tx, &demo.username).await?;
+            let existing = shokai_store::users::user_by_username(&mut tx, &demo.username).await?;
             tx.commit().await?;
             let user = match existing {
                 Some(user) => {
@@ -268,6 +278,7 @@ impl<'a> Loader<'a> {
                 None => {
                     let added = add_user(
                         store,
+                        self.clock,
                         &demo.username,
                         &demo.display_name,
                         demo.role,
@@ -280,18 +291,18 @@ impl<'a> Loader<'a> {
                     })?
                 }
             };
-            let actor = Actor {
-                user_id: Some(user.id),
+            let caller = Caller {
+                user_id: user.id,
                 username: user.username.clone(),
                 role: user.role,
             };
-            self.actors.insert(demo.username.clone(), actor);
+            self.callers.insert(demo.username.clone(), caller);
         }
         Ok(())
     }
 
-    /// Every step of every case, in time order across cases, so reference
-    /// numbers and the audit log run in the order an office would see.
+    /// Every step of every case, in time order across cases (as the office
+    /// would have taken them).
     async fn drive(&self, demo: &CasesFile) -> Result<Vec<Progress>, DemoCliError> {
         let mut timeline: Vec<(DateTime<Utc>, usize, usize)> = Vec::new();
         for (c, case) in demo.case.iter().enumerate() {
@@ -304,7 +315,8 @@ impl<'a> Loader<'a> {
         for (at, c, s) in timeline {
             let case = &demo.case[c];
             let step = &case.step[s];
-            self.step(case, step, at, &mut progress[c])
+            self.clock.set(at);
+            self.step(case, step, &mut progress[c])
                 .await
                 .map_err(|reason| DemoCliError::Step {
                     label: case.label.clone(),
@@ -316,32 +328,37 @@ impl<'a> Loader<'a> {
         Ok(progress)
     }
 
+    /// One step, through the service a clerk's request would call.
     async fn step(
         &self,
         case: &DemoCase,
         step: &DemoStep,
-        at: DateTime<Utc>,
         progress: &mut Progress,
     ) -> Result<(), String> {
-        let actor = &self.actors[&step.by];
+        let caller = &self.callers[&step.by];
+        // The case's card is in the terminal for every step, as at the counter.
+        let card_file = self.cards_dir.join(format!("{}.json", case.card));
+        self.state
+            .terminal()
+            .insert(CardTerminal::Simulated(card_file));
         let card = self.cards[&case.card].clone();
         let event = match &step.action {
-            Action::Open => return self.open(case, card, actor, at, progress).await,
-            Action::IssueLetter => return self.issue_letter(actor, at, progress).await,
-            Action::MarkMailed => return self.mark_mailed(actor, at, progress).await,
+            Action::Open => return self.open(case, caller, progress).await,
+            Action::IssueLetter => return self.issue_letter(caller, progress).await,
+            Action::MarkMailed => return self.mail(caller, progress).await,
             Action::RecordResponse { photo_id } => {
-                let checklist = ResponseChecklist {
-                    card_presented: Some(card),
-                    proxy_photo_id: Some(photo_id.clone()),
-                    response_form_signed: true,
-                    power_of_attorney_complete: true,
-                    power_of_attorney_names_proxy: true,
-                    envelope_sealed: true,
+                let code = progress
+                    .code
+                    .take()
+                    .ok_or("no letter code to respond with")?;
+                let code = SecretString::from(code.expose().to_owned());
+                return match self.respond(caller, code, photo_id, progress).await {
+                    Ok(()) => Ok(()),
+                    Err(e) => Err(e.to_string()),
                 };
-                return self.respond(actor, at, checklist, progress).await;
             }
             Action::WrongCode { times } => {
-                return self.wrong_codes(actor, at, card, *times, progress).await;
+                return self.wrong_codes(caller, *times, progress).await;
             }
             Action::Unlock { reason } => Event::Unlock {
                 reason: reason.clone(),
@@ -360,224 +377,129 @@ impl<'a> Loader<'a> {
                 note: note.clone(),
             },
         };
-        self.apply(actor, at, progress, |case, ctx| case.apply(event, ctx))
+        let after = cases::apply(self.state, caller, progress.id, progress.version, event)
             .await
+            .map_err(|e| e.to_string())?;
+        progress.record(&after);
+        Ok(())
     }
 
     async fn open(
         &self,
         case: &DemoCase,
-        card_fingerprint: CardFingerprint,
-        actor: &Actor,
-        at: DateTime<Utc>,
+        caller: &Caller,
         progress: &mut Progress,
     ) -> Result<(), String> {
-        let application = Application {
+        let intake = Intake {
             cardholder: case.cardholder.clone(),
             representation: case.representation.clone(),
             pins: case.pins.clone(),
-            card_fingerprint,
         };
-        let ctx = self.state.context(at, actor.role);
-        let stored = self
-            .state
-            .store()
-            .create_case(actor, at, |reference| {
-                Case::open(application, reference, &ctx)
-            })
+        let opened = cases::open(self.state, caller, intake)
             .await
             .map_err(|e| e.to_string())?;
-        progress.id = stored.id;
-        progress.reference = stored.core.reference().to_string();
-        progress.record(&stored);
+        progress.id = opened.id;
+        progress.reference.clone_from(&opened.reference);
+        progress.record(&opened);
         Ok(())
     }
 
-    /// One transition at `at` by `actor`.
-    async fn apply(
-        &self,
-        actor: &Actor,
-        at: DateTime<Utc>,
-        progress: &mut Progress,
-        event: impl FnOnce(
-            &Case,
-            &shokai_workflow::Context<'_>,
-        ) -> Result<shokai_workflow::Transition, TransitionError>,
-    ) -> Result<(), String> {
-        let ctx = self.state.context(at, actor.role);
-        let stored = self
-            .state
-            .store()
-            .transition(progress.id, progress.version, actor, at, |case| {
-                event(case, &ctx)
-            })
+    /// Issues the next letter through the letter service and keeps its
+    /// code (in memory only) for the response step.
+    async fn issue_letter(&self, caller: &Caller, progress: &mut Progress) -> Result<(), String> {
+        let request = IssueRequest {
+            version: progress.version,
+            override_reason: None,
+        };
+        let issued = letters::issue(self.state, caller, progress.id, request)
             .await
             .map_err(|e| e.to_string())?;
-        progress.record(&stored);
+        progress.letter = issued.letter_number;
+        progress.code = self.codes.take().pop();
+        progress.record(&issued.case);
         Ok(())
     }
 
-    /// Issues a letter with a fresh code and keeps its PDF, as the letter
-    /// service does.
-    async fn issue_letter(
-        &self,
-        actor: &Actor,
-        at: DateTime<Utc>,
-        progress: &mut Progress,
-    ) -> Result<(), String> {
-        let code = VerificationCode::generate(&mut rand::rng());
-        let kept = VerificationCode::parse(code.expose()).map_err(|e| e.to_string())?;
-        self.apply(actor, at, progress, |case, ctx| {
-            case.apply(Event::IssueLetter { code }, ctx)
-        })
-        .await?;
-        let case = self.stored_case(progress.id).await?;
-        let content = LetterContent::from_case(&case, self.state.workflow(), &kept, japan_date(at))
+    /// Closes a print batch with the letters waiting and marks it mailed on
+    /// the step's date, as the print room and the clerk would.
+    async fn mail(&self, caller: &Caller, progress: &mut Progress) -> Result<(), String> {
+        let batch = batches::close(self.state, caller)
+            .await
             .map_err(|e| e.to_string())?;
-        let assets = self.state.letters();
-        let letter = render_letter(&content, &assets.settings, &assets.template, &assets.fonts)
+        let request = MailedRequest {
+            mailed_on: Some(self.clock.today()),
+        };
+        let mailed = batches::mark_mailed(self.state, caller, batch.id, request)
+            .await
             .map_err(|e| e.to_string())?;
-        self.save_pdf(progress.id, content.letter_number, &letter.pdf)
-            .await?;
-        progress.letter = content.letter_number;
-        progress.code = Some(kept);
-        progress.printed = Some((content, letter.fingerprint));
+        let ours = mailed
+            .cases
+            .iter()
+            .find(|c| c.case_id == progress.id)
+            .ok_or("the case's letter was not in the batch")?;
+        progress.version = ours.version;
+        progress.state = ours.state;
         Ok(())
     }
 
-    /// Marks the current letter mailed on the step's date and keeps only
-    /// the copy with the code blanked, as after a mailed print batch.
-    async fn mark_mailed(
-        &self,
-        actor: &Actor,
-        at: DateTime<Utc>,
-        progress: &mut Progress,
-    ) -> Result<(), String> {
-        let mailed_on = japan_date(at);
-        self.apply(actor, at, progress, |case, ctx| {
-            case.apply(Event::MarkMailed { mailed_on }, ctx)
-        })
-        .await?;
-        let (content, fingerprint) = progress
-            .printed
-            .take()
-            .ok_or("no letter was issued before mailing")?;
-        let assets = self.state.letters();
-        let retained = render_retained_copy(
-            &content,
-            &assets.settings,
-            &assets.template,
-            &assets.fonts,
-            &fingerprint,
-        )
-        .map_err(|e| e.to_string())?;
-        self.save_pdf(progress.id, content.letter_number, &retained.pdf)
-            .await
-    }
-
-    /// The response visit with the code printed on the current letter.
     async fn respond(
         &self,
-        actor: &Actor,
-        at: DateTime<Utc>,
-        checklist: ResponseChecklist,
+        caller: &Caller,
+        code: SecretString,
+        photo_id: &IdDocument,
         progress: &mut Progress,
-    ) -> Result<(), String> {
-        let code = progress
-            .code
-            .take()
-            .ok_or("no letter code to respond with")?;
-        let entry = ResponseEntry::new(code.expose(), at, checklist);
-        drop(code);
-        self.record_response(actor, at, entry, progress).await
-    }
-
-    /// `times` response attempts with codes that are not the letter's.
-    async fn wrong_codes(
-        &self,
-        actor: &Actor,
-        at: DateTime<Utc>,
-        card: CardFingerprint,
-        times: u8,
-        progress: &mut Progress,
-    ) -> Result<(), String> {
-        let photo_id = IdDocument::parse(IdDocumentKind::DriversLicence, true, "0000")
-            .map_err(|e| e.to_string())?;
-        for attempt in 0..times {
-            let at = at + Duration::seconds(40 * i64::from(attempt));
-            let wrong = VerificationCode::generate(&mut rand::rng());
-            // Everything but the code is in order, so each attempt counts.
-            let checklist = ResponseChecklist {
-                card_presented: Some(card.clone()),
+    ) -> Result<(), ServiceError> {
+        let request = ResponseRequest {
+            version: progress.version,
+            code,
+            entered_at: None,
+            checklist: ChecklistInput {
+                card_presented: true,
                 proxy_photo_id: Some(photo_id.clone()),
                 response_form_signed: true,
                 power_of_attorney_complete: true,
                 power_of_attorney_names_proxy: true,
                 envelope_sealed: true,
-            };
-            let entry = ResponseEntry::new(wrong.expose(), at, checklist);
-            match self.record_response(actor, at, entry, progress).await {
-                Err(refused) if refused.starts_with("code_mismatch:") => {}
-                Err(other) => return Err(other),
+            },
+        };
+        match responses::record(self.state, caller, progress.id, request).await {
+            Ok(after) => {
+                progress.record(&after);
+                Ok(())
+            }
+            Err(ServiceError::Refused { error, case }) => {
+                progress.version = case.version;
+                progress.state = case.core.state().code();
+                Err(ServiceError::Transition(error))
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Wrong codes typed at the counter, 40 seconds apart; each counts.
+    async fn wrong_codes(
+        &self,
+        caller: &Caller,
+        times: u8,
+        progress: &mut Progress,
+    ) -> Result<(), String> {
+        let photo_id = IdDocument::parse(IdDocumentKind::DriversLicence, true, "0000")
+            .map_err(|e| e.to_string())?;
+        for _ in 0..times {
+            let wrong = VerificationCode::generate(&mut rand::rng());
+            let code = SecretString::from(wrong.expose().to_owned());
+            match self.respond(caller, code, &photo_id, progress).await {
+                Err(ServiceError::Transition(TransitionError::CodeMismatch { .. })) => {}
+                Err(other) => return Err(other.to_string()),
                 Ok(()) => return Err("a random code matched the letter's".into()),
             }
+            self.clock.advance(Duration::seconds(40));
         }
         Ok(())
     }
 
-    /// `RecordResponse`, logged as a response attempt in the same
-    /// transaction (as the response service does). A wrong code is
-    /// committed and reported as `Err("code_mismatch: …")`.
-    async fn record_response(
-        &self,
-        actor: &Actor,
-        at: DateTime<Utc>,
-        entry: ResponseEntry,
-        progress: &mut Progress,
-    ) -> Result<(), String> {
-        let ctx = self.state.context(at, actor.role);
-        let outcome = self
-            .state
-            .store()
-            .transition(progress.id, progress.version, actor, at, |case| {
-                response_step(case, entry, &ctx)
-            })
-            .await;
-        match outcome {
-            Ok(stored) => {
-                progress.record(&stored);
-                Ok(())
-            }
-            Err(StoreError::Refused { error, case }) => {
-                progress.record(&case);
-                Err(format!("{}: {error}", error.code()))
-            }
-            Err(other) => Err(other.to_string()),
-        }
-    }
-
-    async fn stored_case(&self, id: i64) -> Result<Case, String> {
-        let store = self.state.store();
-        let mut tx = store.read().await.map_err(|e| e.to_string())?;
-        let stored = cases::get_case(&mut tx, id)
-            .await
-            .map_err(|e| e.to_string())?;
-        tx.commit().await.map_err(|e| e.to_string())?;
-        stored.case().map_err(|e| e.to_string())
-    }
-
-    async fn save_pdf(&self, id: i64, number: u8, pdf: &[u8]) -> Result<(), String> {
-        let save = async {
-            let mut tx = self.state.store().begin().await?;
-            cases::save_letter_pdf(&mut tx, id, number, pdf).await?;
-            tx.commit().await
-        };
-        save.await.map_err(|e: StoreError| e.to_string())
-    }
-
-    /// Puts a fresh copy of the counter card into a simulated terminal, so
-    /// the PINs in fixtures/cards/README.md work for the demo cases.
-    fn put_counter_card(&self, cards_dir: &Path, name: &str) {
+    fn put_counter_card(&self, name: &str) {
+        let cards_dir = self.cards_dir;
         let source = cards_dir.join(format!("{name}.json"));
         match &self.state.settings().card_terminal {
             Some(CardTerminal::Simulated(path)) => {
@@ -614,9 +536,9 @@ impl<'a> Loader<'a> {
 }
 
 impl Progress {
-    fn record(&mut self, stored: &shokai_store::StoredCase) {
-        self.version = stored.version;
-        self.state = stored.core.state().code();
+    fn record(&mut self, case: &CaseView) {
+        self.version = case.version;
+        self.state = case.state;
     }
 }
 

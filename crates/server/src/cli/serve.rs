@@ -15,11 +15,11 @@ use clap::Args;
 use secrecy::ExposeSecret;
 use shokai_store::Store;
 
-use crate::app::AppState;
 use crate::infra::mail::MailTemplates;
-use crate::infra::outbox_worker::Jobs;
 use crate::infra::{http, telemetry};
+use crate::jobs::Jobs;
 use crate::settings::{MailTransport, Settings, SettingsError};
+use crate::state::AppState;
 
 /// `shokai serve` flags.
 #[derive(Debug, Args)]
@@ -105,15 +105,9 @@ async fn serve(settings: Settings) -> Result<(), ServeError> {
     let (listener, local) = http::bind(addr)
         .await
         .map_err(|source| ServeError::Bind { addr, source })?;
-    let jobs = Jobs::start(
-        &store,
-        settings.mail.as_ref(),
-        mail_templates,
-        &settings.office,
-        settings.reminder_days,
-    )?;
     let state = AppState::new(settings, store.clone(), letters).map_err(ServeError::Keys)?;
-    let app = crate::api::router(state);
+    let jobs = Jobs::start(&state, mail_templates)?;
+    let app = crate::app::router(state);
     println!("shokai listening on http://{local}");
     tracing::info!(%local, "listening");
     let served = http::serve(listener, app).await.map_err(ServeError::Serve);

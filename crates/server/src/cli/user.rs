@@ -17,6 +17,7 @@ use secrecy::{ExposeSecret, SecretString};
 use shokai_store::{Role, Store, StoreError};
 use zeroize::Zeroizing;
 
+use crate::clock::SystemClock;
 use crate::service::users::{AddUserError, add_user};
 use crate::settings::{self, SettingsError, Sources};
 
@@ -128,7 +129,15 @@ fn add(args: AddArgs) -> Result<(), UserCliError> {
     let user = runtime.block_on(async {
         let store = Store::connect(url.expose_secret()).await?;
         store.migrate().await?;
-        let user = add_user(&store, name, display_name, args.role, &password).await;
+        let user = add_user(
+            &store,
+            &SystemClock,
+            name,
+            display_name,
+            args.role,
+            &password,
+        )
+        .await;
         store.close().await;
         Ok::<_, UserCliError>(user?)
     })?;

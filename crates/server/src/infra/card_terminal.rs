@@ -33,7 +33,7 @@ pub enum TerminalError {
 /// The terminal, shareable between requests.
 #[derive(Debug, Clone)]
 pub struct Terminal {
-    kind: Option<CardTerminal>,
+    kind: Arc<std::sync::Mutex<Option<CardTerminal>>>,
     busy: Arc<Mutex<()>>,
 }
 
@@ -41,9 +41,26 @@ impl Terminal {
     /// The terminal of the settings (`None`: no terminal).
     pub fn new(kind: Option<CardTerminal>) -> Terminal {
         Terminal {
-            kind,
+            kind: Arc::new(std::sync::Mutex::new(kind)),
             busy: Arc::new(Mutex::new(())),
         }
+    }
+
+    /// Puts another simulated card (or reader) in place of the one
+    /// configured: `shokai demo load` opens each demo case with its own card.
+    pub fn insert(&self, kind: CardTerminal) {
+        *self.lock() = Some(kind);
+    }
+
+    fn current(&self) -> Option<CardTerminal> {
+        self.lock().clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<CardTerminal>> {
+        // Nothing half-written can be left by a panic: the value is replaced whole.
+        self.kind
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The fingerprint of the card in the terminal (no PIN needed).
@@ -60,8 +77,8 @@ impl Terminal {
         R: Send + 'static,
         F: FnOnce(&mut Card<&mut dyn Transport>) -> Result<R, CardError> + Send + 'static,
     {
-        let kind = self.kind.clone().ok_or(TerminalError::NotConfigured)?;
         let _turn = self.busy.lock().await;
+        let kind = self.current().ok_or(TerminalError::NotConfigured)?;
         tokio::task::spawn_blocking(move || match kind {
             CardTerminal::Simulated(path) => on_simulated(&path, f),
             CardTerminal::Pcsc(reader) => on_reader(&reader, f),

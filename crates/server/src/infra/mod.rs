@@ -6,6 +6,5 @@ pub mod http;
 pub mod letter_assets;
 pub mod mail;
 pub mod metrics;
-pub mod outbox_worker;
 pub mod rate_limit;
 pub mod telemetry;

@@ -97,6 +97,55 @@ impl FailureLimiter {
     }
 }
 
+/// Failed logins allowed per username, and per client address, within
+/// [`LOGIN_WINDOW`]: enough for typos, far too few for guessing.
+pub const LOGIN_FAILURES_PER_USER: usize = 5;
+/// See [`LOGIN_FAILURES_PER_USER`]; an office shares few addresses.
+pub const LOGIN_FAILURES_PER_ADDRESS: usize = 30;
+/// The window failed logins are counted in.
+pub const LOGIN_WINDOW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// Failed-login counters by username and by client address.
+#[derive(Debug)]
+pub struct LoginLimits {
+    pub(crate) users: FailureLimiter,
+    pub(crate) addresses: FailureLimiter,
+}
+
+impl Default for LoginLimits {
+    fn default() -> Self {
+        LoginLimits {
+            users: FailureLimiter::new(LOGIN_FAILURES_PER_USER, LOGIN_WINDOW),
+            addresses: FailureLimiter::new(LOGIN_FAILURES_PER_ADDRESS, LOGIN_WINDOW),
+        }
+    }
+}
+
+/// Lookups allowed per client address within [`STATUS_ADDRESS_WINDOW`].
+pub const STATUS_TRIES_PER_ADDRESS: usize = 20;
+/// See [`STATUS_TRIES_PER_ADDRESS`].
+pub const STATUS_ADDRESS_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// Lookups allowed per reference number within [`STATUS_REFERENCE_WINDOW`].
+pub const STATUS_TRIES_PER_REFERENCE: usize = 10;
+/// See [`STATUS_TRIES_PER_REFERENCE`].
+pub const STATUS_REFERENCE_WINDOW: Duration = Duration::from_secs(60 * 60);
+
+/// Counters of status lookups by client address and by reference number.
+#[derive(Debug)]
+pub struct StatusLimits {
+    pub(crate) addresses: FailureLimiter,
+    pub(crate) references: FailureLimiter,
+}
+
+impl Default for StatusLimits {
+    fn default() -> Self {
+        StatusLimits {
+            addresses: FailureLimiter::new(STATUS_TRIES_PER_ADDRESS, STATUS_ADDRESS_WINDOW),
+            references: FailureLimiter::new(STATUS_TRIES_PER_REFERENCE, STATUS_REFERENCE_WINDOW),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,9 +6,10 @@
 use chrono::{DateTime, TimeZone, Utc};
 use serde::Serialize;
 use shokai_store::Store;
-use shokai_store::audit::{self, AuditEntry, VerifyReport};
+use shokai_store::audit::{self, AuditEntry};
+pub use shokai_store::audit::{ChainBreak, VerifyReport};
 
-use crate::api::error::AppError;
+use super::error::ServiceError;
 
 /// What to search for; every part is optional.
 #[derive(Debug, Default)]
@@ -78,7 +79,7 @@ fn bounds(q: &AuditQuery) -> (DateTime<Utc>, DateTime<Utc>) {
 
 /// Events matching `q`, oldest first.
 #[tracing::instrument(skip_all)]
-pub async fn search(store: &Store, q: &AuditQuery) -> Result<Vec<AuditEvent>, AppError> {
+pub async fn search(store: &Store, q: &AuditQuery) -> Result<Vec<AuditEvent>, ServiceError> {
     let (from, to) = bounds(q);
     let mut tx = store.read().await?;
     let entries = match q.case_id {
@@ -95,19 +96,19 @@ pub async fn search(store: &Store, q: &AuditQuery) -> Result<Vec<AuditEvent>, Ap
 }
 
 /// Walks the whole chain.
-pub async fn verify(store: &Store) -> Result<VerifyReport, AppError> {
+pub async fn verify(store: &Store) -> Result<VerifyReport, ServiceError> {
     Ok(audit::verify(store).await?)
 }
 
 /// The events of `q`'s time range as CSV (no personal data).
-pub async fn export_csv(store: &Store, q: &AuditQuery) -> Result<Vec<u8>, AppError> {
+pub async fn export_csv(store: &Store, q: &AuditQuery) -> Result<Vec<u8>, ServiceError> {
     let (from, to) = bounds(q);
     let mut out = Vec::new();
     audit::export_csv(store, from, to, &mut out)
         .await
         .map_err(|e| match e {
-            audit::ExportError::Store(e) => AppError::from(e),
-            io @ audit::ExportError::Io(_) => AppError::internal(io),
+            audit::ExportError::Store(e) => ServiceError::from(e),
+            io @ audit::ExportError::Io(_) => ServiceError::internal(io),
         })?;
     Ok(out)
 }

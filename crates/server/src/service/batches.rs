@@ -17,7 +17,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use shokai_store::batches::{self, BatchDocuments, BatchLetter, PrintBatch};
-use shokai_store::cases::{self as store_cases, Step};
+use shokai_store::cases::{self as store_cases, Commit};
 use shokai_store::outbox::NewMessage;
 use shokai_store::{StoreError, StoredCase};
 use shokai_workflow::case::japan_date;
@@ -25,9 +25,9 @@ use shokai_workflow::letter::{LetterContent, assemble_batch, fingerprint, render
 use shokai_workflow::{Case, Event, Representation, TransitionError, VerificationCode};
 
 use super::cases::actor;
-use crate::api::error::AppError;
-use crate::app::AppState;
+use super::error::ServiceError;
 use crate::auth::Caller;
+use crate::state::AppState;
 
 /// Outbox kind of the print room's mail.
 pub const BATCH_PRINT: &str = "batch_print";
@@ -150,11 +150,11 @@ fn kept_letter_content(
     state: &AppState,
     case: &Case,
     letter: &BatchLetter,
-) -> Result<LetterContent, AppError> {
+) -> Result<LetterContent, ServiceError> {
     let issued_on = japan_date(letter.issued_at);
     let throwaway = VerificationCode::generate(&mut rand::rng());
     let mut content = LetterContent::from_case(case, state.workflow(), &throwaway, issued_on)
-        .map_err(AppError::internal)?;
+        .map_err(ServiceError::internal)?;
     content.verification_code = String::new();
     content.letter_number = u8::try_from(letter.number).unwrap_or(u8::MAX);
     Ok(content)
@@ -164,16 +164,13 @@ fn kept_letter_content(
 /// batch, joins their kept PDFs in postal-code order with the manifest, and
 /// queues the mail to the print room, all in one transaction.
 #[tracing::instrument(skip_all)]
-pub async fn close(state: &AppState, caller: &Caller) -> Result<BatchView, AppError> {
-    let now = Utc::now();
+pub async fn close(state: &AppState, caller: &Caller) -> Result<BatchView, ServiceError> {
+    let now = state.now();
     let mut tx = state.store().begin().await?;
     let batch = batches::create_batch(&mut tx, now, &actor(caller), now).await?;
     if batch.letters.is_empty() {
         // Dropping `tx` rolls the empty batch row and its audit event back.
-        return Err(AppError::Conflict {
-            code: "batch_empty",
-            message: "no issued letter is waiting for a batch".into(),
-        });
+        return Err(ServiceError::BatchEmpty);
     }
     let kept = kept_letters(state, &mut tx, &batch).await?;
     let date = japan_date(now);
@@ -183,8 +180,8 @@ pub async fn close(state: &AppState, caller: &Caller) -> Result<BatchView, AppEr
         assemble_batch(&kept, date, &letters.settings, &letters.fonts)
     })
     .await
-    .map_err(AppError::internal)?
-    .map_err(AppError::internal)?;
+    .map_err(ServiceError::internal)?
+    .map_err(ServiceError::internal)?;
     let manifest = print.manifest_csv.clone().into_bytes();
     let fingerprints = batch
         .letters
@@ -226,18 +223,15 @@ async fn kept_letters(
     state: &AppState,
     tx: &mut shokai_store::Tx,
     batch: &PrintBatch,
-) -> Result<Vec<(LetterContent, Vec<u8>)>, AppError> {
+) -> Result<Vec<(LetterContent, Vec<u8>)>, ServiceError> {
     let mut kept = Vec::with_capacity(batch.letters.len());
     for letter in &batch.letters {
         let case = store_cases::get_case(tx, letter.case_id).await?.case()?;
         let pdf = batches::letter_pdf_by_id(tx, letter.letter_id)
             .await?
-            .ok_or_else(|| AppError::Conflict {
-                code: "letter_pdf_missing",
-                message: format!(
-                    "letter {} of {} has no kept PDF: issue it again",
-                    letter.number, letter.reference
-                ),
+            .ok_or_else(|| ServiceError::LetterPdfMissing {
+                reference: letter.reference.clone(),
+                letter: letter.number,
             })?;
         kept.push((kept_letter_content(state, &case, letter)?, pdf));
     }
@@ -269,8 +263,16 @@ fn print_room_message(
     }
 }
 
+/// How many issued letters wait for the next batch.
+pub async fn letters_waiting(state: &AppState) -> Result<i64, ServiceError> {
+    let mut tx = state.store().read().await?;
+    let n = shokai_store::reports::letters_waiting_for_batch(&mut tx).await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
 /// Every batch, newest first.
-pub async fn list(state: &AppState, _caller: &Caller) -> Result<Vec<BatchView>, AppError> {
+pub async fn list(state: &AppState, _caller: &Caller) -> Result<Vec<BatchView>, ServiceError> {
     let mut tx = state.store().read().await?;
     let batches = batches::list_batches(&mut tx).await?;
     tx.commit().await?;
@@ -284,7 +286,7 @@ pub async fn list(state: &AppState, _caller: &Caller) -> Result<Vec<BatchView>, 
 }
 
 /// One batch, with the SHA-256 of its combined PDF while it is kept.
-pub async fn get(state: &AppState, _caller: &Caller, id: i64) -> Result<BatchView, AppError> {
+pub async fn get(state: &AppState, _caller: &Caller, id: i64) -> Result<BatchView, ServiceError> {
     let mut tx = state.store().read().await?;
     let batch = batches::get_batch(&mut tx, id).await?;
     let documents = batches::batch_documents(&mut tx, id).await?;
@@ -297,20 +299,19 @@ pub async fn get(state: &AppState, _caller: &Caller, id: i64) -> Result<BatchVie
 
 /// The combined PDF for the press. It prints every code in the batch, so it
 /// is gone once the batch is mailed: 410 `print_file_discarded`.
-pub async fn print_pdf(state: &AppState, _caller: &Caller, id: i64) -> Result<Vec<u8>, AppError> {
+pub async fn print_pdf(
+    state: &AppState,
+    _caller: &Caller,
+    id: i64,
+) -> Result<Vec<u8>, ServiceError> {
     let mut tx = state.store().read().await?;
     let documents = batches::batch_documents(&mut tx, id).await?;
     tx.commit().await?;
     documents.pdf.ok_or_else(|| print_file_discarded(id))
 }
 
-fn print_file_discarded(id: i64) -> AppError {
-    AppError::Gone {
-        code: "print_file_discarded",
-        message: format!(
-            "the print file of batch {id} was discarded when the batch was mailed (it held the codes)"
-        ),
-    }
+fn print_file_discarded(id: i64) -> ServiceError {
+    ServiceError::PrintFileDiscarded { batch_id: id }
 }
 
 /// The 発送簿 as CSV (UTF-8, CRLF).
@@ -318,7 +319,7 @@ pub async fn manifest_csv(
     state: &AppState,
     _caller: &Caller,
     id: i64,
-) -> Result<Vec<u8>, AppError> {
+) -> Result<Vec<u8>, ServiceError> {
     let mut tx = state.store().read().await?;
     let documents = batches::batch_documents(&mut tx, id).await?;
     tx.commit().await?;
@@ -365,8 +366,8 @@ pub async fn mark_mailed(
     caller: &Caller,
     id: i64,
     req: MailedRequest,
-) -> Result<MailedBatch, AppError> {
-    let now = Utc::now();
+) -> Result<MailedBatch, ServiceError> {
+    let now = state.now();
     let today = japan_date(now);
     let mut tx = state.store().begin().await?;
     let batch = batches::get_batch(&mut tx, id).await?;
@@ -412,7 +413,7 @@ fn check_mailing_date(
     batch: &PrintBatch,
     mailed_on: NaiveDate,
     today: NaiveDate,
-) -> Result<(), AppError> {
+) -> Result<(), ServiceError> {
     let issued_on = batch
         .letters
         .iter()
@@ -431,7 +432,7 @@ async fn mark_letter_mailed(
     caller: &Caller,
     letter: &BatchLetter,
     mailed_on: NaiveDate,
-) -> Result<MailedCase, AppError> {
+) -> Result<MailedCase, ServiceError> {
     let mut tx = state.store().read().await?;
     let before = store_cases::get_case(&mut tx, letter.case_id).await?;
     tx.commit().await?;
@@ -478,7 +479,7 @@ async fn move_case(
     before: &StoredCase,
     mailed_on: NaiveDate,
 ) -> Result<StoredCase, StoreError> {
-    let now = Utc::now();
+    let now = state.now();
     let ctx = state.context(now, caller.role);
     state
         .store()
@@ -487,7 +488,7 @@ async fn move_case(
             let messages = letter_mailed_message(&transition.case, mailed_on)
                 .into_iter()
                 .collect();
-            Ok(Step {
+            Ok(Commit {
                 transition,
                 messages,
                 response_attempt: None,
@@ -525,7 +526,7 @@ async fn keep_retained_copy(
     state: &AppState,
     letter: &BatchLetter,
     content: LetterContent,
-) -> Result<(), AppError> {
+) -> Result<(), ServiceError> {
     let Some(mailed) = letter.fingerprint.clone() else {
         return Ok(());
     };
@@ -541,9 +542,9 @@ async fn keep_retained_copy(
         render_retained_copy(&content, &l.settings, &l.template, &l.fonts, &mailed)
     })
     .await
-    .map_err(AppError::internal)?
-    .map_err(AppError::internal)?;
-    let number = u8::try_from(letter.number).map_err(AppError::internal)?;
+    .map_err(ServiceError::internal)?
+    .map_err(ServiceError::internal)?;
+    let number = u8::try_from(letter.number).map_err(ServiceError::internal)?;
     let mut tx = state.store().begin().await?;
     store_cases::save_letter_pdf(&mut tx, letter.case_id, number, &copy.pdf).await?;
     tx.commit().await?;

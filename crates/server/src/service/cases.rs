@@ -3,18 +3,19 @@
 //! transition: the workflow decides, the store commits state, letters and
 //! the audit event together, checking the version the caller read.
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use shokai_store::{Actor, CaseFilter, CaseSummary, StoredCase, cases};
+use shokai_store::{Actor, CaseFilter, cases};
+pub use shokai_store::{CaseSummary, StoredCase};
+use shokai_workflow::calendar::this_week;
 use shokai_workflow::{
     Application, CardFingerprint, Cardholder, Case, CaseState, Event, Parties, PinSet,
-    Representation,
+    ReferenceNumber, Representation,
 };
 
-use crate::api::error::AppError;
-use crate::app::AppState;
+use super::error::ServiceError;
 use crate::auth::Caller;
-use crate::infra::card_terminal::TerminalError;
+use crate::state::AppState;
 
 /// What a clerk types at intake; the card fingerprint comes from the terminal.
 #[derive(Debug, Deserialize)]
@@ -48,7 +49,7 @@ pub struct CaseView {
 #[derive(Debug, Serialize)]
 pub struct LetterView {
     pub number: u8,
-    pub issued_at: chrono::DateTime<Utc>,
+    pub issued_at: chrono::DateTime<chrono::Utc>,
     pub mailed_on: Option<NaiveDate>,
     pub superseded: bool,
 }
@@ -91,35 +92,23 @@ pub(crate) fn actor(caller: &Caller) -> Actor {
     }
 }
 
-impl From<TerminalError> for AppError {
-    fn from(e: TerminalError) -> AppError {
-        match e {
-            TerminalError::NotConfigured => AppError::Unavailable {
-                code: "card_terminal_unavailable",
-                message: e.to_string(),
-            },
-            TerminalError::Card(card) => AppError::Conflict {
-                code: "card_unreadable",
-                message: format!("the card in the terminal cannot be read: {card}"),
-            },
-            other => AppError::internal(other),
-        }
-    }
-}
-
 /// Registers an application for the card now in the terminal.
 #[tracing::instrument(skip_all)]
-pub async fn open(state: &AppState, caller: &Caller, intake: Intake) -> Result<CaseView, AppError> {
+pub async fn open(
+    state: &AppState,
+    caller: &Caller,
+    intake: Intake,
+) -> Result<CaseView, ServiceError> {
     let fingerprint = state.terminal().fingerprint().await?;
     let card_fingerprint =
-        CardFingerprint::parse(&fingerprint.to_string()).map_err(AppError::internal)?;
+        CardFingerprint::parse(&fingerprint.to_string()).map_err(ServiceError::internal)?;
     let application = Application {
         cardholder: intake.cardholder,
         representation: intake.representation,
         pins: intake.pins,
         card_fingerprint,
     };
-    let now = Utc::now();
+    let now = state.now();
     let ctx = state.context(now, caller.role);
     let stored = state
         .store()
@@ -131,20 +120,75 @@ pub async fn open(state: &AppState, caller: &Caller, intake: Intake) -> Result<C
     Ok(stored.into())
 }
 
-/// One case.
-pub async fn get(state: &AppState, id: i64) -> Result<CaseView, AppError> {
+/// One case as stored (state, letters, parties), for pages that show more
+/// than the API's view.
+pub async fn load(state: &AppState, id: i64) -> Result<StoredCase, ServiceError> {
     let mut tx = state.store().read().await?;
     let stored = cases::get_case(&mut tx, id).await?;
     tx.commit().await?;
-    Ok(stored.into())
+    Ok(stored)
 }
 
-/// Cases matching the filter, soonest deadline first.
-pub async fn list(state: &AppState, filter: &CaseFilter) -> Result<Vec<CaseSummary>, AppError> {
+/// One case.
+pub async fn get(state: &AppState, id: i64) -> Result<CaseView, ServiceError> {
+    Ok(load(state, id).await?.into())
+}
+
+/// The case with the reference as typed; a malformed reference finds
+/// nothing.
+pub async fn find_by_reference(
+    state: &AppState,
+    typed: &str,
+) -> Result<Option<StoredCase>, ServiceError> {
+    let Ok(reference) = ReferenceNumber::parse(typed.trim()) else {
+        return Ok(None);
+    };
     let mut tx = state.store().read().await?;
-    let found = cases::list_cases(&mut tx, filter).await?;
+    let found = cases::case_by_reference(&mut tx, &reference).await?;
     tx.commit().await?;
     Ok(found)
+}
+
+/// Filters of the case list; "today" and "this week" are the clock's.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct CaseQuery {
+    /// Only cases in this state.
+    pub state: Option<CaseState>,
+    /// Only cases waiting past their deadline.
+    pub overdue: bool,
+    /// Only waiting cases due between today and the coming Sunday.
+    pub due_this_week: bool,
+}
+
+/// Cases of a list, with the day they were listed on.
+#[derive(Debug)]
+pub struct CaseList {
+    /// Today (Japan date) by the services' clock.
+    pub today: NaiveDate,
+    /// The office week that "due this week" means: today to Sunday.
+    pub week: (NaiveDate, NaiveDate),
+    /// The cases, soonest deadline first.
+    pub cases: Vec<CaseSummary>,
+}
+
+/// Cases matching the query, soonest deadline first.
+pub async fn list(state: &AppState, query: CaseQuery) -> Result<CaseList, ServiceError> {
+    let today = state.clock().today();
+    let week = this_week(today);
+    let filter = CaseFilter {
+        state: query.state,
+        overdue_on: query.overdue.then_some(today),
+        due_between: query.due_this_week.then_some(week),
+        ..CaseFilter::default()
+    };
+    let mut tx = state.store().read().await?;
+    let found = cases::list_cases(&mut tx, &filter).await?;
+    tx.commit().await?;
+    Ok(CaseList {
+        today,
+        week,
+        cases: found,
+    })
 }
 
 /// Applies `event` to case `id` read at `version`.
@@ -155,8 +199,8 @@ pub async fn apply(
     id: i64,
     version: i64,
     event: Event,
-) -> Result<CaseView, AppError> {
-    let now = Utc::now();
+) -> Result<CaseView, ServiceError> {
+    let now = state.now();
     let ctx = state.context(now, caller.role);
     let stored = state
         .store()
@@ -168,9 +212,9 @@ pub async fn apply(
 }
 
 /// Parses a `state=` filter value.
-pub fn parse_state(code: &str) -> Result<CaseState, AppError> {
+pub fn parse_state(code: &str) -> Result<CaseState, ServiceError> {
     CaseState::from_code(code).ok_or_else(|| {
         let codes: Vec<&str> = CaseState::ALL.iter().map(|s| s.code()).collect();
-        AppError::invalid("state", format!("one of {}", codes.join(", ")))
+        ServiceError::invalid("state", format!("one of {}", codes.join(", ")))
     })
 }

@@ -3,11 +3,10 @@
 //!
 //! The code exists in plain text only here, between generation and the PDF;
 //! the answer carries the letter number and the PDF's fingerprint, never the
-//! code. The PDF is saved right after the transition commits (a `Step` has
+//! code. The PDF is saved right after the transition commits (a `Commit` has
 //! no slot for it yet): a crash in between leaves an issued letter without
 //! a PDF, which a reissue replaces.
 
-use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use shokai_store::cases as store_cases;
 use shokai_workflow::case::japan_date;
@@ -15,9 +14,9 @@ use shokai_workflow::letter::{LetterContent, render_letter};
 use shokai_workflow::{Event, VerificationCode};
 
 use super::cases::{CaseView, actor};
-use crate::api::error::AppError;
-use crate::app::AppState;
+use super::error::ServiceError;
 use crate::auth::Caller;
+use crate::state::AppState;
 
 /// A request to issue the next letter of a case.
 #[derive(Debug, Deserialize)]
@@ -43,15 +42,15 @@ pub async fn issue(
     caller: &Caller,
     id: i64,
     req: IssueRequest,
-) -> Result<IssuedLetter, AppError> {
-    let code = VerificationCode::generate(&mut rand::rng());
+) -> Result<IssuedLetter, ServiceError> {
+    let code = state.codes().generate();
     // The event consumes the code; this zeroizing copy is what gets printed.
-    let printed = VerificationCode::parse(code.expose()).map_err(AppError::internal)?;
+    let printed = VerificationCode::parse(code.expose()).map_err(ServiceError::internal)?;
     let event = match req.override_reason {
         Some(reason) => Event::IssueLetterOverride { code, reason },
         None => Event::IssueLetter { code },
     };
-    let now = Utc::now();
+    let now = state.now();
     let ctx = state.context(now, caller.role);
     let stored = state
         .store()
@@ -62,14 +61,14 @@ pub async fn issue(
     let case = stored.case()?;
     let letters = state.letters();
     let content = LetterContent::from_case(&case, state.workflow(), &printed, japan_date(now))
-        .map_err(AppError::internal)?;
+        .map_err(ServiceError::internal)?;
     let letter = render_letter(
         &content,
         &letters.settings,
         &letters.template,
         &letters.fonts,
     )
-    .map_err(AppError::internal)?;
+    .map_err(ServiceError::internal)?;
     let mut tx = state.store().begin().await?;
     store_cases::save_letter_pdf(&mut tx, id, content.letter_number, &letter.pdf).await?;
     tx.commit().await?;
@@ -81,6 +80,6 @@ pub async fn issue(
 }
 
 /// The kept PDF of letter `number` of case `id`.
-pub async fn pdf(state: &AppState, id: i64, number: u8) -> Result<Vec<u8>, AppError> {
+pub async fn pdf(state: &AppState, id: i64, number: u8) -> Result<Vec<u8>, ServiceError> {
     Ok(store_cases::letter_pdf(state.store(), id, number).await?)
 }

@@ -1,11 +1,21 @@
-//! Services: the work behind each handler, in one transaction each. They take
-//! the store and plain values (never HTTP types), so the CLI reuses them.
+//! Services: the work behind each handler and page, in one transaction
+//! each. They speak the domain, never HTTP: they take the [`AppState`]
+//! (store, settings, the [`crate::clock::Clock`] and code source) and plain
+//! values, and answer with domain values or a [`ServiceError`]. The API
+//! maps those to status codes in `api/error.rs`; the pages word them in
+//! `web/messages.rs`; the CLI (`demo load`) drives cases through the same
+//! functions.
+//!
+//! [`AppState`]: crate::state::AppState
+//! [`ServiceError`]: error::ServiceError
 
 pub mod audit;
 pub mod batches;
 pub mod cases;
+pub mod error;
 pub mod letters;
 pub mod pin_change;
+pub mod reminders;
 pub mod reports;
 pub mod responses;
 pub mod session;

@@ -10,7 +10,6 @@
 //! PINs live only in `shokai_card::Pin` (zeroed on drop, redacted `Debug`)
 //! and in the request's `SecretString`s; no error or log line carries them.
 
-use chrono::Utc;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use shokai_card::{CardError, Pin, PinKind};
@@ -18,10 +17,10 @@ use shokai_store::cases;
 use shokai_workflow::{CardFingerprint, Event, FailureReason};
 
 use super::cases::{CaseView, apply};
-use crate::api::error::AppError;
-use crate::app::AppState;
+use super::error::{PinField, ServiceError, WrongPin};
 use crate::auth::Caller;
 use crate::infra::card_terminal::TerminalError;
+use crate::state::AppState;
 
 /// One PIN to change, as typed at the counter.
 #[derive(Deserialize)]
@@ -43,30 +42,6 @@ pub struct PinChangeOutcome {
     pub case: CaseView,
 }
 
-/// The card refused a current PIN: the case is unchanged, the PIN has
-/// `tries_left` tries before it blocks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WrongPin {
-    /// Which PIN.
-    pub pin: PinKind,
-    /// Tries left on the card.
-    pub tries_left: u8,
-}
-
-impl From<WrongPin> for AppError {
-    fn from(w: WrongPin) -> AppError {
-        let kind = w.pin;
-        AppError::Invalid {
-            code: "wrong_pin",
-            field: format!("changes.{kind}.current"),
-            message: format!(
-                "the current {kind} PIN is wrong: {} tries left",
-                w.tries_left
-            ),
-        }
-    }
-}
-
 /// One PIN change at the counter: done (PIN set or blocked), or a wrong
 /// current PIN the clerk can let the cardholder type again.
 #[derive(Debug)]
@@ -85,7 +60,7 @@ pub async fn change(
     id: i64,
     version: i64,
     entries: Vec<PinEntry>,
-) -> Result<PinChangeOutcome, AppError> {
+) -> Result<PinChangeOutcome, ServiceError> {
     match attempt(state, caller, id, version, entries).await? {
         Attempt::Done(outcome) => Ok(*outcome),
         Attempt::WrongPin(wrong) => Err(wrong.into()),
@@ -101,7 +76,7 @@ pub async fn attempt(
     id: i64,
     version: i64,
     entries: Vec<PinEntry>,
-) -> Result<Attempt, AppError> {
+) -> Result<Attempt, ServiceError> {
     let pins = parse_entries(entries)?;
     let card = check_before_card(state, caller, id, version, &pins).await?;
     let changed = state
@@ -153,24 +128,31 @@ pub async fn attempt(
 
 type Parsed = Vec<(PinKind, Pin, Pin)>;
 
-fn parse_entries(entries: Vec<PinEntry>) -> Result<Parsed, AppError> {
+fn parse_entries(entries: Vec<PinEntry>) -> Result<Parsed, ServiceError> {
     let mut parsed: Parsed = Vec::new();
     for entry in entries {
         let kind = entry.pin;
         if parsed.iter().any(|(k, _, _)| *k == kind) {
-            return Err(AppError::invalid(
-                format!("changes.{kind}"),
-                "each PIN once",
-            ));
+            return Err(ServiceError::PinsNotOfCase(format!(
+                "the {kind} PIN is given twice: give each PIN once"
+            )));
         }
-        let current = Pin::parse(kind, entry.current.expose_secret())
-            .map_err(|e| AppError::invalid(format!("changes.{kind}.current"), e.to_string()))?;
-        let new = Pin::parse(kind, entry.new.expose_secret())
-            .map_err(|e| AppError::invalid(format!("changes.{kind}.new"), e.to_string()))?;
+        let format = |which: PinField| {
+            move |error| ServiceError::PinFormat {
+                pin: kind,
+                which,
+                error,
+            }
+        };
+        let current =
+            Pin::parse(kind, entry.current.expose_secret()).map_err(format(PinField::Current))?;
+        let new = Pin::parse(kind, entry.new.expose_secret()).map_err(format(PinField::New))?;
         parsed.push((kind, current, new));
     }
     if parsed.is_empty() {
-        return Err(AppError::invalid("changes", "at least one PIN"));
+        return Err(ServiceError::PinsNotOfCase(
+            "give at least one PIN".to_owned(),
+        ));
     }
     Ok(parsed)
 }
@@ -183,28 +165,24 @@ async fn check_before_card(
     id: i64,
     version: i64,
     pins: &Parsed,
-) -> Result<CardFingerprint, AppError> {
+) -> Result<CardFingerprint, ServiceError> {
     let fingerprint = state.terminal().fingerprint().await?;
-    let card = CardFingerprint::parse(&fingerprint.to_string()).map_err(AppError::internal)?;
+    let card = CardFingerprint::parse(&fingerprint.to_string()).map_err(ServiceError::internal)?;
     let mut tx = state.store().read().await?;
     let stored = cases::get_case(&mut tx, id).await?;
     tx.commit().await?;
     if stored.version != version {
-        let conflict = shokai_store::StoreError::VersionConflict {
-            case_id: id,
-            expected: version,
-        };
-        return Err(conflict.into());
+        return Err(ServiceError::VersionConflict { case_id: id });
     }
     let case = stored.case()?;
     for kind in case.core().pins().iter() {
         if !pins.iter().any(|(k, _, _)| *k == kind) {
             let message = format!("the case includes the {kind} PIN: give it too");
-            return Err(AppError::invalid("changes", message));
+            return Err(ServiceError::PinsNotOfCase(message));
         }
     }
     // Dry run: would completing be allowed (state, role, same day, card)?
-    let ctx = state.context(Utc::now(), caller.role);
+    let ctx = state.context(state.now(), caller.role);
     case.apply(Event::CompletePinChange { card: card.clone() }, &ctx)?;
     Ok(card)
 }

@@ -14,8 +14,8 @@ use shokai_store::reports;
 use shokai_workflow::case::japan_date;
 use shokai_workflow::{CaseState, Path};
 
-use crate::api::error::AppError;
-use crate::app::AppState;
+use super::error::ServiceError;
+use crate::state::AppState;
 
 /// The longest period one report covers (a year, leap day included).
 pub const MAX_PERIOD_DAYS: i64 = 366;
@@ -38,14 +38,14 @@ impl Period {
         from: Option<NaiveDate>,
         to: Option<NaiveDate>,
         today: NaiveDate,
-    ) -> Result<Period, AppError> {
+    ) -> Result<Period, ServiceError> {
         let to = to.unwrap_or(today);
         let from = from.unwrap_or(to - Duration::days(DEFAULT_PERIOD_DAYS - 1));
         if from > to {
-            return Err(AppError::invalid("from", "must not be after `to`"));
+            return Err(ServiceError::invalid("from", "must not be after `to`"));
         }
         if (to - from).num_days() >= MAX_PERIOD_DAYS {
-            return Err(AppError::invalid(
+            return Err(ServiceError::invalid(
                 "to",
                 format!("a report covers at most {MAX_PERIOD_DAYS} days"),
             ));
@@ -59,13 +59,13 @@ impl Period {
         from: Option<&str>,
         to: Option<&str>,
         today: NaiveDate,
-    ) -> Result<Period, AppError> {
+    ) -> Result<Period, ServiceError> {
         let date = |field: &'static str, v: Option<&str>| {
             v.map(str::trim)
                 .filter(|s| !s.is_empty())
                 .map(|s| {
                     NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                        .map_err(|_| AppError::invalid(field, "a date such as 2026-11-01"))
+                        .map_err(|_| ServiceError::invalid(field, "a date such as 2026-11-01"))
                 })
                 .transpose()
         };
@@ -161,15 +161,6 @@ pub struct Report {
     pub letters: Vec<LetterDay>,
 }
 
-/// Japanese name of a path, as clerks say it.
-pub fn path_name_ja(path: Path) -> &'static str {
-    match path {
-        Path::InPerson => "本人",
-        Path::LegalRepresentative => "法定代理人",
-        Path::OptionalProxy => "任意代理人",
-    }
-}
-
 /// The median of `values`, `None` when empty; the mean of the middle two
 /// for an even count.
 pub fn median(values: &[i64]) -> Option<f64> {
@@ -201,7 +192,7 @@ fn path_rows(completed: &[reports::CompletedCase]) -> Vec<PathRow> {
                 .collect();
             PathRow {
                 path: p.code(),
-                name_ja: path_name_ja(*p),
+                name_ja: p.name_ja(),
                 cases: days.len(),
                 median_days: median(&days),
             }
@@ -226,14 +217,17 @@ fn letter_days(
         .collect()
 }
 
-/// Builds the report for `period` at `now`.
+/// Builds the report for the period typed (`YYYY-MM-DD` ends, either
+/// empty for the default; checked as [`Period::parse`] does), as of now.
 #[tracing::instrument(skip_all)]
 pub async fn report(
     state: &AppState,
-    period: Period,
-    now: DateTime<Utc>,
-) -> Result<Report, AppError> {
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<Report, ServiceError> {
+    let now = state.now();
     let today = japan_date(now);
+    let period = Period::parse(from, to, today)?;
     let (start, end) = period.instants();
     let mut tx = state.store().read().await?;
     let counts = reports::count_by_state(&mut tx).await?;
@@ -314,13 +308,15 @@ mod tests {
             Some(day("2026-11-26")),
             day("2026-11-26"),
         );
-        assert!(matches!(reversed, Err(AppError::Invalid { ref field, .. }) if field == "from"));
+        assert!(
+            matches!(reversed, Err(ServiceError::Invalid { ref field, .. }) if field == "from")
+        );
         let long = Period::new(
             Some(day("2025-01-01")),
             Some(day("2026-11-26")),
             day("2026-11-26"),
         );
-        assert!(matches!(long, Err(AppError::Invalid { ref field, .. }) if field == "to"));
+        assert!(matches!(long, Err(ServiceError::Invalid { ref field, .. }) if field == "to"));
     }
 
     #[test]

@@ -9,16 +9,16 @@
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
-use shokai_store::{NewResponseAttempt, Step};
+use shokai_store::{Commit, NewResponseAttempt};
 use shokai_workflow::{
     CardFingerprint, Case, Context, Event, IdDocument, ResponseChecklist, ResponseEntry,
     TransitionError,
 };
 
 use super::cases::{CaseView, actor};
-use crate::api::error::AppError;
-use crate::app::AppState;
+use super::error::ServiceError;
 use crate::auth::Caller;
+use crate::state::AppState;
 
 /// What the clerk ticked at the response visit.
 #[derive(Debug, Deserialize)]
@@ -52,11 +52,11 @@ pub async fn record(
     caller: &Caller,
     id: i64,
     req: ResponseRequest,
-) -> Result<CaseView, AppError> {
+) -> Result<CaseView, ServiceError> {
     let c = req.checklist;
     let card_presented = if c.card_presented {
         let fingerprint = state.terminal().fingerprint().await?;
-        Some(CardFingerprint::parse(&fingerprint.to_string()).map_err(AppError::internal)?)
+        Some(CardFingerprint::parse(&fingerprint.to_string()).map_err(ServiceError::internal)?)
     } else {
         None
     };
@@ -68,7 +68,7 @@ pub async fn record(
         power_of_attorney_names_proxy: c.power_of_attorney_names_proxy,
         envelope_sealed: c.envelope_sealed,
     };
-    let now = Utc::now();
+    let now = state.now();
     let entry = ResponseEntry::new(
         req.code.expose_secret(),
         req.entered_at.unwrap_or(now),
@@ -84,14 +84,32 @@ pub async fn record(
     Ok(stored.into())
 }
 
-/// The store step that records a response: the workflow's transition plus
-/// the attempt row (accepted, or the refusal's code) in the same commit.
-/// The demo loader records its responses through this too.
-pub fn response_step(
+/// Letter `letter` of case `id` came back undeliverable (転送不要): the case
+/// ends. A blank note is no note.
+#[tracing::instrument(skip_all, fields(case_id = id))]
+pub async fn returned(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    version: i64,
+    letter: u8,
+    note: Option<&str>,
+) -> Result<CaseView, ServiceError> {
+    let note = note
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned);
+    let event = Event::MarkUndeliverable { letter, note };
+    super::cases::apply(state, caller, id, version, event).await
+}
+
+/// What recording a response commits: the workflow's transition plus the
+/// attempt row (accepted, or the refusal's code) in the same transaction.
+fn response_step(
     case: &Case,
     entry: ResponseEntry,
     ctx: &Context<'_>,
-) -> Result<Step, TransitionError> {
+) -> Result<Commit, TransitionError> {
     let letter_number = case.core().current_letter().map(|l| l.number);
     let transition = case.apply(Event::RecordResponse(entry), ctx)?;
     let outcome = transition.refusal().map_or("accepted", |e| e.code());
@@ -101,7 +119,7 @@ pub fn response_step(
         outcome: outcome.to_owned(),
         details: transition.audit.details.clone(),
     };
-    Ok(Step {
+    Ok(Commit {
         transition,
         messages: Vec::new(),
         response_attempt: Some(attempt),

@@ -6,11 +6,11 @@ use std::time::Instant;
 use chrono::{DateTime, Duration, Utc};
 use secrecy::SecretString;
 use serde::Serialize;
-use shokai_store::{Store, users};
+use shokai_store::users;
 
-use crate::api::error::AppError;
-use crate::auth::{password, token};
-use crate::infra::rate_limit::FailureLimiter;
+use super::error::ServiceError;
+use crate::auth::{Caller, password, token};
+use crate::state::AppState;
 
 /// A session just opened: the token is shown to the client once.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -31,30 +31,6 @@ fn expose<S: serde::Serializer>(token: &SecretString, s: S) -> Result<S::Ok, S::
     s.serialize_str(secrecy::ExposeSecret::expose_secret(token))
 }
 
-/// Failed logins allowed per username, and per client address, within
-/// [`LOGIN_WINDOW`]: enough for typos, far too few for guessing.
-pub const LOGIN_FAILURES_PER_USER: usize = 5;
-/// See [`LOGIN_FAILURES_PER_USER`]; an office shares few addresses.
-pub const LOGIN_FAILURES_PER_ADDRESS: usize = 30;
-/// The window failed logins are counted in.
-pub const LOGIN_WINDOW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
-
-/// Failed-login counters by username and by client address.
-#[derive(Debug)]
-pub struct LoginLimits {
-    users: FailureLimiter,
-    addresses: FailureLimiter,
-}
-
-impl Default for LoginLimits {
-    fn default() -> Self {
-        LoginLimits {
-            users: FailureLimiter::new(LOGIN_FAILURES_PER_USER, LOGIN_WINDOW),
-            addresses: FailureLimiter::new(LOGIN_FAILURES_PER_ADDRESS, LOGIN_WINDOW),
-        }
-    }
-}
-
 /// A login attempt.
 pub struct Attempt<'a> {
     /// Login name as typed.
@@ -65,23 +41,20 @@ pub struct Attempt<'a> {
     pub from: IpAddr,
 }
 
-/// Checks the password (rate-limited) and opens a session lasting `hours`.
+/// Checks the password (rate-limited) and opens a session lasting the
+/// configured `SHOKAI_SESSION_HOURS`.
 #[tracing::instrument(skip_all)]
-pub async fn login(
-    store: &Store,
-    limits: &LoginLimits,
-    attempt: Attempt<'_>,
-    hours: u32,
-) -> Result<NewSession, AppError> {
+pub async fn login(state: &AppState, attempt: Attempt<'_>) -> Result<NewSession, ServiceError> {
+    let limits = state.login_limits();
     let user_key = attempt.username.to_lowercase();
     let address_key = attempt.from.to_string();
     let now = Instant::now();
     if !limits.users.allows(&user_key, now) || !limits.addresses.allows(&address_key, now) {
-        return Err(AppError::TooManyRequests);
+        return Err(ServiceError::TooManyRequests);
     }
-    let outcome = check_and_open(store, attempt.username, attempt.password, hours).await;
+    let outcome = check_and_open(state, attempt.username, attempt.password).await;
     match &outcome {
-        Err(AppError::BadCredentials) => {
+        Err(ServiceError::BadCredentials) => {
             limits.users.fail(&user_key, now);
             limits.addresses.fail(&address_key, now);
         }
@@ -92,11 +65,12 @@ pub async fn login(
 }
 
 async fn check_and_open(
-    store: &Store,
+    state: &AppState,
     username: &str,
     password: SecretString,
-    hours: u32,
-) -> Result<NewSession, AppError> {
+) -> Result<NewSession, ServiceError> {
+    let store = state.store();
+    let hours = state.settings().session_hours;
     let mut tx = store.read().await?;
     let user = users::user_by_username(&mut tx, username).await?;
     tx.commit().await?;
@@ -111,13 +85,13 @@ async fn check_and_open(
         }
     })
     .await
-    .map_err(AppError::internal)?;
+    .map_err(ServiceError::internal)?;
     let user = match (user, matches) {
         (Some(user), true) => user,
-        _ => return Err(AppError::BadCredentials),
+        _ => return Err(ServiceError::BadCredentials),
     };
     let token = token::generate();
-    let now = Utc::now();
+    let now = state.now();
     let expires_at = now + Duration::hours(i64::from(hours));
     let mut tx = store.begin().await?;
     users::create_session(&mut tx, user.id, &token::digest(&token), expires_at, now).await?;
@@ -132,9 +106,26 @@ async fn check_and_open(
 }
 
 /// Ends the session of `token`. Unknown tokens are ignored (logging out twice is fine).
-pub async fn logout(store: &Store, token: &SecretString) -> Result<(), AppError> {
-    let mut tx = store.begin().await?;
-    users::revoke_session(&mut tx, &token::digest(token), Utc::now()).await?;
+pub async fn logout(state: &AppState, token: &SecretString) -> Result<(), ServiceError> {
+    let mut tx = state.store().begin().await?;
+    users::revoke_session(&mut tx, &token::digest(token), state.now()).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Who holds the live session of `token` (bearer token or cookie), or
+/// [`ServiceError::Unauthenticated`].
+pub async fn caller_for_token(
+    state: &AppState,
+    token: &SecretString,
+) -> Result<Caller, ServiceError> {
+    let mut tx = state.store().read().await?;
+    let found = users::find_session(&mut tx, &token::digest(token), state.now()).await?;
+    tx.commit().await?;
+    let (_, user) = found.ok_or(ServiceError::Unauthenticated)?;
+    Ok(Caller {
+        user_id: user.id,
+        username: user.username,
+        role: user.role,
+    })
 }

@@ -15,7 +15,7 @@
 //!
 //! Every mismatch — unknown reference, wrong digits, malformed input, a case
 //! without a proxy or whose proxy gave no telephone number, personal data
-//! already purged — is the same [`AppError::NotFound`], so the answer tells
+//! already purged — is the same [`ServiceError::NotFound`], so the answer tells
 //! a guesser nothing about which part was wrong. The digits are compared in
 //! constant time, and against a dummy value when there is nothing to
 //! compare with, so the work done is the same either way.
@@ -26,26 +26,15 @@
 //! digits take weeks, during which the limiter's 429s show in the logs.
 
 use std::net::IpAddr;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::Serialize;
 use shokai_store::cases;
-use shokai_workflow::case::japan_date;
 use shokai_workflow::{CaseState, ReferenceNumber, Representation};
 
-use crate::api::error::AppError;
-use crate::app::AppState;
-use crate::infra::rate_limit::FailureLimiter;
-
-/// Lookups allowed per client address within [`STATUS_ADDRESS_WINDOW`].
-pub const STATUS_TRIES_PER_ADDRESS: usize = 20;
-/// See [`STATUS_TRIES_PER_ADDRESS`].
-pub const STATUS_ADDRESS_WINDOW: Duration = Duration::from_secs(15 * 60);
-/// Lookups allowed per reference number within [`STATUS_REFERENCE_WINDOW`].
-pub const STATUS_TRIES_PER_REFERENCE: usize = 10;
-/// See [`STATUS_TRIES_PER_REFERENCE`].
-pub const STATUS_REFERENCE_WINDOW: Duration = Duration::from_secs(60 * 60);
+use super::error::ServiceError;
+use crate::state::AppState;
 
 /// What the proxy brings to the second visit (Japanese, shown as a list).
 pub const WHAT_TO_BRING: [&str; 3] = [
@@ -53,22 +42,6 @@ pub const WHAT_TO_BRING: [&str; 3] = [
     "ご本人のマイナンバーカード",
     "代理人の顔写真付きの本人確認書類（運転免許証、パスポートなど）",
 ];
-
-/// Counters of status lookups by client address and by reference number.
-#[derive(Debug)]
-pub struct StatusLimits {
-    addresses: FailureLimiter,
-    references: FailureLimiter,
-}
-
-impl Default for StatusLimits {
-    fn default() -> Self {
-        StatusLimits {
-            addresses: FailureLimiter::new(STATUS_TRIES_PER_ADDRESS, STATUS_ADDRESS_WINDOW),
-            references: FailureLimiter::new(STATUS_TRIES_PER_REFERENCE, STATUS_REFERENCE_WINDOW),
-        }
-    }
-}
 
 /// Where the letter stands, as the proxy may know it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -110,8 +83,8 @@ pub struct StatusQuery {
 }
 
 /// The one answer for every mismatch.
-pub fn not_found() -> AppError {
-    AppError::NotFound {
+pub fn not_found() -> ServiceError {
+    ServiceError::NotFound {
         what: "an application with this reference number and telephone number".to_owned(),
     }
 }
@@ -157,7 +130,7 @@ pub async fn lookup(
     state: &AppState,
     from: IpAddr,
     query: &StatusQuery,
-) -> Result<ProxyStatus, AppError> {
+) -> Result<ProxyStatus, ServiceError> {
     let now = Instant::now();
     if !state
         .status_limits()
@@ -165,7 +138,7 @@ pub async fn lookup(
         .attempt(&from.to_string(), now)
     {
         tracing::warn!("status lookups from one address over the limit");
-        return Err(AppError::TooManyRequests);
+        return Err(ServiceError::TooManyRequests);
     }
     let reference = ReferenceNumber::parse(&query.reference).ok();
     if let Some(reference) = &reference
@@ -175,7 +148,7 @@ pub async fn lookup(
             .attempt(&reference.to_string(), now)
     {
         tracing::warn!("status lookups for one reference over the limit");
-        return Err(AppError::TooManyRequests);
+        return Err(ServiceError::TooManyRequests);
     }
     let typed = parse_last4(&query.phone_last4);
     let stored = match &reference {
@@ -193,7 +166,7 @@ pub async fn lookup(
     let equal = same_digits(&typed.unwrap_or([0xff; 4]), &expected.unwrap_or([0x00; 4]));
     match stored {
         Some(stored) if equal && typed.is_some() && expected.is_some() => {
-            Ok(status_of(&stored.core, japan_date(Utc::now())))
+            Ok(status_of(&stored.core, state.clock().today()))
         }
         _ => Err(not_found()),
     }

@@ -1,11 +1,11 @@
 //! Staff accounts.
 
-use chrono::Utc;
 use secrecy::SecretString;
 use shokai_store::users::{self, NewUser, User};
 use shokai_store::{Role, Store, StoreError};
 
 use crate::auth::password::{self, PasswordError};
+use crate::clock::Clock;
 
 /// Why an account could not be created.
 #[derive(Debug, thiserror::Error)]
@@ -21,6 +21,7 @@ pub enum AddUserError {
 /// Creates an account with an argon2 hash of `password`.
 pub async fn add_user(
     store: &Store,
+    clock: &dyn Clock,
     username: &str,
     display_name: &str,
     role: Role,
@@ -36,7 +37,7 @@ pub async fn add_user(
             role,
             password_hash,
         },
-        Utc::now(),
+        clock.now(),
     )
     .await?;
     tx.commit().await?;

@@ -15,10 +15,11 @@ use super::cases::{event_ja, jst_time};
 use super::csrf::{CsrfForm, NoFields};
 use super::page::{self, Chrome, WebError};
 use super::session::WebAuthorized;
-use crate::api::error::AppError;
-use crate::app::AppState;
 use crate::auth::Audit;
-use crate::service::audit::{self, AuditEvent, AuditQuery};
+use crate::service::audit::{self, AuditEvent, AuditQuery, ChainBreak};
+use crate::service::cases;
+use crate::service::error::ServiceError;
+use crate::state::AppState;
 
 /// The search form as typed (empty means "any").
 #[derive(Debug, Default, Deserialize)]
@@ -42,30 +43,28 @@ fn japan_midnight(day: NaiveDate) -> DateTime<Utc> {
     day.and_time(chrono::NaiveTime::MIN).and_utc() - Duration::hours(9)
 }
 
-fn date(field: &'static str, typed: &str) -> Result<Option<NaiveDate>, AppError> {
+fn date(field: &'static str, typed: &str) -> Result<Option<NaiveDate>, ServiceError> {
     let typed = typed.trim();
     if typed.is_empty() {
         return Ok(None);
     }
     NaiveDate::parse_from_str(typed, "%Y-%m-%d")
         .map(Some)
-        .map_err(|_| AppError::invalid(field, "a date such as 2026-11-01"))
+        .map_err(|_| ServiceError::invalid(field, "a date such as 2026-11-01"))
 }
 
 impl AuditForm {
     /// The service query; a reference number is looked up to its case id.
-    async fn query(&self, state: &AppState) -> Result<AuditQuery, AppError> {
+    async fn query(&self, state: &AppState) -> Result<AuditQuery, ServiceError> {
         let case = self.case.trim();
         let case_id = if case.is_empty() {
             None
         } else if let Ok(id) = case.parse::<i64>() {
             Some(id)
         } else {
-            let reference = ReferenceNumber::parse(case)
-                .map_err(|e| AppError::invalid("case", e.to_string()))?;
-            let mut tx = state.store().read().await?;
-            let found = shokai_store::cases::case_by_reference(&mut tx, &reference).await?;
-            tx.commit().await?;
+            ReferenceNumber::parse(case)
+                .map_err(|e| ServiceError::invalid("case", e.to_string()))?;
+            let found = cases::find_by_reference(state, case).await?;
             // An unknown reference matches no event (rather than every event).
             Some(found.map_or(-1, |c| c.id))
         };
@@ -74,7 +73,7 @@ impl AuditForm {
         if let (Some(f), Some(t)) = (from, to)
             && f > t
         {
-            return Err(AppError::invalid("from", "must not be after `to`"));
+            return Err(ServiceError::invalid("from", "must not be after `to`"));
         }
         Ok(AuditQuery {
             case_id,
@@ -206,8 +205,7 @@ pub async fn verify(
 }
 
 /// Where and how the chain breaks, in Japanese.
-pub fn break_ja(broken: &shokai_store::audit::ChainBreak) -> String {
-    use shokai_store::audit::ChainBreak;
+pub fn break_ja(broken: &ChainBreak) -> String {
     match broken {
         ChainBreak::Changed { seq, detail } => {
             format!("記録 {seq} 番の内容が記録時と一致しません（{detail}）。")

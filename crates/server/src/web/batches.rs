@@ -11,20 +11,19 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::Deserialize;
-use shokai_workflow::Event;
 use shokai_workflow::case::japan_date;
 
 use super::cases::jst_time;
 use super::csrf::{CsrfForm, NoFields};
 use super::page::{self, Chrome, WebError};
 use super::session::WebAuthorized;
-use crate::api::error::AppError;
-use crate::app::AppState;
 use crate::auth::Operate;
 use crate::service::batches::{self, BatchView, MailedRequest};
-use crate::service::cases;
+use crate::service::error::ServiceError;
+use crate::service::{cases, responses};
+use crate::state::AppState;
 
 /// One letter of a batch on the page.
 pub struct LetterLine {
@@ -84,13 +83,6 @@ pub struct BatchesPage {
     pub batches: Vec<BatchRow>,
 }
 
-async fn waiting(state: &AppState) -> Result<i64, AppError> {
-    let mut tx = state.store().read().await?;
-    let n = shokai_store::reports::letters_waiting_for_batch(&mut tx).await?;
-    tx.commit().await?;
-    Ok(n)
-}
-
 /// `GET /batches`.
 pub async fn list(
     auth: WebAuthorized<Operate>,
@@ -99,10 +91,12 @@ pub async fn list(
     let found = batches::list(&state, &auth.caller)
         .await
         .map_err(|e| auth.fail(e))?;
-    let now = Utc::now();
+    let now = state.now();
     let page = BatchesPage {
         chrome: auth.chrome.clone().at("batches"),
-        waiting: waiting(&state).await.map_err(|e| auth.fail(e))?,
+        waiting: batches::letters_waiting(&state)
+            .await
+            .map_err(|e| auth.fail(e))?,
         now: jst_time(now),
         today: japan_date(now).to_string(),
         batches: found.into_iter().map(BatchRow::from).collect(),
@@ -124,7 +118,7 @@ pub async fn close(
                 batch.id, batch.letter_count
             ),
         )),
-        Err(e) if e.code() == "batch_empty" => Ok(page::refused(
+        Err(ServiceError::BatchEmpty) => Ok(page::refused(
             "/batches",
             "締める照会書がありません（発行済みで未発送の照会書が0通です）。",
         )),
@@ -241,12 +235,16 @@ pub async fn undeliverable(
     let current = cases::get(&state, form.case_id)
         .await
         .map_err(|e| auth.fail(e))?;
-    let note = Some(form.note.trim().to_owned()).filter(|n| !n.is_empty());
-    let event = Event::MarkUndeliverable {
-        letter: form.letter,
+    let note = Some(form.note.as_str());
+    let returned = responses::returned(
+        &state,
+        &auth.caller,
+        form.case_id,
+        current.version,
+        form.letter,
         note,
-    };
-    match cases::apply(&state, &auth.caller, form.case_id, current.version, event).await {
+    );
+    match returned.await {
         Ok(case) => Ok(page::done(
             "/batches",
             format!(

@@ -10,24 +10,23 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{DateTime, Datelike, Days, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::Deserialize;
-use shokai_store::{CaseFilter, CaseSummary, StoredCase};
+use shokai_workflow::case::event_name_ja;
 use shokai_workflow::case::japan_date;
-use shokai_workflow::{
-    CaseCore, CaseState, Event, Parties, Path as CasePath, ReferenceNumber, Representation,
-};
+use shokai_workflow::{CaseState, Event, Parties, Representation};
 
 use super::actions::{self, CaseAction};
 use super::csrf::CsrfForm;
 use super::page::{self, Chrome, WebError};
 use super::session::WebAuthorized;
-use crate::api::error::AppError;
-use crate::app::AppState;
 use crate::auth::{Operate, Read, Supervise};
 use crate::service::audit::{self, AuditEvent, AuditQuery};
-use crate::service::cases;
+use crate::service::cases::{self, CaseSummary};
+use crate::service::error::ServiceError;
 use crate::service::letters::{self, IssueRequest};
+use crate::service::responses;
+use crate::state::AppState;
 
 /// Japan Standard Time (no daylight saving).
 fn jst() -> FixedOffset {
@@ -39,44 +38,16 @@ pub fn jst_time(t: DateTime<Utc>) -> String {
     t.with_timezone(&jst()).format("%Y-%m-%d %H:%M").to_string()
 }
 
-/// The path's name on screen.
-pub fn path_ja(path: CasePath) -> &'static str {
-    match path {
-        CasePath::InPerson => "本人",
-        CasePath::LegalRepresentative => "法定代理人",
-        CasePath::OptionalProxy => "任意代理人",
-    }
-}
-
-/// An audit event's name on screen (unknown codes are shown as they are).
+/// An audit event's name on screen (codes the workflow does not know are
+/// shown as they are).
 pub fn event_ja(code: &str) -> String {
-    let name = match code {
-        "open" => "受付",
-        "issue_letter" => "照会書発行",
-        "issue_letter_override" => "照会書発行（監督者・理由付き）",
-        "mark_mailed" => "照会書発送",
-        "record_response" => "回答書受理",
-        "code_mismatch" => "照会番号の不一致",
-        "unlock" => "ロック解除",
-        "complete_pin_change" => "暗証番号変更完了",
-        "fail" => "変更不能",
-        "cancel" => "取消",
-        "mark_undeliverable" => "照会書返戻",
-        "expire" => "回答期限切れ",
-        other => return other.to_owned(),
-    };
-    name.to_owned()
+    event_name_ja(code).map_or_else(|| code.to_owned(), str::to_owned)
 }
 
+/// A state's name on screen, from its code in the audit log.
 fn state_ja(code: Option<&str>) -> String {
     code.map(|c| CaseState::from_code(c).map_or_else(|| c.to_owned(), |s| s.name_ja().to_owned()))
         .unwrap_or_default()
-}
-
-/// The Japan date's Monday-to-Sunday week, from `today` to its Sunday.
-pub fn this_week(today: NaiveDate) -> (NaiveDate, NaiveDate) {
-    let to_sunday = 6 - u64::from(today.weekday().num_days_from_monday());
-    (today, today + Days::new(to_sunday))
 }
 
 /// `GET /`: the case list is the home page.
@@ -119,12 +90,12 @@ impl CaseRow {
         CaseRow {
             id: s.id,
             reference: s.reference.clone(),
-            path: path_ja(s.path),
+            path: s.path.name_ja(),
             state_code: s.state.code(),
             state: s.state.name_ja(),
             applied_on: japan_date(s.created_at).to_string(),
             deadline: s.deadline.map(|d| d.to_string()).unwrap_or_default(),
-            overdue: s.state == CaseState::InquiryMailed && s.deadline.is_some_and(|d| d < today),
+            overdue: s.state.is_overdue(s.deadline, today),
             updated_at: jst_time(s.updated_at),
         }
     }
@@ -150,46 +121,37 @@ pub async fn list(
 ) -> Result<Response, WebError> {
     let mut not_found = None;
     if !query.reference.trim().is_empty() {
-        match find_reference(&state, &query.reference).await {
-            Ok(Some(id)) => return Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
+        match cases::find_by_reference(&state, &query.reference).await {
+            Ok(Some(found)) => return Ok(Redirect::to(&case_url(found.id)).into_response()),
             Ok(None) => not_found = Some(query.reference.trim().to_owned()),
             Err(e) => return Err(auth.fail(e)),
         }
     }
-    let today = japan_date(Utc::now());
-    let week = this_week(today);
-    let filter = CaseFilter {
+    let wanted = cases::CaseQuery {
         state: CaseState::from_code(&query.state),
-        overdue_on: (!query.overdue.is_empty()).then_some(today),
-        due_between: (!query.due_this_week.is_empty()).then_some(week),
-        ..CaseFilter::default()
+        overdue: !query.overdue.is_empty(),
+        due_this_week: !query.due_this_week.is_empty(),
     };
-    let found = cases::list(&state, &filter)
+    let listed = cases::list(&state, wanted)
         .await
         .map_err(|e| auth.fail(e))?;
+    let (today, week) = (listed.today, listed.week);
     let page = CaseListPage {
         chrome: auth.chrome.at("cases"),
         states: CaseState::ALL
             .iter()
             .map(|s| (s.code(), s.name_ja()))
             .collect(),
-        rows: found.iter().map(|s| CaseRow::new(s, today)).collect(),
+        rows: listed
+            .cases
+            .iter()
+            .map(|s| CaseRow::new(s, today))
+            .collect(),
         week: format!("{}〜{}", week.0.format("%m/%d"), week.1.format("%m/%d")),
         filter: query,
         not_found,
     };
     Ok(page::render(&page))
-}
-
-/// The id of the case with this reference; a malformed reference finds nothing.
-async fn find_reference(state: &AppState, typed: &str) -> Result<Option<i64>, AppError> {
-    let Ok(reference) = ReferenceNumber::parse(typed) else {
-        return Ok(None);
-    };
-    let mut tx = state.store().read().await?;
-    let found = shokai_store::cases::case_by_reference(&mut tx, &reference).await?;
-    tx.commit().await?;
-    Ok(found.map(|c| c.id))
 }
 
 /// One letter on the case page.
@@ -324,28 +286,14 @@ fn parties_rows(parties: &Parties) -> Vec<PartyRow> {
     rows
 }
 
-async fn load(state: &AppState, id: i64) -> Result<StoredCase, AppError> {
-    let mut tx = state.store().read().await?;
-    let stored = shokai_store::cases::get_case(&mut tx, id).await?;
-    tx.commit().await?;
-    Ok(stored)
-}
-
-fn summary_fields(core: &CaseCore, today: NaiveDate) -> (String, bool) {
-    let deadline = core.deadline().map(|d| d.to_string()).unwrap_or_default();
-    let overdue =
-        core.state() == CaseState::InquiryMailed && core.deadline().is_some_and(|d| d < today);
-    (deadline, overdue)
-}
-
 /// Builds the case page for `auth`'s user.
 async fn case_page<P: crate::auth::caller::Policy>(
     state: &AppState,
     auth: &WebAuthorized<P>,
     id: i64,
     error: Option<ActionError>,
-) -> Result<CasePage, AppError> {
-    let stored = load(state, id).await?;
+) -> Result<CasePage, ServiceError> {
+    let stored = cases::load(state, id).await?;
     let query = AuditQuery {
         case_id: Some(id),
         ..AuditQuery::default()
@@ -360,13 +308,14 @@ async fn case_page<P: crate::auth::caller::Policy>(
         (Some(_), false) => (None, "監査担当の画面には個人情報を表示しません。"),
         (None, _) => (None, "保存期間を過ぎたため、個人情報は削除されています。"),
     };
-    let (deadline, overdue) = summary_fields(core, japan_date(Utc::now()));
+    let deadline = core.deadline().map(|d| d.to_string()).unwrap_or_default();
+    let overdue = core.is_overdue(state.clock().today());
     Ok(CasePage {
         chrome: auth.chrome.clone().at("cases"),
         id,
         version: stored.version,
         reference: core.reference().to_string(),
-        path: path_ja(core.path()),
+        path: core.path().name_ja(),
         state_code: core.state().code(),
         state: core.state().name_ja(),
         pins: core.pins().iter().map(|k| k.name_ja()).collect(),
@@ -422,27 +371,50 @@ async fn action_failed<P: crate::auth::caller::Policy>(
     id: i64,
     action: CaseAction,
     text: &str,
-    e: AppError,
+    e: ServiceError,
 ) -> Result<Response, WebError> {
-    let refused = match &e {
-        AppError::Invalid { .. } | AppError::Conflict { .. } | AppError::Forbidden => {
-            e.code() != "version_conflict"
-        }
-        _ => false,
-    };
-    if !refused {
+    if !refused_on_the_page(&e) {
         return Err(auth.fail(e).back_to(case_url(id)));
     }
-    let status = e.status();
     let error = ActionError {
         action: action.code(),
         message: super::messages::error_ja(&e),
         text: text.to_owned(),
     };
+    let (status, _) = page::status_of(e);
     let page = case_page(state, auth, id, Some(error))
         .await
         .map_err(|e| auth.fail(e))?;
     Ok(page::render_with(status, &page))
+}
+
+/// Whether a refusal is shown beside the action's form (the clerk can act
+/// on it there) rather than as an error page: a stale version, something
+/// missing or a failure has nothing to do with the form.
+fn refused_on_the_page(e: &ServiceError) -> bool {
+    match e {
+        ServiceError::Invalid { .. }
+        | ServiceError::Application(_)
+        | ServiceError::Transition(_)
+        | ServiceError::Refused { .. }
+        | ServiceError::Duplicate { .. }
+        | ServiceError::Purged { .. }
+        | ServiceError::BatchEmpty
+        | ServiceError::BatchAlreadyMailed { .. }
+        | ServiceError::LetterPdfMissing { .. }
+        | ServiceError::CardUnreadable(_)
+        | ServiceError::PinFormat { .. }
+        | ServiceError::PinsNotOfCase(_)
+        | ServiceError::WrongPin(_) => true,
+        ServiceError::VersionConflict { .. }
+        | ServiceError::NotFound { .. }
+        | ServiceError::Unauthenticated
+        | ServiceError::BadCredentials
+        | ServiceError::TooManyRequests
+        | ServiceError::PrintFileDiscarded { .. }
+        | ServiceError::TerminalUnavailable
+        | ServiceError::Internal(_) => false,
+    }
 }
 
 /// The letter forms: the version read, and the override's reason.
@@ -540,12 +512,8 @@ pub async fn undeliverable(
     Path(id): Path<i64>,
     CsrfForm(form, _): CsrfForm<UndeliverableForm>,
 ) -> Result<Response, WebError> {
-    let note = Some(form.note.trim().to_owned()).filter(|n| !n.is_empty());
-    let event = Event::MarkUndeliverable {
-        letter: form.letter,
-        note,
-    };
-    match cases::apply(&state, &auth.caller, id, form.version, event).await {
+    let note = Some(form.note.as_str());
+    match responses::returned(&state, &auth.caller, id, form.version, form.letter, note).await {
         Ok(_) => Ok(page::done(
             &case_url(id),
             "照会書の返戻を記録しました。この案件は終了です。",
@@ -560,27 +528,6 @@ pub async fn undeliverable(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn date(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
-
-    #[test]
-    fn this_week_runs_from_today_to_the_coming_sunday() {
-        // 2026-11-26 is a Thursday.
-        assert_eq!(
-            this_week(date("2026-11-26")),
-            (date("2026-11-26"), date("2026-11-29"))
-        );
-        assert_eq!(
-            this_week(date("2026-11-23")),
-            (date("2026-11-23"), date("2026-11-29"))
-        );
-        assert_eq!(
-            this_week(date("2026-11-29")),
-            (date("2026-11-29"), date("2026-11-29"))
-        );
-    }
 
     #[test]
     fn japan_time_is_nine_hours_ahead_of_utc() {

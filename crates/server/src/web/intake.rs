@@ -1,4 +1,4 @@
-//! The intake forms: `/cases/new?path=proxy|in_person|legal_rep`.
+//! The intake forms: `/cases/new?path=optional_proxy|in_person|legal_representative`
 //!
 //! Inputs are named by their path in the JSON API's request
 //! (`cardholder.address.postal_code`, …), so a submitted form becomes that
@@ -17,94 +17,68 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use shokai_workflow::{IdDocument, IdDocumentKind, PinKind};
+use shokai_workflow::{IdDocumentKind, Path, PinKind};
 
 use super::csrf::{CsrfForm, NoFields};
 use super::messages::{error_ja, field_ja};
 use super::page::{self, Chrome, WebError};
 use super::session::WebAuthorized;
-use crate::api::error::AppError;
-use crate::app::AppState;
 use crate::auth::Operate;
 use crate::service::cases::{self, Intake};
+use crate::service::error::ServiceError;
+use crate::state::AppState;
 
-/// Which intake form.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FormPath {
-    /// 任意代理人.
-    Proxy,
-    /// 本人.
-    InPerson,
-    /// 法定代理人.
-    LegalRep,
+/// The intake forms' tabs, in the order a counter meets them most.
+const TABS: [Path; 3] = [
+    Path::OptionalProxy,
+    Path::InPerson,
+    Path::LegalRepresentative,
+];
+
+/// The path of a `path=` value (the workflow's code); the proxy's form by
+/// default.
+fn path_of(code: &str) -> Path {
+    Path::from_code(code).unwrap_or(Path::OptionalProxy)
 }
 
-impl FormPath {
-    const ALL: [FormPath; 3] = [FormPath::Proxy, FormPath::InPerson, FormPath::LegalRep];
-
-    /// The `path=` value.
-    pub fn code(self) -> &'static str {
-        match self {
-            FormPath::Proxy => "proxy",
-            FormPath::InPerson => "in_person",
-            FormPath::LegalRep => "legal_rep",
-        }
+/// The form's heading.
+fn title(path: Path) -> &'static str {
+    match path {
+        Path::OptionalProxy => "任意代理人による申請",
+        Path::InPerson => "本人による申請",
+        Path::LegalRepresentative => "法定代理人による申請",
     }
+}
 
-    fn from_code(code: &str) -> FormPath {
-        FormPath::ALL
-            .into_iter()
-            .find(|p| p.code() == code)
-            .unwrap_or(FormPath::Proxy)
-    }
-
-    fn title(self) -> &'static str {
-        match self {
-            FormPath::Proxy => "任意代理人による申請",
-            FormPath::InPerson => "本人による申請",
-            FormPath::LegalRep => "法定代理人による申請",
-        }
-    }
-
-    /// The API's `representation.path`.
-    fn representation(self) -> &'static str {
-        match self {
-            FormPath::Proxy => "optional_proxy",
-            FormPath::InPerson => "in_person",
-            FormPath::LegalRep => "legal_representative",
-        }
-    }
-
-    /// What to check at the counter (the office's list of what to bring).
-    fn documents(self) -> &'static [(&'static str, &'static str)] {
-        match self {
-            FormPath::Proxy => &[
-                ("doc_card", "暗証番号を変更する方のマイナンバーカード"),
-                (
-                    "doc_proxy_id",
-                    "任意代理人の本人確認書類（顔写真のないものでも可）",
-                ),
-                (
-                    "doc_explained",
-                    "即日では完了せず、本人あてに照会書を郵送することを説明した",
-                ),
-            ],
-            FormPath::InPerson => &[
-                ("doc_card", "暗証番号を変更する方のマイナンバーカード"),
-                ("doc_identity", "カードの顔写真で本人であることを確認した"),
-            ],
-            FormPath::LegalRep => &[
-                ("doc_card", "暗証番号を変更する方のマイナンバーカード"),
-                (
-                    "doc_rep_id",
-                    "法定代理人の顔写真付き本人確認書類（運転免許証など官公署発行のもの）",
-                ),
-                (
-                    "doc_proof",
-                    "代理権の確認書類（15歳未満: 戸籍全部事項証明書、成年被後見人: 成年後見登記事項証明書）、または省略できることを確認した",
-                ),
-            ],
-        }
+/// What to check at the counter (the office's list of what to bring).
+fn documents(path: Path) -> &'static [(&'static str, &'static str)] {
+    match path {
+        Path::OptionalProxy => &[
+            ("doc_card", "暗証番号を変更する方のマイナンバーカード"),
+            (
+                "doc_proxy_id",
+                "任意代理人の本人確認書類（顔写真のないものでも可）",
+            ),
+            (
+                "doc_explained",
+                "即日では完了せず、本人あてに照会書を郵送することを説明した",
+            ),
+        ],
+        Path::InPerson => &[
+            ("doc_card", "暗証番号を変更する方のマイナンバーカード"),
+            ("doc_identity", "カードの顔写真で本人であることを確認した"),
+        ],
+        Path::LegalRepresentative => &[
+            ("doc_card", "暗証番号を変更する方のマイナンバーカード"),
+            (
+                "doc_rep_id",
+                "法定代理人の顔写真付き本人確認書類（運転免許証など官公署発行のもの）",
+            ),
+            (
+                "doc_proof",
+                "代理権の確認書類（15歳未満: 戸籍全部事項証明書、成年被後見人: 成年後見登記事項証明書）、または省略できることを確認した",
+            ),
+        ],
     }
 }
 
@@ -273,13 +247,12 @@ fn id_document(t: &Typed<'_>, prefix: &str) -> Vec<Field> {
     ]
 }
 
-fn sections(path: FormPath, t: &Typed<'_>) -> Vec<Section> {
+fn sections(path: Path, t: &Typed<'_>) -> Vec<Section> {
     let documents = Section {
         id: "documents",
         legend: "持参書類の確認",
         note: "窓口で確認したものにチェックしてください。すべて必要です。",
-        fields: path
-            .documents()
+        fields: documents(path)
             .iter()
             .map(|&(name, label)| checkbox(t, name, "1", label))
             .collect(),
@@ -335,11 +308,11 @@ fn sections(path: FormPath, t: &Typed<'_>) -> Vec<Section> {
     out
 }
 
-fn representative(path: FormPath, t: &Typed<'_>) -> Option<Section> {
+fn representative(path: Path, t: &Typed<'_>) -> Option<Section> {
     let mut fields = person(t, "representation.person");
     let legend = match path {
-        FormPath::InPerson => return None,
-        FormPath::Proxy => {
+        Path::InPerson => return None,
+        Path::OptionalProxy => {
             fields.push(with(
                 text(t, "representation.date_of_birth", "生年月日", true),
                 "date",
@@ -358,7 +331,7 @@ fn representative(path: FormPath, t: &Typed<'_>) -> Option<Section> {
             ));
             "任意代理人"
         }
-        FormPath::LegalRep => {
+        Path::LegalRepresentative => {
             fields.extend(legal_rep_fields(t));
             "法定代理人"
         }
@@ -442,7 +415,7 @@ fn legal_rep_fields(t: &Typed<'_>) -> Vec<Field> {
 
 fn intake_page(
     chrome: Chrome,
-    path: FormPath,
+    path: Path,
     pairs: &[(String, String)],
     error: Option<(&str, String)>,
 ) -> IntakePage {
@@ -458,10 +431,10 @@ fn intake_page(
     IntakePage {
         chrome: chrome.at("new"),
         path: path.code(),
-        title: path.title(),
-        tabs: FormPath::ALL
+        title: title(path),
+        tabs: TABS
             .iter()
-            .map(|p| (p.code(), p.title(), *p == path))
+            .map(|p| (p.code(), title(*p), *p == path))
             .collect(),
         sections: sections(path, &typed),
         error: error.as_ref().map(|(_, m)| m.clone()),
@@ -471,7 +444,7 @@ fn intake_page(
 
 /// `GET /cases/new?path=`.
 pub async fn form(auth: WebAuthorized<Operate>, Query(q): Query<NewQuery>) -> Response {
-    let path = FormPath::from_code(&q.path);
+    let path = path_of(&q.path);
     page::render(&intake_page(auth.chrome, path, &[], None))
 }
 
@@ -495,23 +468,14 @@ fn set(root: &mut Map<String, Value>, path: &str, value: Value) {
     }
 }
 
-/// Whether a document of `kind` has a photo: fixed by the kind where the
-/// workflow fixes it (asked of the workflow itself), else the clerk's tick.
+/// Whether a document of `kind` (a code) has a photo: the workflow decides
+/// by kind where it can, the clerk's tick otherwise.
 fn has_photo(kind: &str, ticked: bool) -> bool {
-    let Some(kind) = IdDocumentKind::from_code(kind) else {
-        return ticked;
-    };
-    let with = IdDocument::parse(kind, true, "0000").is_ok();
-    let without = IdDocument::parse(kind, false, "0000").is_ok();
-    match (with, without) {
-        (true, false) => true,
-        (false, true) => false,
-        (true, true) | (false, false) => ticked,
-    }
+    IdDocumentKind::from_code(kind).map_or(ticked, |k| k.photo_given(ticked))
 }
 
 /// The JSON API's intake request from the form's fields.
-pub fn to_request(path: FormPath, pairs: &[(String, String)]) -> Value {
+pub fn to_request(path: Path, pairs: &[(String, String)]) -> Value {
     let mut root = Map::new();
     let mut pins = Vec::new();
     for (key, value) in pairs {
@@ -523,7 +487,7 @@ pub fn to_request(path: FormPath, pairs: &[(String, String)]) -> Value {
         if key == "pins" {
             pins.push(json!(value));
         } else if key.starts_with("cardholder.")
-            || (key.starts_with("representation.") && path != FormPath::InPerson)
+            || (key.starts_with("representation.") && path != Path::InPerson)
         {
             set(&mut root, key, json!(value));
         }
@@ -533,7 +497,7 @@ pub fn to_request(path: FormPath, pairs: &[(String, String)]) -> Value {
         Some(Value::Object(map)) => map,
         _ => Map::new(),
     };
-    representation.insert("path".to_owned(), json!(path.representation()));
+    representation.insert("path".to_owned(), json!(path.code()));
     if let Some(Value::Object(doc)) = representation.get_mut("id_document") {
         let kind = doc.get("kind").and_then(Value::as_str).unwrap_or_default();
         let ticked = pairs
@@ -559,8 +523,8 @@ pub fn to_request(path: FormPath, pairs: &[(String, String)]) -> Value {
 }
 
 /// The documents of `path` not ticked.
-fn unchecked(path: FormPath, pairs: &[(String, String)]) -> bool {
-    path.documents()
+fn unchecked(path: Path, pairs: &[(String, String)]) -> bool {
+    documents(path)
         .iter()
         .any(|(name, _)| !pairs.iter().any(|(k, v)| k == name && v == "1"))
 }
@@ -572,7 +536,7 @@ pub async fn submit(
     CsrfForm(NoFields {}, body): CsrfForm<NoFields>,
 ) -> Result<Response, WebError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let path = FormPath::from_code(&super::csrf::field(&body, "path").unwrap_or_default());
+    let path = path_of(&super::csrf::field(&body, "path").unwrap_or_default());
     let again = |status: StatusCode, field: &str, message: String| {
         let page = intake_page(auth.chrome.clone(), path, &pairs, Some((field, message)));
         Ok(page::render_with(status, &page))
@@ -586,7 +550,7 @@ pub async fn submit(
         );
     }
     let request = to_request(path, &pairs);
-    let bytes = serde_json::to_vec(&request).map_err(|e| auth.fail(AppError::internal(e)))?;
+    let bytes = serde_json::to_vec(&request).map_err(|e| auth.fail(ServiceError::internal(e)))?;
     let outcome = match crate::api::json::parse::<Intake>(&bytes) {
         Ok(intake) => cases::open(&state, &auth.caller, intake).await,
         Err(e) => Err(e),
@@ -596,18 +560,20 @@ pub async fn submit(
             &format!("/cases/{}", case.id),
             format!("受付しました。受付番号は {} です。", case.reference),
         )),
-        Err(e @ AppError::Invalid { .. }) => {
-            let AppError::Invalid { field, .. } = &e else {
-                return Err(auth.fail(e));
-            };
-            let field = field.clone();
-            let message = format!("{}: {}", field_ja(&field), error_ja(&e));
-            again(e.status(), &field, message)
+        Err(e @ (ServiceError::Internal(_) | ServiceError::Unauthenticated)) => Err(auth.fail(e)),
+        Err(e) => {
+            let message = error_ja(&e);
+            let field = e.field();
+            let (status, _) = page::status_of(e);
+            match field {
+                Some(field) => {
+                    let message = format!("{}: {message}", field_ja(&field));
+                    again(status, &field, message)
+                }
+                // The card in the terminal, or a refusal of the case as a whole.
+                None => again(status, "card", message),
+            }
         }
-        Err(e @ (AppError::Conflict { .. } | AppError::Unavailable { .. })) => {
-            again(e.status(), "card", error_ja(&e))
-        }
-        Err(e) => Err(auth.fail(e)),
     }
 }
 
@@ -624,7 +590,7 @@ mod tests {
     fn proxy_form() -> Vec<(String, String)> {
         pairs(&[
             ("csrf", "x"),
-            ("path", "proxy"),
+            ("path", "optional_proxy"),
             ("doc_card", "1"),
             ("cardholder.name.name", "山田 太郎"),
             ("cardholder.name.kana", "ヤマダ タロウ"),
@@ -646,7 +612,7 @@ mod tests {
 
     #[test]
     fn a_proxy_form_becomes_the_apis_intake_request_and_parses() {
-        let request = to_request(FormPath::Proxy, &proxy_form());
+        let request = to_request(Path::OptionalProxy, &proxy_form());
         assert_eq!(request["representation"]["path"], "optional_proxy");
         assert_eq!(request["representation"]["id_document"]["has_photo"], false);
         assert_eq!(request["pins"], json!(["user_auth", "resident"]));
@@ -663,7 +629,7 @@ mod tests {
     fn an_in_person_form_ignores_representative_fields() {
         let mut form = proxy_form();
         form.push(("representation.ward".into(), "minor".into()));
-        let request = to_request(FormPath::InPerson, &form);
+        let request = to_request(Path::InPerson, &form);
         assert_eq!(request["representation"], json!({ "path": "in_person" }));
     }
 
@@ -683,9 +649,9 @@ mod tests {
                 *v = "12".into();
             }
         }
-        let bytes = serde_json::to_vec(&to_request(FormPath::Proxy, &form)).unwrap();
+        let bytes = serde_json::to_vec(&to_request(Path::OptionalProxy, &form)).unwrap();
         match crate::api::json::parse::<Intake>(&bytes) {
-            Err(AppError::Invalid { field, .. }) => {
+            Err(ServiceError::Invalid { field, .. }) => {
                 assert!(field.starts_with("cardholder.address"), "{field}");
             }
             other => panic!("expected a refusal, got {:?}", other.map(|_| ())),
@@ -695,10 +661,10 @@ mod tests {
     #[test]
     fn every_document_of_the_path_must_be_ticked() {
         let form = proxy_form();
-        assert!(unchecked(FormPath::Proxy, &form));
+        assert!(unchecked(Path::OptionalProxy, &form));
         let mut all = form.clone();
         all.push(("doc_proxy_id".into(), "1".into()));
         all.push(("doc_explained".into(), "1".into()));
-        assert!(!unchecked(FormPath::Proxy, &all));
+        assert!(!unchecked(Path::OptionalProxy, &all));
     }
 }

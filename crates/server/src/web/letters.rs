@@ -12,10 +12,10 @@ use axum::response::{IntoResponse, Response};
 use super::cases::jst_time;
 use super::page::{self, Chrome, WebError};
 use super::session::WebAuthorized;
-use crate::api::error::AppError;
-use crate::app::AppState;
 use crate::auth::Operate;
+use crate::service::error::ServiceError;
 use crate::service::{cases, letters};
+use crate::state::AppState;
 
 /// The preview page.
 #[derive(Template)]
@@ -38,7 +38,7 @@ pub async fn preview(
 ) -> Result<Response, WebError> {
     let case = cases::get(&state, id).await.map_err(|e| auth.fail(e))?;
     let letter = case.letters.iter().find(|l| l.number == n).ok_or_else(|| {
-        auth.fail(AppError::NotFound {
+        auth.fail(ServiceError::NotFound {
             what: format!("letter {n} of case {id}"),
         })
     })?;

@@ -1,72 +1,155 @@
 //! Japanese wording of errors and field names for the pages.
 //!
-//! The API's stable error codes are the key: a page says in Japanese what
-//! the code means and what to do next. An unknown code falls back to a
-//! generic sentence naming it, so a new workflow refusal is never silent.
+//! Keyed by the services' error variants (and the workflow's refusals inside
+//! them), each matched exhaustively: a new refusal cannot reach a clerk
+//! without a sentence chosen for it here.
 
-use crate::api::error::AppError;
+use shokai_workflow::{ApplicationError, TransitionError};
+
+use crate::service::error::{PinField, ServiceError};
+
+/// What a clerk reads when their role may not do something.
+pub const FORBIDDEN: &str = "この操作を行う権限がありません。";
 
 /// What a clerk reads for `e`.
-pub fn error_ja(e: &AppError) -> String {
-    let fixed = match e.code() {
-        "unauthenticated" => "ログインしてください。",
-        "bad_credentials" => "ユーザー名またはパスワードが違います。",
-        "forbidden" | "role_not_permitted" => "この操作を行う権限がありません。",
-        "not_found" => "お探しのページまたは案件は見つかりません。",
-        "too_many_requests" => {
+pub fn error_ja(e: &ServiceError) -> String {
+    let fixed = match e {
+        ServiceError::Unauthenticated => "ログインしてください。",
+        ServiceError::BadCredentials => "ユーザー名またはパスワードが違います。",
+        ServiceError::TooManyRequests => {
             "失敗が続いたため、しばらくの間ログインできません。15分ほど待ってから、もう一度お試しください。"
         }
-        "version_conflict" => "他の職員が先に更新しました。最新の内容を確認してください。",
-        "invalid_transition" => "この案件の現在の状態では、その操作はできません。",
-        "duplicate" => "同じものが既に登録されています。",
-        "reason_required" => "理由を入力してください。",
-        "case_locked" => {
-            "照会番号の誤入力が上限に達したため、ロックされています。監督者によるロック解除が必要です。"
+        ServiceError::NotFound { .. } => "お探しのページまたは案件は見つかりません。",
+        ServiceError::VersionConflict { .. } => {
+            "他の職員が先に更新しました。最新の内容を確認してください。"
         }
-        "not_locked" => "この案件はロックされていません。",
-        "checklist_incomplete" => "確認項目に未確認のものがあります。",
-        "card_not_bound" => "受付時のカードと異なるカードです。",
-        "code_malformed" => "照会番号の形式が正しくありません（英数字10文字）。",
-        "code_mismatch" => "照会番号が一致しません。",
-        "no_letter" => "照会書がまだ発行されていません。",
-        "letter_already_mailed" => "この照会書は既に発送済みです。",
-        "unknown_letter" => "その番号の照会書はありません。",
-        "letter_superseded" => "その照会書は再発行により無効になっています。",
-        "letter_not_mailed" => "その照会書はまだ発送されていません。",
-        "letter_limit" => {
-            "照会書の発行回数が上限に達しています。監督者が理由を付けて発行してください。"
+        ServiceError::Duplicate { .. } => "同じものが既に登録されています。",
+        ServiceError::Purged { .. } => "保存期間を過ぎたため、個人情報は削除されています。",
+        ServiceError::BatchEmpty => "発送を待っている照会書はありません。",
+        ServiceError::BatchAlreadyMailed { .. } => "このバッチは既に発送済みです。",
+        ServiceError::PrintFileDiscarded { .. } => {
+            "発送済みのため、印刷用PDFは削除されています（照会番号を含むため）。"
         }
-        "letter_too_soon" => {
-            "前回の発行から日数が経っていないため、まだ再発行できません。監督者が理由を付けて発行できます。"
+        ServiceError::LetterPdfMissing { reference, letter } => {
+            return format!(
+                "受付番号 {reference} の照会書（{letter}通目）の印刷データがありません。照会書を再発行してください。"
+            );
         }
-        "deadline_passed" => "回答期限を過ぎています。",
-        "deadline_not_passed" => "回答期限はまだ過ぎていません。",
-        "mailing_date_out_of_range" => "発送日が正しくありません。",
-        "entry_in_future" => "受付日時が未来になっています。",
-        "entry_before_mailing" => "受付日時が発送日より前になっています。",
-        "not_same_day" => "即日処理の案件は、申請当日にしか完了できません。",
-        "card_terminal_unavailable" => {
+        ServiceError::TerminalUnavailable => {
             "カードリーダーが使用できません。接続と設定を確認してください。"
         }
-        "card_unreadable" => "カードを読み取れません。カードをリーダーに置き直してください。",
-        "purged" => "保存期間を過ぎたため、個人情報は削除されています。",
-        "internal" => {
+        ServiceError::CardUnreadable(_) => {
+            "カードを読み取れません。カードをリーダーに置き直してください。"
+        }
+        ServiceError::WrongPin(_)
+        | ServiceError::PinFormat { .. }
+        | ServiceError::PinsNotOfCase(_) => return counter_ja(e),
+        ServiceError::Internal(_) => {
             "システムエラーが発生しました。時間をおいてもう一度お試しください。続く場合は管理者に連絡してください。"
         }
-        _ => "",
-    };
-    match e {
-        AppError::Invalid { field, message, .. } if fixed.is_empty() => {
-            format!(
+        ServiceError::Invalid { field, message } => {
+            return format!(
                 "「{}」の入力内容を確認してください（{message}）。",
                 field_ja(field)
+            );
+        }
+        ServiceError::Transition(t) | ServiceError::Refused { error: t, .. } => {
+            return with_field(transition_ja(t), e);
+        }
+        ServiceError::Application(a) => return application_ja(a, e),
+    };
+    fixed.to_owned()
+}
+
+/// A refusal of the PINs typed at the counter (never echoing a PIN).
+fn counter_ja(e: &ServiceError) -> String {
+    match e {
+        ServiceError::WrongPin(w) => format!(
+            "{}：現在の暗証番号が違います。あと{}回誤るとロックされ、初期化が必要になります。",
+            w.pin.name_ja(),
+            w.tries_left
+        ),
+        ServiceError::PinFormat { pin, which, error } => {
+            let which = match which {
+                PinField::Current => "現在の",
+                PinField::New => "新しい",
+            };
+            format!(
+                "{}：{which}暗証番号の形式が正しくありません（{}）。",
+                pin.name_ja(),
+                error.message_ja()
             )
         }
-        AppError::Invalid { field, .. } if e.code() != "invalid_input" => {
-            format!("{fixed}（{}）", field_ja(field))
+        ServiceError::PinsNotOfCase(message) => format!(
+            "「{}」の入力内容を確認してください（{message}）。",
+            field_ja("changes")
+        ),
+        other => error_ja(other),
+    }
+}
+
+/// A refusal's sentence, with the field it is about named after it.
+fn with_field(sentence: &str, e: &ServiceError) -> String {
+    match e.field() {
+        Some(field) => format!("{sentence}（{}）", field_ja(&field)),
+        None => sentence.to_owned(),
+    }
+}
+
+/// A workflow refusal in Japanese.
+fn transition_ja(e: &TransitionError) -> &'static str {
+    match e {
+        TransitionError::RoleNotPermitted { .. } => FORBIDDEN,
+        TransitionError::InvalidTransition { .. } => {
+            "この案件の現在の状態では、その操作はできません。"
         }
-        _ if fixed.is_empty() => format!("操作できませんでした（{}）。", e.code()),
-        _ => fixed.to_owned(),
+        TransitionError::ReasonRequired { .. } => "理由を入力してください。",
+        TransitionError::CaseLocked => {
+            "照会番号の誤入力が上限に達したため、ロックされています。監督者によるロック解除が必要です。"
+        }
+        TransitionError::NotLocked => "この案件はロックされていません。",
+        TransitionError::ChecklistIncomplete { .. } => "確認項目に未確認のものがあります。",
+        TransitionError::CardNotBound => "受付時のカードと異なるカードです。",
+        TransitionError::CodeMalformed(_) => "照会番号の形式が正しくありません（英数字10文字）。",
+        TransitionError::CodeMismatch { .. } => "照会番号が一致しません。",
+        TransitionError::NoLetter => "照会書がまだ発行されていません。",
+        TransitionError::LetterAlreadyMailed { .. } => "この照会書は既に発送済みです。",
+        TransitionError::UnknownLetter { .. } => "その番号の照会書はありません。",
+        TransitionError::LetterSuperseded { .. } => "その照会書は再発行により無効になっています。",
+        TransitionError::LetterNotMailed { .. } => "その照会書はまだ発送されていません。",
+        TransitionError::LetterLimit { .. } => {
+            "照会書の発行回数が上限に達しています。監督者が理由を付けて発行してください。"
+        }
+        TransitionError::LetterTooSoon { .. } => {
+            "前回の発行から日数が経っていないため、まだ再発行できません。監督者が理由を付けて発行できます。"
+        }
+        TransitionError::DeadlinePassed { .. } => "回答期限を過ぎています。",
+        TransitionError::DeadlineNotPassed { .. } => "回答期限はまだ過ぎていません。",
+        TransitionError::MailingDateOutOfRange { .. } => "発送日が正しくありません。",
+        TransitionError::EntryInFuture => "受付日時が未来になっています。",
+        TransitionError::EntryBeforeMailing => "受付日時が発送日より前になっています。",
+        TransitionError::NotSameDay { .. } => "即日処理の案件は、申請当日にしか完了できません。",
+    }
+}
+
+/// An application rule in Japanese, on the field it is about.
+fn application_ja(a: &ApplicationError, e: &ServiceError) -> String {
+    match a {
+        ApplicationError::RoleNotPermitted { .. } => FORBIDDEN.to_owned(),
+        ApplicationError::SignatureUnder15 { .. }
+        | ApplicationError::SignatureForAdultWard
+        | ApplicationError::BornAfterApplication
+        | ApplicationError::ProofKindMismatch { .. }
+        | ApplicationError::ProofTooOld { .. }
+        | ApplicationError::ProofIssuedInFuture { .. }
+        | ApplicationError::WaiverNotApplicable { .. }
+        | ApplicationError::MinorWardIsAdult { .. }
+        | ApplicationError::InPersonUnder15 { .. }
+        | ApplicationError::ProxyIsCardholder
+        | ApplicationError::ReferenceYearMismatch { .. } => format!(
+            "「{}」の入力内容を確認してください（{a}）。",
+            field_ja(&e.field().unwrap_or_default())
+        ),
     }
 }
 
@@ -111,10 +194,7 @@ mod tests {
 
     #[test]
     fn a_version_conflict_tells_the_clerk_someone_else_was_first() {
-        let e = AppError::Conflict {
-            code: "version_conflict",
-            message: "x".into(),
-        };
+        let e = ServiceError::VersionConflict { case_id: 3 };
         assert_eq!(
             error_ja(&e),
             "他の職員が先に更新しました。最新の内容を確認してください。"
@@ -123,7 +203,7 @@ mod tests {
 
     #[test]
     fn bad_input_names_the_field_in_japanese() {
-        let e = AppError::invalid("cardholder.address.postal_code", "7 digits");
+        let e = ServiceError::invalid("cardholder.address.postal_code", "7 digits");
         assert_eq!(
             error_ja(&e),
             "「本人 郵便番号」の入力内容を確認してください（7 digits）。"
@@ -131,11 +211,22 @@ mod tests {
     }
 
     #[test]
-    fn an_unknown_code_is_named_rather_than_hidden() {
-        let e = AppError::Conflict {
-            code: "something_new",
-            message: "x".into(),
+    fn a_workflow_refusal_on_a_field_names_the_field_after_the_sentence() {
+        let e = ServiceError::from(TransitionError::ReasonRequired { event: "cancel" });
+        assert_eq!(error_ja(&e), "理由を入力してください。（理由）");
+        let e = ServiceError::from(TransitionError::CaseLocked);
+        assert_eq!(
+            error_ja(&e),
+            "照会番号の誤入力が上限に達したため、ロックされています。監督者によるロック解除が必要です。"
+        );
+    }
+
+    #[test]
+    fn a_missing_letter_pdf_names_the_case_to_reissue() {
+        let e = ServiceError::LetterPdfMissing {
+            reference: "R8-000123-4".into(),
+            letter: 2,
         };
-        assert!(error_ja(&e).contains("something_new"));
+        assert!(error_ja(&e).contains("R8-000123-4"), "{}", error_ja(&e));
     }
 }

@@ -14,7 +14,7 @@
 //! - [`cases`], [`intake`], [`letters`]: the case list, the intake forms,
 //!   the case page with the actions its state allows, letter preview.
 //!
-//! Handlers follow the API's shape: extract, authorize, call the same
+//! The routes are assembled in [`crate::app`]. Handlers follow the API's shape: extract, authorize, call the same
 //! services as the JSON API, then render or redirect.
 
 pub mod actions;
@@ -32,18 +32,14 @@ pub mod response;
 pub mod session;
 pub mod status;
 
-use axum::Router;
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
-
-use crate::app::AppState;
 
 /// The stylesheet, compiled into the binary.
 const STYLESHEET: &str = include_str!("../../../../templates/static/shokai.css");
 
 /// `GET /static/shokai.css`.
-async fn stylesheet() -> impl IntoResponse {
+pub async fn stylesheet() -> impl IntoResponse {
     (
         [
             (header::CONTENT_TYPE, "text/css; charset=utf-8"),
@@ -53,44 +49,4 @@ async fn stylesheet() -> impl IntoResponse {
         ],
         STYLESHEET,
     )
-}
-
-/// The web UI's routes (merged into [`crate::api::router`]), with the
-/// layer that clears a flash message once a page has shown it.
-pub fn routes() -> Router<AppState> {
-    pages().layer(axum::middleware::from_fn(page::clear_flash))
-}
-
-/// Every page and form route; add new pages here, inside the flash layer.
-fn pages() -> Router<AppState> {
-    Router::new()
-        .route("/static/shokai.css", get(stylesheet))
-        .route("/login", get(session::login_page).post(session::login))
-        .route("/logout", post(session::logout))
-        .route("/", get(cases::home))
-        .route("/cases", get(cases::list))
-        .route("/cases/new", get(intake::form).post(intake::submit))
-        .route("/cases/{id}", get(cases::show))
-        .route("/cases/{id}/letters", post(cases::issue_letter))
-        .route("/cases/{id}/cancel", post(cases::cancel))
-        .route("/cases/{id}/unlock", post(cases::unlock))
-        .route("/cases/{id}/undeliverable", post(cases::undeliverable))
-        .route("/cases/{id}/letters/{n}", get(letters::preview))
-        .route("/cases/{id}/letters/{n}/pdf", get(letters::pdf))
-        .route("/status", get(status::form).post(status::lookup))
-        .route("/reports", get(reports::show))
-        .route(
-            "/cases/{id}/pin-change",
-            get(pin_change::form).post(pin_change::submit),
-        )
-        .route("/batches", get(batches::list).post(batches::close))
-        .route("/batches/{id}/print.pdf", get(batches::print_pdf))
-        .route("/batches/{id}/manifest.csv", get(batches::manifest_csv))
-        .route("/batches/{id}/mailed", post(batches::mailed))
-        .route("/batches/{id}/undeliverable", post(batches::undeliverable))
-        .route("/response", get(response::form).post(response::lookup))
-        .route("/response/{id}", post(response::record))
-        .route("/audit", get(audit::show))
-        .route("/audit/verify", post(audit::verify))
-        .route("/audit/export.csv", get(audit::export_csv))
 }

@@ -15,6 +15,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use super::messages;
 use crate::api::error::{AppError, ServerErrorReport};
+use crate::service::error::ServiceError;
 
 /// Name of the flash-message cookie.
 pub const FLASH_COOKIE: &str = "shokai_flash";
@@ -228,8 +229,24 @@ pub enum WebError {
 
 impl WebError {
     /// An error page for `e` with the user's layout.
-    pub fn with_chrome(e: AppError, chrome: &Chrome) -> WebError {
-        match WebError::from(e) {
+    pub fn with_chrome(e: ServiceError, chrome: &Chrome) -> WebError {
+        WebError::from(e).in_chrome(chrome)
+    }
+
+    /// The page for a role its route does not admit.
+    pub fn forbidden(chrome: &Chrome) -> WebError {
+        WebError::Page {
+            status: StatusCode::FORBIDDEN,
+            message: messages::FORBIDDEN.to_owned(),
+            back: None,
+            chrome: None,
+            report: None,
+        }
+        .in_chrome(chrome)
+    }
+
+    fn in_chrome(self, chrome: &Chrome) -> WebError {
+        match self {
             WebError::Page {
                 status,
                 message,
@@ -268,19 +285,27 @@ impl WebError {
     }
 }
 
-impl From<AppError> for WebError {
-    fn from(e: AppError) -> WebError {
-        if matches!(e, AppError::Unauthenticated) {
+/// The HTTP status a refusal answers with: the API's, so a page and the
+/// JSON API never disagree.
+pub fn status_of(e: ServiceError) -> (StatusCode, Option<ServerErrorReport>) {
+    let api = AppError::from(e);
+    let status = api.status();
+    // The API's response carries the cause of a 5xx for the log line.
+    let report = api
+        .into_response()
+        .extensions()
+        .get::<ServerErrorReport>()
+        .cloned();
+    (status, report)
+}
+
+impl From<ServiceError> for WebError {
+    fn from(e: ServiceError) -> WebError {
+        if matches!(e, ServiceError::Unauthenticated) {
             return WebError::Login;
         }
-        let status = e.status();
         let message = messages::error_ja(&e);
-        // The API's response carries the cause of a 5xx for the log line.
-        let report = e
-            .into_response()
-            .extensions()
-            .get::<ServerErrorReport>()
-            .cloned();
+        let (status, report) = status_of(e);
         WebError::Page {
             status,
             message,
@@ -288,12 +313,6 @@ impl From<AppError> for WebError {
             chrome: None,
             report,
         }
-    }
-}
-
-impl From<shokai_store::StoreError> for WebError {
-    fn from(e: shokai_store::StoreError) -> WebError {
-        WebError::from(AppError::from(e))
     }
 }
 

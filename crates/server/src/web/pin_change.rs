@@ -14,15 +14,16 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use secrecy::{ExposeSecret, SecretString};
 use shokai_card::{PinFormat, PinKind};
-use shokai_store::StoredCase;
 
 use super::csrf::{self, CsrfForm, NoFields};
+use super::messages;
 use super::page::{self, Chrome, WebError};
 use super::session::WebAuthorized;
-use crate::api::error::AppError;
-use crate::app::AppState;
 use crate::auth::Operate;
-use crate::service::pin_change::{self, Attempt, PinEntry, WrongPin};
+use crate::service::cases::{self, StoredCase};
+use crate::service::error::ServiceError;
+use crate::service::pin_change::{self, Attempt, PinEntry};
+use crate::state::AppState;
 
 /// One PIN's three fields.
 pub struct PinRow {
@@ -66,26 +67,10 @@ pub struct PinChangePage {
     pub error: Option<String>,
 }
 
-async fn load(state: &AppState, id: i64) -> Result<StoredCase, AppError> {
-    let mut tx = state.store().read().await?;
-    let stored = shokai_store::cases::get_case(&mut tx, id).await?;
-    tx.commit().await?;
-    Ok(stored)
-}
-
 fn page_for(chrome: Chrome, stored: &StoredCase, error: Option<String>) -> PinChangePage {
-    use shokai_workflow::{CaseState, Path as CasePath};
     let core = &stored.core;
-    let ready = match core.state() {
-        CaseState::Applied => core.path() != CasePath::OptionalProxy,
-        CaseState::ResponseReturned => true,
-        CaseState::InquiryMailed
-        | CaseState::PinSet
-        | CaseState::Cancelled
-        | CaseState::Undeliverable
-        | CaseState::Expired
-        | CaseState::Failed => false,
-    };
+    // A case whose personal data is purged cannot be rebuilt; it is closed anyway.
+    let ready = stored.case().is_ok_and(|case| case.ready_for_pin_change());
     PinChangePage {
         chrome: chrome.at("cases"),
         id: stored.id,
@@ -104,7 +89,7 @@ pub async fn form(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Response, WebError> {
-    let stored = load(&state, id).await.map_err(|e| auth.fail(e))?;
+    let stored = cases::load(&state, id).await.map_err(|e| auth.fail(e))?;
     Ok(page::render(&page_for(auth.chrome.clone(), &stored, None)))
 }
 
@@ -136,39 +121,6 @@ fn entries(stored: &StoredCase, body: &[u8]) -> Result<Vec<PinEntry>, String> {
     Ok(out)
 }
 
-/// What the clerk reads after a wrong current PIN (never the PIN).
-fn wrong_pin_ja(w: WrongPin) -> String {
-    format!(
-        "{}：現在の暗証番号が違います。あと{}回誤るとロックされ、初期化が必要になります。",
-        w.pin.name_ja(),
-        w.tries_left
-    )
-}
-
-/// What the clerk reads after a refusal (never a PIN).
-fn refusal_ja(e: &AppError) -> String {
-    match e {
-        AppError::Invalid {
-            code: "invalid_input",
-            field,
-            message,
-        } if field.starts_with("changes.") => {
-            let kind = field
-                .split('.')
-                .nth(1)
-                .and_then(PinKind::from_code)
-                .map_or("暗証番号", PinKind::name_ja);
-            let which = if field.ends_with(".new") {
-                "新しい"
-            } else {
-                "現在の"
-            };
-            format!("{kind}：{which}暗証番号の形式が正しくありません（{message}）。")
-        }
-        other => super::messages::error_ja(other),
-    }
-}
-
 /// `POST /cases/{id}/pin-change`.
 pub async fn submit(
     auth: WebAuthorized<Operate>,
@@ -176,7 +128,7 @@ pub async fn submit(
     Path(id): Path<i64>,
     CsrfForm(NoFields {}, body): CsrfForm<NoFields>,
 ) -> Result<Response, WebError> {
-    let stored = load(&state, id).await.map_err(|e| auth.fail(e))?;
+    let stored = cases::load(&state, id).await.map_err(|e| auth.fail(e))?;
     let version = csrf::field(&body, "version").and_then(|v| v.parse::<i64>().ok());
     let parsed = entries(&stored, &body);
     // The body held the PINs: gone before the card is even asked.
@@ -203,15 +155,17 @@ pub async fn submit(
             "暗証番号がロックされたため変更できませんでした。この案件は「変更不能（初期化が必要）」として終了しました。初期化の手続を案内してください。",
         )),
         Ok(Attempt::WrongPin(wrong)) => {
-            let stored = load(&state, id).await.map_err(|e| auth.fail(e))?;
-            let page = page_for(auth.chrome.clone(), &stored, Some(wrong_pin_ja(wrong)));
+            let stored = cases::load(&state, id).await.map_err(|e| auth.fail(e))?;
+            let message = messages::error_ja(&ServiceError::WrongPin(wrong));
+            let page = page_for(auth.chrome.clone(), &stored, Some(message));
             Ok(page::render_with(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
-        Err(e @ (AppError::Internal(_) | AppError::Unauthenticated)) => Err(auth.fail(e)),
+        Err(e @ (ServiceError::Internal(_) | ServiceError::Unauthenticated)) => Err(auth.fail(e)),
         Err(e) => {
-            let stored = load(&state, id).await.map_err(|e| auth.fail(e))?;
-            let page = page_for(auth.chrome.clone(), &stored, Some(refusal_ja(&e)));
-            Ok(page::render_with(e.status(), &page))
+            let stored = cases::load(&state, id).await.map_err(|e| auth.fail(e))?;
+            let message = messages::error_ja(&e);
+            let page = page_for(auth.chrome.clone(), &stored, Some(message));
+            Ok(page::render_with(page::status_of(e).0, &page))
         }
     }
 }
@@ -219,31 +173,14 @@ pub async fn submit(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::service::error::WrongPin;
 
     #[test]
-    fn the_tries_left_come_from_the_card_not_from_a_message() {
-        let two = wrong_pin_ja(WrongPin {
-            pin: PinKind::UserAuth,
-            tries_left: 2,
-        });
-        assert!(two.contains("あと2回"), "{two}");
-        let api = AppError::from(WrongPin {
-            pin: PinKind::UserAuth,
-            tries_left: 2,
-        });
-        assert!(
-            matches!(&api, AppError::Invalid { code: "wrong_pin", field, message }
-                if field == "changes.user_auth.current" && message.ends_with("2 tries left")),
-            "{api:?}"
-        );
-    }
-
-    #[test]
-    fn a_wrong_pin_is_worded_in_japanese_without_the_pin() {
-        let text = wrong_pin_ja(WrongPin {
+    fn a_wrong_pin_is_worded_in_japanese_with_the_cards_tries_left_and_without_the_pin() {
+        let text = messages::error_ja(&ServiceError::WrongPin(WrongPin {
             pin: PinKind::UserAuth,
             tries_left: 1,
-        });
+        }));
         assert!(text.contains("利用者証明用"), "{text}");
         assert!(text.contains("あと1回"), "{text}");
     }

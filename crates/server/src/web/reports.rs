@@ -4,14 +4,13 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use chrono::Utc;
-use shokai_workflow::case::japan_date;
 
 use super::page::{self, Chrome, WebError};
 use super::session::WebAuthorized;
-use crate::app::AppState;
 use crate::auth::Read;
-use crate::service::reports::{self, Period, Report};
+use crate::service::error::ServiceError;
+use crate::service::reports::{self, Report};
+use crate::state::AppState;
 
 /// The period as typed (`YYYY-MM-DD`).
 #[derive(Debug, Default, serde::Deserialize)]
@@ -57,16 +56,12 @@ pub async fn show(
     State(state): State<AppState>,
     Query(params): Query<PeriodQuery>,
 ) -> Result<Response, WebError> {
-    let now = Utc::now();
-    let period = Period::parse(
-        params.from.as_deref(),
-        params.to.as_deref(),
-        japan_date(now),
-    )
-    .map_err(|e| auth.fail(e).back_to("/reports"))?;
-    let report = reports::report(&state, period, now)
+    let report = reports::report(&state, params.from.as_deref(), params.to.as_deref())
         .await
-        .map_err(|e| auth.fail(e))?;
+        .map_err(|e| match e {
+            e @ ServiceError::Invalid { .. } => auth.fail(e).back_to("/reports"),
+            e => auth.fail(e),
+        })?;
     let busiest = report
         .letters
         .iter()

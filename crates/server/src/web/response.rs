@@ -16,18 +16,17 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use secrecy::SecretString;
 use serde::Deserialize;
-use shokai_store::StoredCase;
-use shokai_workflow::{CaseState, IdDocument, IdDocumentKind, ReferenceNumber};
+use shokai_workflow::{CaseState, IdDocument, IdDocumentKind, TransitionError};
 use zeroize::Zeroizing;
 
-use super::cases::path_ja;
 use super::csrf::CsrfForm;
 use super::page::{self, Chrome, WebError};
 use super::session::WebAuthorized;
-use crate::api::error::AppError;
-use crate::app::AppState;
 use crate::auth::Operate;
+use crate::service::cases::{self, StoredCase};
+use crate::service::error::ServiceError;
 use crate::service::responses::{self, ChecklistInput, ResponseRequest};
+use crate::state::AppState;
 
 /// The prefix of the QR code printed on the response form.
 pub const QR_PREFIX: &str = "SHOKAI:";
@@ -158,7 +157,7 @@ fn head(state: &AppState, stored: &StoredCase) -> CaseHead {
     CaseHead {
         id: stored.id,
         reference: core.reference().to_string(),
-        path: path_ja(core.path()),
+        path: core.path().name_ja(),
         state: core.state().name_ja(),
         deadline: core.deadline().map(|d| d.to_string()).unwrap_or_default(),
         waiting: core.state() == CaseState::InquiryMailed,
@@ -167,32 +166,15 @@ fn head(state: &AppState, stored: &StoredCase) -> CaseHead {
     }
 }
 
-async fn find(state: &AppState, typed: &str) -> Result<Option<StoredCase>, AppError> {
-    let Ok(reference) = ReferenceNumber::parse(typed) else {
-        return Ok(None);
-    };
-    let mut tx = state.store().read().await?;
-    let found = shokai_store::cases::case_by_reference(&mut tx, &reference).await?;
-    tx.commit().await?;
-    Ok(found)
-}
-
-async fn load(state: &AppState, id: i64) -> Result<StoredCase, AppError> {
-    let mut tx = state.store().read().await?;
-    let stored = shokai_store::cases::get_case(&mut tx, id).await?;
-    tx.commit().await?;
-    Ok(stored)
-}
-
 /// The page after a lookup of `typed` (a reference), with `code` pre-filled.
 async fn looked_up(
     state: &AppState,
     chrome: Chrome,
     typed: &str,
     code: Option<Zeroizing<String>>,
-) -> Result<Response, AppError> {
+) -> Result<Response, ServiceError> {
     let mut page = ResponsePage::new(chrome);
-    match find(state, typed).await? {
+    match cases::find_by_reference(state, typed).await? {
         Some(stored) => {
             page.form.version = stored.version;
             page.case = Some(head(state, &stored));
@@ -260,23 +242,16 @@ pub async fn lookup(
 }
 
 /// The photo ID the proxy showed, if a kind was chosen.
-fn photo_id(form: &ChecklistForm) -> Result<Option<IdDocument>, AppError> {
+fn photo_id(form: &ChecklistForm) -> Result<Option<IdDocument>, ServiceError> {
     if form.proxy_id_kind.is_empty() {
         return Ok(None);
     }
     let kind = IdDocumentKind::from_code(&form.proxy_id_kind)
-        .ok_or_else(|| AppError::invalid("checklist.proxy_photo_id.kind", "unknown kind"))?;
-    let has_photo = match kind {
-        IdDocumentKind::DriversLicence
-        | IdDocumentKind::Passport
-        | IdDocumentKind::ResidenceCard
-        | IdDocumentKind::MyNumberCard => true,
-        IdDocumentKind::HealthInsuranceCard | IdDocumentKind::PensionBook => false,
-        IdDocumentKind::Other => !form.proxy_id_has_photo.is_empty(),
-    };
+        .ok_or_else(|| ServiceError::invalid("checklist.proxy_photo_id.kind", "unknown kind"))?;
+    let has_photo = kind.photo_given(!form.proxy_id_has_photo.is_empty());
     IdDocument::parse(kind, has_photo, &form.proxy_id_last4)
         .map(Some)
-        .map_err(|e| AppError::invalid("checklist.proxy_photo_id.number_last4", e.to_string()))
+        .map_err(|e| ServiceError::invalid("checklist.proxy_photo_id.number_last4", e.to_string()))
 }
 
 /// The code field, read from the raw body so it lives only in a zeroing buffer.
@@ -322,37 +297,50 @@ pub async fn record(
 }
 
 /// The checklist shown again after a refusal: ticks kept, code field empty.
+/// A recorded refusal (a wrong code) carries the case as it is now; any
+/// other refusal left the case as it was.
 async fn refused(
     state: &AppState,
     auth: &WebAuthorized<Operate>,
     id: i64,
     mut form: ChecklistForm,
-    e: AppError,
+    e: ServiceError,
 ) -> Result<Response, WebError> {
-    if matches!(e, AppError::Internal(_) | AppError::Unavailable { .. }) {
-        return Err(auth.fail(e));
-    }
-    let stored = load(state, id).await.map_err(|e| auth.fail(e))?;
+    let stored = match e {
+        ServiceError::Internal(_) | ServiceError::TerminalUnavailable => {
+            return Err(auth.fail(e));
+        }
+        ServiceError::Refused { ref case, .. } => (**case).clone(),
+        _ => cases::load(state, id).await.map_err(|e| auth.fail(e))?,
+    };
     let case = head(state, &stored);
-    let message = match e.code() {
-        "code_mismatch" if case.locked => {
+    let message = match &e {
+        ServiceError::Refused {
+            error: TransitionError::CodeMismatch { .. },
+            ..
+        } if case.locked => {
             "照会番号が一致しません。誤りが上限に達したため、この案件はロックされました。監督者にロック解除を依頼してください。".to_owned()
         }
-        "code_mismatch" => format!(
+        ServiceError::Refused {
+            error: TransitionError::CodeMismatch { .. },
+            ..
+        } => format!(
             "照会番号が一致しません。あと{}回誤るとロックされます。回答書の照会番号をもう一度確認してください。",
             case.attempts_left
         ),
-        "case_locked" => {
-            "この案件はロックされています。監督者にロック解除を依頼してください。".to_owned()
-        }
-        _ => super::messages::error_ja(&e),
+        ServiceError::Transition(TransitionError::CaseLocked)
+        | ServiceError::Refused {
+            error: TransitionError::CaseLocked,
+            ..
+        } => "この案件はロックされています。監督者にロック解除を依頼してください。".to_owned(),
+        other => super::messages::error_ja(other),
     };
     form.version = stored.version;
     let mut page = ResponsePage::new(auth.chrome.clone());
     page.case = Some(case);
     page.form = form;
     page.error = Some(message);
-    Ok(page::render_with(e.status(), &page))
+    Ok(page::render_with(page::status_of(e).0, &page))
 }
 
 #[cfg(test)]

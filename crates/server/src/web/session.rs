@@ -18,18 +18,17 @@ use axum::http::header::{self, HeaderValue};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::Utc;
 use secrecy::SecretString;
 use serde::Deserialize;
-use shokai_store::Role;
+use shokai_workflow::Role;
 
 use super::csrf::{self, CsrfForm, NoFields};
 use super::page::{self, Chrome, UserChrome, WebError, cookie, read_flash};
-use crate::api::error::AppError;
-use crate::app::AppState;
+use crate::auth::Caller;
 use crate::auth::caller::Policy;
-use crate::auth::{Caller, token};
+use crate::service::error::ServiceError;
 use crate::service::session::{self, Attempt};
+use crate::state::AppState;
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "shokai_session";
@@ -56,7 +55,7 @@ pub struct WebAuthorized<P: Policy> {
 
 impl<P: Policy> WebAuthorized<P> {
     /// An error page for `e` inside this user's layout.
-    pub fn fail(&self, e: AppError) -> WebError {
+    pub fn fail(&self, e: ServiceError) -> WebError {
         WebError::with_chrome(e, &self.chrome)
     }
 }
@@ -73,16 +72,7 @@ impl<P: Policy> FromRequestParts<AppState> for WebAuthorized<P> {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
         let token = session_token(&parts.headers).ok_or(WebError::Login)?;
-        let mut tx = state.store().read().await?;
-        let found =
-            shokai_store::users::find_session(&mut tx, &token::digest(&token), Utc::now()).await?;
-        tx.commit().await?;
-        let (_, user) = found.ok_or(WebError::Login)?;
-        let caller = Caller {
-            user_id: user.id,
-            username: user.username,
-            role: user.role,
-        };
+        let caller = session::caller_for_token(state, &token).await?;
         let chrome = Chrome {
             office: state.settings().office.name.clone(),
             user: Some(UserChrome {
@@ -96,7 +86,7 @@ impl<P: Policy> FromRequestParts<AppState> for WebAuthorized<P> {
             current: "",
         };
         if !P::allows(caller.role) {
-            return Err(WebError::with_chrome(AppError::Forbidden, &chrome));
+            return Err(WebError::forbidden(&chrome));
         }
         Ok(WebAuthorized {
             caller,
@@ -190,7 +180,7 @@ pub async fn login(
         password: form.password,
         from: peer.ip(),
     };
-    match session::login(state.store(), state.login_limits(), attempt, hours).await {
+    match session::login(&state, attempt).await {
         Ok(new) => {
             let mut response = Redirect::to("/cases").into_response();
             let max_age = u64::from(hours) * 3600;
@@ -210,9 +200,10 @@ pub async fn login(
             );
             response
         }
-        Err(e @ (AppError::BadCredentials | AppError::TooManyRequests)) => {
+        Err(e @ (ServiceError::BadCredentials | ServiceError::TooManyRequests)) => {
             let message = super::messages::error_ja(&e);
-            login_page_response(&state, &headers, e.status(), form.username, Some(message))
+            let (status, _) = page::status_of(e);
+            login_page_response(&state, &headers, status, form.username, Some(message))
         }
         Err(other) => WebError::from(other).into_response(),
     }
@@ -225,7 +216,7 @@ pub async fn logout(
     CsrfForm(NoFields {}, _): CsrfForm<NoFields>,
 ) -> Result<Response, WebError> {
     if let Some(token) = session_token(&headers) {
-        session::logout(state.store(), &token).await?;
+        session::logout(&state, &token).await?;
     }
     let mut response = page::done("/login", "ログアウトしました。");
     set_cookie(

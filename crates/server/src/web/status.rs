@@ -20,13 +20,13 @@ use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
 use axum::http::header::{self, HeaderValue};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 use super::csrf;
 use super::page::{self, cookie};
-use crate::api::error::{AppError, ServerErrorReport};
-use crate::app::AppState;
+use crate::service::error::ServiceError;
 use crate::service::status::{self, LetterStatus, ProxyStatus, StatusQuery};
+use crate::state::AppState;
 
 /// Cookie of the status form's double-submit token.
 pub const STATUS_COOKIE: &str = "shokai_status_csrf";
@@ -157,16 +157,12 @@ pub async fn lookup(
     };
     let (code, outcome) = match status::lookup(&state, peer.ip(), &query).await {
         Ok(found) => (StatusCode::OK, Outcome::Found(found.into())),
-        Err(AppError::NotFound { .. }) => (StatusCode::NOT_FOUND, Outcome::NotFound),
-        Err(AppError::TooManyRequests) => (StatusCode::TOO_MANY_REQUESTS, Outcome::TooMany),
+        Err(ServiceError::NotFound { .. }) => (StatusCode::NOT_FOUND, Outcome::NotFound),
+        Err(ServiceError::TooManyRequests) => (StatusCode::TOO_MANY_REQUESTS, Outcome::TooMany),
         Err(e) => {
-            let mut response = respond(&state, &headers, e.status(), Outcome::Failed);
+            let (status, report) = page::status_of(e);
+            let mut response = respond(&state, &headers, status, Outcome::Failed);
             // The cause of a 5xx goes to the log line, never to the page.
-            let report = e
-                .into_response()
-                .extensions()
-                .get::<ServerErrorReport>()
-                .cloned();
             if let Some(report) = report {
                 response.extensions_mut().insert(report);
             }

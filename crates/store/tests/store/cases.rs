@@ -6,7 +6,7 @@ use chrono::Duration;
 use serde_json::json;
 use shokai_store::audit;
 use shokai_store::batches::{self, BatchDocuments};
-use shokai_store::cases::{self, CaseFilter, NewResponseAttempt, Step};
+use shokai_store::cases::{self, CaseFilter, Commit, NewResponseAttempt};
 use shokai_store::outbox::{self, NewMessage, RetryPolicy};
 use shokai_store::{StoreError, StoredCase};
 use shokai_workflow::case::japan_date;
@@ -128,7 +128,7 @@ both_backends! {
             .store
             .transition(case.id, case.version, &actor, t0(), |c: &Case| {
                 let transition = c.apply(Event::MarkMailed { mailed_on: japan_date(t0()) }, &ctx(&actor, t0()))?;
-                Ok(Step { transition, messages: vec![mail], response_attempt: None })
+                Ok(Commit { transition, messages: vec![mail], response_attempt: None })
             })
             .await;
 
@@ -148,7 +148,7 @@ both_backends! {
             .store
             .transition(case.id, case.version, &actor, now, |c: &Case| {
                 let transition = c.apply(Event::IssueLetter { code: new_code() }, &ctx(&actor, now))?;
-                Ok(Step {
+                Ok(Commit {
                     transition,
                     messages: vec![NewMessage {
                         kind: "letter_issued".to_owned(),

@@ -1,0 +1,115 @@
+//! The background jobs of `shokai serve`: the outbox worker (delivers queued
+//! mail through the configured transport) and the deadline reminders (queues
+//! a reminder for each proxy whose case's deadline is near). Both run as
+//! tokio tasks and stop when the server shuts down gracefully.
+//!
+//! Error policy: a failing pass is logged (with `anyhow` context) and the job
+//! carries on after a pause; a message that cannot be sent is retried with
+//! backoff by the store and dead-lettered after too many failures.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use shokai_store::Store;
+use shokai_store::outbox::{self, RetryPolicy};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::infra::mail::{ConfiguredMailer, MailError, MailTemplates, OutboxSender};
+use crate::service::reminders;
+use crate::state::AppState;
+
+/// How often the worker looks for due mail when it found none.
+const IDLE: Duration = Duration::from_secs(2);
+/// How often the reminder job looks for cases near their deadline.
+const REMINDER_SCAN: Duration = Duration::from_secs(60);
+/// Pause after a failed pass (the database may be away briefly).
+const AFTER_ERROR: Duration = Duration::from_secs(10);
+
+/// Tells the background jobs to stop; [`Jobs::stop`] waits for them.
+pub struct Jobs {
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Jobs {
+    /// Starts the reminder job, and the mail worker when mail is configured
+    /// (without it, queued mail waits in the outbox).
+    pub fn start(state: &AppState, templates: Arc<MailTemplates>) -> Result<Jobs, MailError> {
+        let store = state.store();
+        let mail = state.settings().mail.as_ref();
+        let office = &state.settings().office;
+        let (stop, stopped) = watch::channel(false);
+        let mut tasks = Vec::new();
+        if let Some(settings) = mail {
+            let mailer = ConfiguredMailer::new(settings)?;
+            let sender =
+                OutboxSender::new(mailer, templates, store.clone(), settings, office.clone())?;
+            tasks.push(tokio::spawn(deliver(
+                store.clone(),
+                sender,
+                stopped.clone(),
+            )));
+        }
+        tasks.push(tokio::spawn(remind(state.clone(), stopped)));
+        Ok(Jobs { stop, tasks })
+    }
+
+    /// Asks every job to stop after its current step and waits for it.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            if let Err(e) = task.await {
+                tracing::error!(error = %e, "a background job ended abnormally");
+            }
+        }
+    }
+}
+
+async fn until_stopped(mut stopped: watch::Receiver<bool>) {
+    // An error means the sender is gone, which also means "stop".
+    let _ = stopped.wait_for(|stop| *stop).await;
+}
+
+async fn deliver(
+    store: Store,
+    sender: OutboxSender<ConfiguredMailer>,
+    stopped: watch::Receiver<bool>,
+) {
+    let policy = RetryPolicy::default();
+    loop {
+        let run = outbox::run_worker(
+            &store,
+            &sender,
+            &policy,
+            IDLE,
+            until_stopped(stopped.clone()),
+        );
+        match run.await.context("outbox worker") {
+            Ok(()) => return,
+            Err(e) => tracing::error!(error = format!("{e:#}"), "mail delivery pass failed"),
+        }
+        tokio::select! {
+            () = until_stopped(stopped.clone()) => return,
+            () = tokio::time::sleep(AFTER_ERROR) => {}
+        }
+    }
+}
+
+async fn remind(state: AppState, stopped: watch::Receiver<bool>) {
+    loop {
+        match reminders::queue_due(&state).await {
+            Ok(0) => {}
+            Ok(queued) => tracing::info!(queued, "deadline reminders queued"),
+            Err(e) => {
+                let e = anyhow::Error::new(e).context("deadline reminders");
+                tracing::error!(error = format!("{e:#}"), "deadline reminder pass failed");
+            }
+        }
+        tokio::select! {
+            () = until_stopped(stopped.clone()) => return,
+            () = tokio::time::sleep(REMINDER_SCAN) => {}
+        }
+    }
+}

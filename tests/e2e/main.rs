@@ -16,6 +16,7 @@ mod authz;
 mod batches;
 mod browser;
 mod cases;
+mod codes;
 mod demo;
 mod flow;
 mod health;

@@ -20,7 +20,7 @@ use crate::state::AppState;
     request_body(content = Object, description = "{version, code, entered_at?, checklist: {card_presented, proxy_photo_id, response_form_signed, power_of_attorney_complete, power_of_attorney_names_proxy, envelope_sealed}}"),
     responses((status = 200, description = "The case, response_returned", body = Object),
         (status = 409, description = "case_locked, card_not_bound, deadline_passed, version_conflict, invalid_transition", body = super::openapi::ErrorSchema),
-        (status = 422, description = "code_mismatch, code_malformed, checklist_incomplete, invalid_input", body = super::openapi::ErrorSchema)))]
+        (status = 422, description = "code_mismatch, unmailed_code (the letter is not mailed yet), superseded_code (a reissue replaced that letter), code_malformed, checklist_incomplete, invalid_input", body = super::openapi::ErrorSchema)))]
 pub async fn record(
     auth: Authorized<Operate>,
     State(state): State<AppState>,

@@ -207,7 +207,10 @@ impl ServiceError {
 pub fn transition_field(e: &TransitionError) -> Option<&'static str> {
     match e {
         TransitionError::ReasonRequired { .. } => Some("reason"),
-        TransitionError::CodeMalformed(_) | TransitionError::CodeMismatch { .. } => Some("code"),
+        TransitionError::CodeMalformed(_)
+        | TransitionError::CodeMismatch { .. }
+        | TransitionError::SupersededCode { .. }
+        | TransitionError::UnmailedCode { .. } => Some("code"),
         TransitionError::ChecklistIncomplete { .. } => Some("checklist"),
         TransitionError::MailingDateOutOfRange { .. } => Some("mailed_on"),
         TransitionError::EntryInFuture | TransitionError::EntryBeforeMailing => Some("entered_at"),

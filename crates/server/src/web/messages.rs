@@ -112,6 +112,12 @@ fn transition_ja(e: &TransitionError) -> &'static str {
         TransitionError::CardNotBound => "受付時のカードと異なるカードです。",
         TransitionError::CodeMalformed(_) => "照会番号の形式が正しくありません（英数字10文字）。",
         TransitionError::CodeMismatch { .. } => "照会番号が一致しません。",
+        TransitionError::SupersededCode { .. } => {
+            "再発行により無効になった照会書の照会番号です。新しい照会書（回答書）の照会番号を入力してください。"
+        }
+        TransitionError::UnmailedCode { .. } => {
+            "この照会番号の照会書はまだ発送されていないため、受け付けられません。この入力は記録され、誤入力として数えられます。監督者に報告してください。"
+        }
         TransitionError::NoLetter => "照会書がまだ発行されていません。",
         TransitionError::LetterAlreadyMailed { .. } => "この照会書は既に発送済みです。",
         TransitionError::UnknownLetter { .. } => "その番号の照会書はありません。",

@@ -316,7 +316,7 @@ async fn refused(
     let case = head(state, &stored);
     let message = match &e {
         ServiceError::Refused {
-            error: TransitionError::CodeMismatch { .. },
+            error: TransitionError::CodeMismatch { .. } | TransitionError::UnmailedCode { .. },
             ..
         } if case.locked => {
             "照会番号が一致しません。誤りが上限に達したため、この案件はロックされました。監督者にロック解除を依頼してください。".to_owned()

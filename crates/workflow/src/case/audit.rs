@@ -21,6 +21,12 @@ pub enum AuditEventKind {
     /// `code_mismatch`: a wrong verification code was entered and counted;
     /// the case stays `inquiry_mailed`.
     CodeMismatch,
+    /// `superseded_code`: the code of a letter a newer one replaced was
+    /// entered; refused and recorded, not counted.
+    SupersededCode,
+    /// `unmailed_code`: the code of the current letter was entered before
+    /// that letter was mailed; refused, recorded and counted.
+    UnmailedCode,
 }
 
 impl AuditEventKind {
@@ -29,7 +35,11 @@ impl AuditEventKind {
     pub fn all() -> impl Iterator<Item = AuditEventKind> {
         std::iter::once(AuditEventKind::Open)
             .chain(EventKind::ALL.into_iter().map(AuditEventKind::Step))
-            .chain(std::iter::once(AuditEventKind::CodeMismatch))
+            .chain([
+                AuditEventKind::CodeMismatch,
+                AuditEventKind::SupersededCode,
+                AuditEventKind::UnmailedCode,
+            ])
     }
 
     /// The stable snake_case code stored in the audit log.
@@ -38,6 +48,8 @@ impl AuditEventKind {
             AuditEventKind::Open => "open",
             AuditEventKind::Step(kind) => kind.code(),
             AuditEventKind::CodeMismatch => CODE_MISMATCH,
+            AuditEventKind::SupersededCode => "superseded_code",
+            AuditEventKind::UnmailedCode => "unmailed_code",
         }
     }
 
@@ -53,6 +65,8 @@ impl AuditEventKind {
             AuditEventKind::Open => "受付",
             AuditEventKind::Step(kind) => kind.name_ja(),
             AuditEventKind::CodeMismatch => "照会番号の不一致",
+            AuditEventKind::SupersededCode => "無効になった照会書の照会番号",
+            AuditEventKind::UnmailedCode => "未発送の照会書の照会番号",
         }
     }
 }
@@ -92,27 +106,38 @@ pub struct Transition {
 }
 
 impl Transition {
-    /// A step that was recorded but refused what was asked: today only a wrong
-    /// code, which must be persisted (it counts towards the lock) and then
-    /// reported to the clerk as this error.
+    /// A step that was recorded but refused what was asked: a code that did
+    /// not let the response in (no letter's, a replaced letter's, or an
+    /// unmailed letter's), which must be persisted (for the audit trail and,
+    /// except a replaced letter's, the lock) and then reported as this error.
     pub fn refusal(&self) -> Option<super::TransitionError> {
-        if self.audit.event != super::events::CODE_MISMATCH {
-            return None;
-        }
         let get = |k: &str| {
-            self.audit
+            let n = self
+                .audit
                 .details
                 .get(k)
-                .and_then(serde_json::Value::as_u64)
+                .and_then(serde_json::Value::as_u64);
+            n.and_then(|n| u8::try_from(n).ok())
         };
-        let attempts = u8::try_from(get("attempts").unwrap_or(0)).unwrap_or(u8::MAX);
-        let remaining = u8::try_from(get("remaining").unwrap_or(0)).unwrap_or(0);
-        let superseded_letter = get("superseded_letter").and_then(|n| u8::try_from(n).ok());
-        Some(super::TransitionError::CodeMismatch {
-            attempts,
-            remaining,
-            superseded_letter,
-        })
+        let attempts = get("attempts").unwrap_or(u8::MAX);
+        let remaining = get("remaining").unwrap_or(0);
+        let letter = get("letter").unwrap_or(0);
+        match AuditEventKind::from_code(self.audit.event)? {
+            AuditEventKind::CodeMismatch => Some(super::TransitionError::CodeMismatch {
+                attempts,
+                remaining,
+            }),
+            AuditEventKind::SupersededCode => Some(super::TransitionError::SupersededCode {
+                letter,
+                current: get("current").unwrap_or(0),
+            }),
+            AuditEventKind::UnmailedCode => Some(super::TransitionError::UnmailedCode {
+                letter,
+                attempts,
+                remaining,
+            }),
+            AuditEventKind::Open | AuditEventKind::Step(_) => None,
+        }
     }
 }
 

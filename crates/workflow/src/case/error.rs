@@ -73,12 +73,24 @@ pub enum TransitionError {
     /// The code typed cannot be a code from a letter; not counted as an attempt.
     #[error("the code entered is malformed: {0}")]
     CodeMalformed(VerificationCodeError),
-    /// The code does not match the current letter; counted. See `Transition::refusal`.
+    /// The code matches no letter of the case; counted. See `Transition::refusal`.
     #[error("the code does not match the current letter ({attempts} wrong, {remaining} left)")]
-    CodeMismatch {
+    CodeMismatch { attempts: u8, remaining: u8 },
+    /// The code is the one printed on a letter a newer letter replaced:
+    /// recorded, not counted (the cardholder may well hold both letters).
+    #[error(
+        "the code is that of letter {letter}, which letter {current} replaced: only the newest letter's code counts"
+    )]
+    SupersededCode { letter: u8, current: u8 },
+    /// The code is the current letter's, but that letter has not been mailed:
+    /// nobody outside the office can have read it yet. Recorded and counted.
+    #[error(
+        "the code is that of letter {letter}, which has not been mailed yet ({attempts} wrong, {remaining} left)"
+    )]
+    UnmailedCode {
+        letter: u8,
         attempts: u8,
         remaining: u8,
-        superseded_letter: Option<u8>,
     },
     /// No letter to act on.
     #[error("the case has no current letter")]
@@ -139,6 +151,8 @@ impl TransitionError {
             TransitionError::CardNotBound => "card_not_bound",
             TransitionError::CodeMalformed(_) => "code_malformed",
             TransitionError::CodeMismatch { .. } => "code_mismatch",
+            TransitionError::SupersededCode { .. } => "superseded_code",
+            TransitionError::UnmailedCode { .. } => "unmailed_code",
             TransitionError::NoLetter => "no_letter",
             TransitionError::LetterAlreadyMailed { .. } => "letter_already_mailed",
             TransitionError::UnknownLetter { .. } => "unknown_letter",

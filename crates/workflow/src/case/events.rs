@@ -268,6 +268,15 @@ impl Case {
     }
 }
 
+/// Why an entered code did not let the response in, when it counts.
+#[derive(Debug, Clone, Copy)]
+enum CodeMiss {
+    /// It is no letter's code.
+    NoLetter,
+    /// It is the current letter's, which was not mailed yet.
+    Unmailed { letter: u8 },
+}
+
 /// A successful step's audit fields, before the state is applied.
 struct Step {
     event: AuditEventKind,
@@ -502,11 +511,23 @@ impl Case {
         }
         let photo_id = self.check_checklist(&entry.checklist)?;
         let code = VerificationCode::parse(&entry.code).map_err(TransitionError::CodeMalformed)?;
-        if ctx.keyring.verify(&code, &letter.digest) {
-            Ok(self.accept_response(letter.number, photo_id, entry.entered_at, ctx))
-        } else {
-            Ok(self.count_wrong_code(&code, entry.entered_at, ctx))
-        }
+        // Which letter printed this code, if any: only the newest, once mailed, counts.
+        let printed_on = self
+            .core
+            .letters
+            .iter()
+            .find(|l| ctx.keyring.verify(&code, &l.digest));
+        let at = entry.entered_at;
+        Ok(match printed_on {
+            Some(l) if l.number == letter.number && l.mailed_on.is_some() => {
+                self.accept_response(letter.number, photo_id, at, ctx)
+            }
+            Some(l) if l.number == letter.number => {
+                self.count_wrong_code(CodeMiss::Unmailed { letter: l.number }, at, ctx)
+            }
+            Some(l) => self.superseded_code(l.number, letter.number, at, ctx),
+            None => self.count_wrong_code(CodeMiss::NoLetter, at, ctx),
+        })
     }
 
     /// Every missing item is named; a card that is present but not the bound
@@ -564,32 +585,25 @@ impl Case {
         })
     }
 
-    fn count_wrong_code(
-        &self,
-        code: &VerificationCode,
-        at: DateTime<Utc>,
-        ctx: &Context<'_>,
-    ) -> Transition {
+    /// A code that does not let the response in and counts towards the lock:
+    /// no letter's code, or the code of a letter not yet mailed.
+    fn count_wrong_code(&self, miss: CodeMiss, at: DateTime<Utc>, ctx: &Context<'_>) -> Transition {
         let attempts = self.core.wrong_code_attempts.saturating_add(1);
         let max = ctx.settings.max_wrong_codes;
         let locked = attempts >= max;
-        // Tell the clerk when the cardholder used an older letter: the likely mistake.
-        let superseded_letter = self
-            .core
-            .letters
-            .iter()
-            .filter(|l| l.superseded_at.is_some())
-            .find(|l| ctx.keyring.verify(code, &l.digest))
-            .map(|l| l.number);
+        let (event, letter) = match miss {
+            CodeMiss::NoLetter => (AuditEventKind::CodeMismatch, None),
+            CodeMiss::Unmailed { letter } => (AuditEventKind::UnmailedCode, Some(letter)),
+        };
         let step = Step {
-            event: AuditEventKind::CodeMismatch,
+            event,
             to: CaseState::InquiryMailed,
             reason: None,
             details: json!({
                 "attempts": attempts,
                 "remaining": max.saturating_sub(attempts),
                 "locked": locked,
-                "superseded_letter": superseded_letter,
+                "letter": letter,
                 "entered_at": at,
             }),
             personal: None,
@@ -598,6 +612,26 @@ impl Case {
             case.core.wrong_code_attempts = attempts;
             case.core.locked = locked;
         })
+    }
+
+    /// The code of a letter a newer one replaced: recorded for the audit
+    /// trail, not counted (the cardholder may hold both letters and used the
+    /// older form by mistake).
+    fn superseded_code(
+        &self,
+        letter: u8,
+        current: u8,
+        at: DateTime<Utc>,
+        ctx: &Context<'_>,
+    ) -> Transition {
+        let step = Step {
+            event: AuditEventKind::SupersededCode,
+            to: CaseState::InquiryMailed,
+            reason: None,
+            details: json!({ "letter": letter, "current": current, "entered_at": at }),
+            personal: None,
+        };
+        self.finish(ctx, step, |_| {})
     }
 
     fn unlock(&self, reason: String, ctx: &Context<'_>) -> Result<Transition, TransitionError> {

@@ -13,7 +13,8 @@ use crate::fixtures::{
 };
 
 /// Every audit event code the workflow actually writes: the opening on each
-/// path, every step each path's machine allows, and a wrong code.
+/// path, every step each path's machine allows, and the codes that do not
+/// let a response in (no letter's, an unmailed letter's, a replaced letter's).
 fn written_audit_codes() -> BTreeSet<&'static str> {
     let mut world = World::new();
     let mut written = BTreeSet::new();
@@ -28,10 +29,19 @@ fn written_audit_codes() -> BTreeSet<&'static str> {
             written.insert(step.audit.event);
         }
     }
-    let (case, _) = world.mailed_proxy_case();
+    let (case, old_code) = world.mailed_proxy_case();
     let now = morning(day(2026, 12, 1));
     let wrong = world.try_step(&case, response(WRONG_CODE, now), now, Role::Clerk);
     written.insert(wrong.unwrap().audit.event);
+    // A reissued letter not mailed yet: its code, and the replaced letter's.
+    let (code, new_code) = world.code();
+    let reason = "再送".to_owned();
+    let reissue = Event::IssueLetterOverride { code, reason };
+    let reissued = world.step(&case, reissue, now, Role::Supervisor);
+    for typed in [&new_code, &old_code] {
+        let refused = world.try_step(&reissued, response(typed, now), now, Role::Clerk);
+        written.insert(refused.unwrap().audit.event);
+    }
     written
 }
 

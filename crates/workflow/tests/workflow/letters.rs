@@ -219,14 +219,18 @@ fn a_reissued_letter_supersedes_the_old_code_and_its_mailing_resets_the_deadline
         Role::Clerk,
     );
     let t = t.unwrap();
-    assert_eq!(t.audit.event, "code_mismatch");
+    assert_eq!(t.audit.event, "superseded_code");
     assert_eq!(
         t.refusal(),
-        Some(TransitionError::CodeMismatch {
-            attempts: 1,
-            remaining: 4,
-            superseded_letter: Some(1)
+        Some(TransitionError::SupersededCode {
+            letter: 1,
+            current: 2
         })
+    );
+    assert_eq!(
+        t.case.wrong_code_attempts(),
+        0,
+        "an older letter's code is recorded, not counted towards the lock"
     );
     let t = world.try_step(
         &t.case,
@@ -294,4 +298,60 @@ fn the_case_keeps_only_a_digest_of_the_code() {
         "the code leaked into the case"
     );
     assert_eq!(case.letters()[0].digest.key_id, "k1");
+}
+
+#[test]
+fn the_code_of_a_reissued_letter_is_refused_until_that_letter_is_mailed_and_then_accepted() {
+    let mut world = World::new();
+    let (case, _old_code) = world.mailed_proxy_case();
+    let (code, new_code) = world.code();
+    let case = world.step(
+        &case,
+        Event::IssueLetterOverride {
+            code,
+            reason: "本人から再送の依頼".into(),
+        },
+        jst(2026, 11, 30, 10),
+        Role::Supervisor,
+    );
+    assert_eq!(
+        case.state(),
+        CaseState::InquiryMailed,
+        "the first letter is out"
+    );
+
+    let early = world
+        .try_step(
+            &case,
+            response(&new_code, jst(2026, 11, 30, 11)),
+            jst(2026, 11, 30, 11),
+            Role::Clerk,
+        )
+        .unwrap();
+
+    assert_eq!(early.audit.event, "unmailed_code");
+    assert_eq!(
+        early.refusal(),
+        Some(TransitionError::UnmailedCode {
+            letter: 2,
+            attempts: 1,
+            remaining: 4
+        })
+    );
+    assert_eq!(early.case.state(), CaseState::InquiryMailed);
+    let mailed = world.step(
+        &early.case,
+        Event::MarkMailed {
+            mailed_on: day(2026, 12, 1),
+        },
+        jst(2026, 12, 1, 10),
+        Role::Clerk,
+    );
+    let accepted = world.try_step(
+        &mailed,
+        response(&new_code, jst(2026, 12, 2, 10)),
+        jst(2026, 12, 2, 10),
+        Role::Clerk,
+    );
+    assert_eq!(accepted.unwrap().case.state(), CaseState::ResponseReturned);
 }

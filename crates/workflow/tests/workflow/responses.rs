@@ -125,7 +125,6 @@ fn the_fifth_wrong_code_locks_the_case_and_the_sixth_entry_is_refused_until_a_su
             TransitionError::CodeMismatch {
                 attempts: attempt,
                 remaining: 5 - attempt,
-                superseded_letter: None
             }
         );
         assert!(!t.case.is_locked());
@@ -139,7 +138,6 @@ fn the_fifth_wrong_code_locks_the_case_and_the_sixth_entry_is_refused_until_a_su
         TransitionError::CodeMismatch {
             attempts: 5,
             remaining: 0,
-            superseded_letter: None
         }
     );
     assert!(fifth.case.is_locked());

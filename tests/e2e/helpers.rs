@@ -420,6 +420,26 @@ impl TestApp {
         assert!(status.success());
         self.child.wait().await.expect("server exits")
     }
+
+    /// Starts the server again after [`TestApp::stop`], on the same
+    /// database and settings (it listens on a new port).
+    pub async fn start_again(&mut self) {
+        let mut cmd = shokai_command(self.dir.path());
+        cmd.arg("serve").envs(self.env.iter().map(|(k, v)| (*k, v)));
+        cmd.stdout(Stdio::piped()).stdin(Stdio::null());
+        if std::env::var_os("TEST_LOG").is_some() {
+            cmd.stderr(Stdio::inherit());
+        } else {
+            let log = std::fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .open(self.dir.path().join("server.log"))
+                .expect("log file");
+            cmd.stderr(Stdio::from(log));
+        }
+        self.child = cmd.spawn().expect("start shokai serve again");
+        self.address = read_address(&mut self.child).await;
+    }
 }
 
 /// [`run_postgres`] with some settings changed from [`base_env`] (the

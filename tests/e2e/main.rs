@@ -18,6 +18,7 @@ mod browser;
 mod cases;
 mod codes;
 mod demo;
+mod expiry;
 mod flow;
 mod health;
 mod letters;

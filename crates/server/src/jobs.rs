@@ -1,7 +1,9 @@
 //! The background jobs of `shokai serve`: the outbox worker (delivers queued
-//! mail through the configured transport) and the deadline reminders (queues
-//! a reminder for each proxy whose case's deadline is near). Both run as
-//! tokio tasks and stop when the server shuts down gracefully.
+//! mail through the configured transport), the deadline reminders (queues a
+//! reminder for each proxy whose case's deadline is near) and the expiry
+//! (moves cases past their deadline to `expired`). They run as tokio tasks,
+//! call services for every decision, and stop when the server shuts down
+//! gracefully.
 //!
 //! Error policy: a failing pass is logged (with `anyhow` context) and the job
 //! carries on after a pause; a message that cannot be sent is retried with
@@ -17,13 +19,16 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::infra::mail::{ConfiguredMailer, MailError, MailTemplates, OutboxSender};
-use crate::service::reminders;
+use crate::service::{expiry, reminders};
 use crate::state::AppState;
 
 /// How often the worker looks for due mail when it found none.
 const IDLE: Duration = Duration::from_secs(2);
 /// How often the reminder job looks for cases near their deadline.
 const REMINDER_SCAN: Duration = Duration::from_secs(60);
+/// How often the expiry job looks for cases past their deadline: a case
+/// expires within a minute of its last day ending (Japan time).
+const EXPIRY_SCAN: Duration = Duration::from_secs(60);
 /// Pause after a failed pass (the database may be away briefly).
 const AFTER_ERROR: Duration = Duration::from_secs(10);
 
@@ -52,7 +57,8 @@ impl Jobs {
                 stopped.clone(),
             )));
         }
-        tasks.push(tokio::spawn(remind(state.clone(), stopped)));
+        tasks.push(tokio::spawn(remind(state.clone(), stopped.clone())));
+        tasks.push(tokio::spawn(expire(state.clone(), stopped)));
         Ok(Jobs { stop, tasks })
     }
 
@@ -93,6 +99,20 @@ async fn deliver(
         tokio::select! {
             () = until_stopped(stopped.clone()) => return,
             () = tokio::time::sleep(AFTER_ERROR) => {}
+        }
+    }
+}
+
+/// Expires the cases past their deadline, at start-up and every minute.
+async fn expire(state: AppState, stopped: watch::Receiver<bool>) {
+    loop {
+        if let Err(e) = expiry::expire_overdue(&state).await {
+            let e = anyhow::Error::new(e).context("expiry");
+            tracing::error!(error = format!("{e:#}"), "expiry pass failed");
+        }
+        tokio::select! {
+            () = until_stopped(stopped.clone()) => return,
+            () = tokio::time::sleep(EXPIRY_SCAN) => {}
         }
     }
 }

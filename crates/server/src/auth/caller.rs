@@ -54,8 +54,12 @@ pub struct Supervise;
 pub struct Audit;
 
 impl Policy for Read {
-    fn allows(_role: Role) -> bool {
-        true
+    fn allows(role: Role) -> bool {
+        match role {
+            Role::Clerk | Role::Supervisor | Role::Auditor => true,
+            // No login has the system's role; a session claiming it gets nothing.
+            Role::System => false,
+        }
     }
 }
 
@@ -63,7 +67,7 @@ impl Policy for Operate {
     fn allows(role: Role) -> bool {
         match role {
             Role::Clerk | Role::Supervisor => true,
-            Role::Auditor => false,
+            Role::Auditor | Role::System => false,
         }
     }
 }
@@ -72,7 +76,7 @@ impl Policy for Supervise {
     fn allows(role: Role) -> bool {
         match role {
             Role::Supervisor => true,
-            Role::Clerk | Role::Auditor => false,
+            Role::Clerk | Role::Auditor | Role::System => false,
         }
     }
 }
@@ -81,7 +85,7 @@ impl Policy for Audit {
     fn allows(role: Role) -> bool {
         match role {
             Role::Auditor => true,
-            Role::Clerk | Role::Supervisor => false,
+            Role::Clerk | Role::Supervisor | Role::System => false,
         }
     }
 }

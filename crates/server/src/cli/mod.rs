@@ -14,6 +14,7 @@ mod card_sim;
 mod card_source;
 pub mod demo;
 mod demo_fixture;
+pub mod expire;
 pub mod letter;
 pub mod migrate;
 pub mod serve;
@@ -40,6 +41,8 @@ pub enum Command {
     Audit(audit::AuditCommand),
     /// The demo office of `make run`: `load` fills a database without cases.
     Demo(demo::DemoCommand),
+    /// Move every case past its response deadline to expired (serve also does, every minute).
+    Expire(expire::ExpireArgs),
     /// Apply the database migrations for SHOKAI_DATABASE_URL (serve also does at start-up).
     Migrate(migrate::MigrateArgs),
     /// Inquiry letters: render one from a case fixture to check wording and settings.
@@ -60,6 +63,8 @@ pub enum CliError {
     #[error(transparent)]
     Demo(#[from] demo::DemoCliError),
     #[error(transparent)]
+    Expire(#[from] expire::ExpireError),
+    #[error(transparent)]
     Letter(#[from] letter::LetterCliError),
     #[error(transparent)]
     Migrate(#[from] migrate::MigrateError),
@@ -76,6 +81,7 @@ impl CliError {
             CliError::Audit(e) => e.exit_code(),
             CliError::Card(e) => e.exit_code(),
             CliError::Demo(e) => e.exit_code(),
+            CliError::Expire(e) => e.exit_code(),
             CliError::Letter(e) => e.exit_code(),
             CliError::Migrate(e) => e.exit_code(),
             CliError::Serve(e) => e.exit_code(),
@@ -91,6 +97,7 @@ pub fn run() -> ExitCode {
         Command::Audit(cmd) => audit::run(cmd).map_err(CliError::from),
         Command::Card(cmd) => card::run(cmd).map_err(CliError::from),
         Command::Demo(cmd) => demo::run(cmd).map_err(CliError::from),
+        Command::Expire(args) => expire::run(args).map_err(CliError::from),
         Command::Letter(cmd) => letter::run(cmd).map_err(CliError::from),
         Command::Migrate(args) => migrate::run(args).map_err(CliError::from),
         Command::Serve(args) => serve::run(args).map_err(CliError::from),

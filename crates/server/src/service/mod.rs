@@ -13,6 +13,7 @@ pub mod audit;
 pub mod batches;
 pub mod cases;
 pub mod error;
+pub mod expiry;
 pub mod letters;
 pub mod pin_change;
 pub mod reminders;

@@ -39,6 +39,7 @@ pub fn role_ja(role: Role) -> &'static str {
         Role::Clerk => "窓口職員",
         Role::Supervisor => "監督者",
         Role::Auditor => "監査担当",
+        Role::System => "システム",
     }
 }
 

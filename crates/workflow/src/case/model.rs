@@ -178,10 +178,12 @@ pub enum Role {
     Supervisor,
     /// 監査担当: reads, never changes a case.
     Auditor,
+    /// The server's own jobs (expiry): never a login, never in [`Role::ALL`].
+    System,
 }
 
 impl Role {
-    /// Every role.
+    /// Every role a member of staff can have (not [`Role::System`]).
     pub const ALL: [Role; 3] = [Role::Clerk, Role::Supervisor, Role::Auditor];
 
     /// Stable code name.
@@ -190,10 +192,11 @@ impl Role {
             Role::Clerk => "clerk",
             Role::Supervisor => "supervisor",
             Role::Auditor => "auditor",
+            Role::System => "system",
         }
     }
 
-    /// Parses [`Role::code`].
+    /// Parses the [`Role::code`] of a staff role; `system` is no one's role.
     pub fn from_code(code: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.code() == code)
     }

@@ -63,6 +63,35 @@ fn a_case_expires_only_after_its_last_day() {
 }
 
 #[test]
+fn the_system_expires_a_case_past_its_deadline_and_may_do_nothing_a_clerk_does() {
+    let mut world = World::new();
+    let (case, code) = mailed_on(&mut world, day(2026, 11, 27));
+    let after = jst(2026, 12, 29, 0);
+
+    let t = world
+        .try_step(&case, Event::Expire, after, Role::System)
+        .unwrap();
+
+    assert_eq!(t.case.state(), CaseState::Expired);
+    assert_eq!(t.audit.role, Role::System);
+    let answer = world.try_step(
+        &case,
+        response(&code, jst(2026, 12, 1, 10)),
+        jst(2026, 12, 1, 10),
+        Role::System,
+    );
+    assert!(
+        matches!(answer, Err(TransitionError::RoleNotPermitted { .. })),
+        "{answer:?}"
+    );
+    assert_eq!(
+        Role::from_code("system"),
+        None,
+        "no login can have the system's role"
+    );
+}
+
+#[test]
 fn a_deadline_on_a_weekday_stays_put() {
     let mut world = World::new();
     // Thu 26 Nov 2026 + 30 = Sat 26 Dec → Mon 28 Dec.

@@ -224,3 +224,24 @@ async fn an_unknown_case_is_not_found_and_an_unknown_state_filter_names_the_fiel
     .await;
     assert_eq!(body["field"], "state");
 }
+
+crate::both_backends! {
+    async fn an_application_whose_proxy_name_the_letter_cannot_print_is_refused_and_nothing_is_stored(app) {
+        let token = app.token_for(Role::Clerk).await;
+        let mut intake = proxy_intake();
+        intake["representation"]["person"]["name"] = json!("𠮷野 花子");
+
+        let response = app.call(Method::POST, "/api/cases", Some(&token), Some(&intake)).await;
+
+        let body = assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "unprintable_character").await;
+        assert_eq!(body["field"], "representation.person.name");
+        assert!(body["message"].as_str().unwrap().contains("U+20BB7"), "{body}");
+        let listed: Vec<Value> = app
+            .call(Method::GET, "/api/cases", Some(&token), None)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(listed.is_empty(), "{listed:?}");
+    }
+}

@@ -393,3 +393,21 @@ both_backends! {
         assert_eq!(intake.status(), StatusCode::FORBIDDEN);
     }
 }
+
+both_backends! {
+    async fn a_name_the_letter_cannot_print_is_refused_at_its_field_naming_the_character(app) {
+        let session = sign_in(&app, Role::Clerk).await;
+        let html = session.page("/cases/new?path=optional_proxy").await;
+        let mut form = proxy_form(&csrf_in(&html));
+        form.retain(|(k, _)| *k != "cardholder.name.name");
+        form.push(("cardholder.name.name", "𠮷田 太郎".to_owned()));
+
+        let refused = post_intake(&session, &form).await;
+
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let page = refused.text().await.unwrap();
+        assert!(page.contains("本人 氏名"), "the field is named: {page}");
+        assert!(page.contains("「𠮷」（U+20BB7）"), "the character is named: {page}");
+        assert!(page.contains("住民票に記載のとおり"), "{page}");
+    }
+}

@@ -125,3 +125,43 @@ fn an_in_person_case_has_no_inquiry_letter() {
         Err(LetterSourceError::NotOptionalProxy)
     );
 }
+
+fn fonts() -> LetterFonts {
+    LetterFonts::from_bytes(&std::fs::read(repo().join("templates/fonts/ipaexg.ttf")).unwrap())
+        .unwrap()
+}
+
+#[test]
+fn a_character_the_letter_font_lacks_is_found_with_the_field_it_is_in() {
+    let fonts = fonts();
+    let mut app = application(proxy());
+    assert_eq!(
+        LetterContent::first_unprintable(&app.cardholder, &app.representation, &fonts),
+        None,
+        "髙 is in the font"
+    );
+    app.cardholder.name = PersonName::parse("𠮷田 花子", "ヨシダ ハナコ").unwrap();
+    assert_eq!(
+        LetterContent::first_unprintable(&app.cardholder, &app.representation, &fonts),
+        Some(("cardholder.name.name", '𠮷'))
+    );
+    let Representation::OptionalProxy(mut proxy) = proxy() else {
+        unreachable!()
+    };
+    proxy.person = PersonName::parse("𠮷野 一郎", "ヨシノ イチロウ").unwrap();
+    let app = application(Representation::OptionalProxy(proxy));
+    assert_eq!(
+        LetterContent::first_unprintable(&app.cardholder, &app.representation, &fonts),
+        Some(("representation.person.name", '𠮷'))
+    );
+}
+
+#[test]
+fn a_path_that_mails_no_letter_has_nothing_to_print() {
+    let mut app = application(Representation::InPerson);
+    app.cardholder.name = PersonName::parse("𠮷田 花子", "ヨシダ ハナコ").unwrap();
+    assert_eq!(
+        LetterContent::first_unprintable(&app.cardholder, &app.representation, &fonts()),
+        None
+    );
+}

@@ -199,6 +199,11 @@ impl From<ServiceError> for AppError {
             ServiceError::TooManyRequests => AppError::TooManyRequests,
             ServiceError::NotFound { what } => AppError::NotFound { what },
             ServiceError::Invalid { field, message } => AppError::invalid(field, message),
+            e @ ServiceError::Unprintable { .. } => AppError::Invalid {
+                code: "unprintable_character",
+                field: field.unwrap_or_default(),
+                message: e.to_string(),
+            },
             ServiceError::Application(e) => application(e, field),
             ServiceError::Transition(e) | ServiceError::Refused { error: e, .. } => {
                 transition(e, field)

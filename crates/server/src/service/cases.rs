@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use shokai_store::{Actor, CaseFilter, cases};
 pub use shokai_store::{CaseSummary, StoredCase};
 use shokai_workflow::calendar::this_week;
+use shokai_workflow::letter::LetterContent;
 use shokai_workflow::{
     Application, CardFingerprint, Cardholder, Case, CaseState, Event, Parties, PinSet,
     ReferenceNumber, Representation,
@@ -99,6 +100,14 @@ pub async fn open(
     caller: &Caller,
     intake: Intake,
 ) -> Result<CaseView, ServiceError> {
+    // Checked before the card is read: a letter that cannot be printed would
+    // otherwise stop a print batch weeks later.
+    let fonts = &state.letters().fonts;
+    let unprintable =
+        LetterContent::first_unprintable(&intake.cardholder, &intake.representation, fonts);
+    if let Some((field, ch)) = unprintable {
+        return Err(ServiceError::Unprintable { field, ch });
+    }
     let fingerprint = state.terminal().fingerprint().await?;
     let card_fingerprint =
         CardFingerprint::parse(&fingerprint.to_string()).map_err(ServiceError::internal)?;

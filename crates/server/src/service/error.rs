@@ -42,6 +42,15 @@ pub enum ServiceError {
         /// What is wrong with it.
         message: String,
     },
+    /// A character the letter font cannot print, in a field the inquiry
+    /// letter prints (the name or address as typed at intake).
+    #[error("{field}: the letter cannot print '{ch}' (U+{:04X}); use the standard characters of the resident record", u32::from(*.ch))]
+    Unprintable {
+        /// The intake field, as a path into the request.
+        field: &'static str,
+        /// The character.
+        ch: char,
+    },
     /// An application the workflow refuses to open.
     #[error(transparent)]
     Application(ApplicationError),
@@ -178,6 +187,7 @@ impl ServiceError {
     pub fn field(&self) -> Option<String> {
         match self {
             ServiceError::Invalid { field, .. } => Some(field.clone()),
+            ServiceError::Unprintable { field, .. } => Some((*field).to_owned()),
             ServiceError::Application(e) => application_field(e).map(str::to_owned),
             ServiceError::Transition(e) | ServiceError::Refused { error: e, .. } => {
                 transition_field(e).map(str::to_owned)

@@ -394,6 +394,7 @@ async fn action_failed<P: crate::auth::caller::Policy>(
 fn refused_on_the_page(e: &ServiceError) -> bool {
     match e {
         ServiceError::Invalid { .. }
+        | ServiceError::Unprintable { .. }
         | ServiceError::Application(_)
         | ServiceError::Transition(_)
         | ServiceError::Refused { .. }

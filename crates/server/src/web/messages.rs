@@ -47,6 +47,13 @@ pub fn error_ja(e: &ServiceError) -> String {
         ServiceError::Internal(_) => {
             "システムエラーが発生しました。時間をおいてもう一度お試しください。続く場合は管理者に連絡してください。"
         }
+        ServiceError::Unprintable { field, ch } => {
+            return format!(
+                "「{}」の「{ch}」（U+{:04X}）は照会書に印字できない文字です。住民票に記載のとおり、標準の文字で入力してください。",
+                field_ja(field),
+                u32::from(*ch)
+            );
+        }
         ServiceError::Invalid { field, message } => {
             return format!(
                 "「{}」の入力内容を確認してください（{message}）。",

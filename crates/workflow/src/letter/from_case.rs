@@ -3,7 +3,8 @@
 use chrono::NaiveDate;
 
 use super::content::{Addressee, LetterContent};
-use crate::{Case, Representation, VerificationCode, WorkflowSettings};
+use super::fonts::LetterFonts;
+use crate::{Cardholder, Case, Representation, VerificationCode, WorkflowSettings};
 
 /// A case that cannot have an inquiry letter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -56,6 +57,33 @@ impl LetterContent {
             proxy_name: proxy.person.name().to_owned(),
             pins: case.pins().iter().collect(),
         })
+    }
+}
+
+impl LetterContent {
+    /// The first character of an application that the letter font cannot
+    /// print, with the intake field it is in (`cardholder.name.name`, …):
+    /// checked at intake, so one unusual character (外字 such as 𠮷) never
+    /// stops a print batch later. Only paths that mail a letter print
+    /// anything; the others always pass.
+    pub fn first_unprintable(
+        cardholder: &Cardholder,
+        representation: &Representation,
+        fonts: &LetterFonts,
+    ) -> Option<(&'static str, char)> {
+        let Representation::OptionalProxy(proxy) = representation else {
+            return None;
+        };
+        let address = &cardholder.address;
+        [
+            ("cardholder.name.name", cardholder.name.name()),
+            ("cardholder.address.prefecture", address.prefecture()),
+            ("cardholder.address.city", address.city()),
+            ("cardholder.address.rest", address.rest()),
+            ("representation.person.name", proxy.person.name()),
+        ]
+        .into_iter()
+        .find_map(|(field, text)| fonts.first_missing(text).map(|ch| (field, ch)))
     }
 }
 

@@ -10,6 +10,10 @@ use shokai_store::testing;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
+/// Every scan for a secret (PIN, verification code, key) goes through these:
+/// whole values only, the matching line on failure (see `secrets`).
+pub use crate::secrets::{assert_marker_found, assert_secret_absent, contains_whole};
+
 /// A demo HMAC key (public; tests only).
 pub const CODE_KEY: &str = "t1=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 
@@ -249,6 +253,20 @@ impl TestApp {
     /// sends the log to the terminal instead).
     pub fn server_log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+    }
+
+    /// The server's log for a secret scan, checked to be this server's (it
+    /// holds the address the server listens on), so a scan of it cannot pass
+    /// by reading nothing; `None` under TEST_LOG, which sends the log to the
+    /// terminal and leaves nothing to scan.
+    pub fn scannable_log(&self) -> Option<String> {
+        if std::env::var_os("TEST_LOG").is_some() {
+            return None;
+        }
+        let log = self.server_log();
+        let listening = self.address.trim_start_matches("http://");
+        assert_marker_found("the server log", &log, listening);
+        Some(log)
     }
 
     /// The simulated card file in this server's terminal.

@@ -9,6 +9,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod helpers;
+mod secrets;
 
 mod audit;
 mod auth;

@@ -5,19 +5,23 @@
 //! table, and `pg_dump` when it can dump this server), the server's log at
 //! debug level, and every queued mail payload in the outbox.
 //!
-//! The scan is a byte search. Four-digit PINs are matched as whole tokens
-//! (not inside a longer run of letters and digits), so a hash or a
-//! timestamp that happens to contain the digits is not taken for a leak;
-//! a PIN written as a value anywhere (`"8273"`, `=8273`, a line of its own)
-//! is still found. Markers planted through ordinary fields (the proxy's name
-//! and ID number) must be found, so the scan cannot pass by seeing nothing.
+//! The scan is a byte search through the shared matcher
+//! (`helpers::assert_secret_absent`): PINs are matched as whole values (not
+//! inside a longer run of letters and digits, nor hyphen-joined to one), so
+//! a hash, a request id or a timestamp that happens to contain the digits
+//! is not taken for a leak; a PIN written as a value anywhere (`"8273"`,
+//! `=8273`, a line of its own) is still found. Markers planted through
+//! ordinary fields (the proxy's name and ID number) must be found by the
+//! same matcher, so the scan cannot pass by seeing nothing.
 
 use std::path::Path;
 
 use serde_json::json;
 
 use crate::flow::{PinChange, proxy_flow};
-use crate::helpers::{TestApp, run_postgres_with};
+use crate::helpers::{
+    TestApp, assert_marker_found, assert_secret_absent, contains_whole, run_postgres_with,
+};
 
 /// The PINs changed on a card made for this test, chosen to be distinctive:
 /// (kind, current, new).
@@ -35,18 +39,6 @@ const DIGITS_MARKER: &str = "4410";
 /// What was scanned: a name for messages and the bytes.
 type Source = (String, Vec<u8>);
 
-/// Whether `needle` occurs in `haystack` as a whole token: not directly
-/// after or before an ASCII letter or digit.
-fn contains_token(haystack: &[u8], needle: &str) -> bool {
-    let needle = needle.as_bytes();
-    let alnum = |b: Option<&u8>| b.is_some_and(u8::is_ascii_alphanumeric);
-    haystack.windows(needle.len()).enumerate().any(|(i, w)| {
-        w == needle
-            && !alnum(i.checked_sub(1).and_then(|j| haystack.get(j)))
-            && !alnum(haystack.get(i + needle.len()))
-    })
-}
-
 fn pins() -> Vec<&'static str> {
     CHANGES
         .iter()
@@ -57,15 +49,20 @@ fn pins() -> Vec<&'static str> {
 fn assert_no_pin(sources: &[Source]) {
     for (name, bytes) in sources {
         for pin in pins() {
-            assert!(!contains_token(bytes, pin), "the PIN {pin} is in {name}");
+            assert_secret_absent(name, bytes, pin);
         }
     }
 }
 
-fn found_in(sources: &[Source], marker: &str) -> bool {
-    sources
-        .iter()
-        .any(|(_, bytes)| contains_token(bytes, marker))
+/// Asserts that `marker` is in at least one of `sources` (`what` names them).
+fn assert_found_in(sources: &[Source], marker: &str, what: &str) {
+    let names: Vec<&str> = sources.iter().map(|(name, _)| name.as_str()).collect();
+    assert!(
+        sources
+            .iter()
+            .any(|(_, bytes)| contains_whole(bytes, marker)),
+        "the scan does not find the planted {marker:?} in {what} {names:?}: it would miss a PIN too"
+    );
 }
 
 /// Every file in `dir`, read now.
@@ -122,14 +119,12 @@ async fn flow_on_scan_card(app: &TestApp) {
 /// The server's log, checked to be really there (empty under TEST_LOG,
 /// which sends it to the terminal: then it cannot be scanned).
 fn captured_log(app: &TestApp) -> Vec<Source> {
-    if std::env::var_os("TEST_LOG").is_some() {
+    let Some(log) = app.scannable_log() else {
         return Vec::new();
+    };
+    for marker in ["case opened", "DEBUG"] {
+        assert_marker_found("the debug server log", &log, marker);
     }
-    let log = app.server_log();
-    assert!(
-        log.contains("case opened") && log.contains("DEBUG"),
-        "the debug log was captured: {log}"
-    );
     vec![("the server log".to_owned(), log.into_bytes())]
 }
 
@@ -173,14 +168,8 @@ async fn sqlite_scan(mut app: TestApp) {
         assert_no_pin(sources);
     }
     for marker in [NAME_MARKER, DIGITS_MARKER] {
-        assert!(
-            found_in(&running, marker),
-            "the scan finds {marker} in the running database files"
-        );
-        assert!(
-            found_in(&stopped, marker),
-            "the scan finds {marker} in the stopped database files"
-        );
+        assert_found_in(&running, marker, "the running database files");
+        assert_found_in(&stopped, marker, "the stopped database files");
     }
 }
 
@@ -248,14 +237,10 @@ async fn postgres_scan(mut app: TestApp) {
         assert_no_pin(sources);
     }
     for marker in [NAME_MARKER, DIGITS_MARKER] {
-        assert!(
-            found_in(&rows, marker),
-            "the scan finds {marker} in the rows"
-        );
-        assert!(
-            dump.is_empty() || found_in(&dump, marker),
-            "the scan finds {marker} in the dump"
-        );
+        assert_found_in(&rows, marker, "the rows");
+        if !dump.is_empty() {
+            assert_found_in(&dump, marker, "the dump");
+        }
     }
 }
 
@@ -273,11 +258,94 @@ mod no_pin_typed_at_the_counter_is_in_the_database_the_log_or_the_outbox {
     }
 }
 
-#[test]
-fn a_pin_is_found_as_a_value_but_not_inside_a_hash_or_a_timestamp() {
-    assert!(contains_token(br#"{"current":"8273"}"#, "8273"));
-    assert!(contains_token(b"pin=8273\n", "8273"));
-    assert!(contains_token("名前 走査".as_bytes(), "走査"));
-    assert!(!contains_token(b"a18273f0", "8273"));
-    assert!(!contains_token(b"12:00:00.827301Z", "8273"));
+/// The matcher every secret scan uses (`helpers::assert_secret_absent`),
+/// on the shapes a log, a page or a database really has.
+mod the_matcher {
+    use crate::helpers::{assert_secret_absent, contains_whole};
+
+    #[test]
+    fn finds_a_pin_written_as_a_value() {
+        for leak in [
+            &br#"{"current":"4739"}"#[..],
+            b"pin=4739\n",
+            b"user_auth_current=4739&user_auth_new=8561",
+            b"changes: [Change { current: 4739, new: 8561 }]",
+            b"<input value=\"4739\">",
+            b"4739",
+            b"current=4739,",
+            "暗証番号 4739 を".as_bytes(),
+            b"\x00\x1b\x174739\x02\x00",
+        ] {
+            assert!(
+                contains_whole(leak, "4739"),
+                "{}",
+                String::from_utf8_lossy(leak)
+            );
+        }
+    }
+
+    #[test]
+    fn finds_a_pin_logged_as_a_field_behind_ansi_colour_codes() {
+        // How tracing-subscriber writes `current = 4739` with colours on.
+        let line = b"\x1b[2m2026-11-29T07:04:00.473912Z\x1b[0m \x1b[32m INFO\x1b[0m \
+                     \x1b[3mcurrent\x1b[0m\x1b[2m=\x1b[0m4739";
+        assert!(contains_whole(line, "4739"));
+    }
+
+    #[test]
+    fn does_not_find_a_pin_inside_a_timestamp_a_hash_a_request_id_or_a_phone_number() {
+        for chance in [
+            &b"2026-11-29T07:04:00.473912Z  INFO request"[..],
+            b"2026-11-29T07:04:00.004739Z",
+            b"sha256 9abde57459dd44232378d4c347392b59",
+            b"request_id=5f0c1a2b-4739-4abc-9def-0123456789ab}",
+            b"request_id=5f0c1a2b-1234-4739-9def-0123456789ab}",
+            b"request_id=5f0c1a2b-1234-4abc-9def-0123456f4739}",
+            b"listening on 127.0.0.1:47391",
+            b"phone 090-4739-5678",
+            b"ref R8-004739-1",
+        ] {
+            assert!(
+                !contains_whole(chance, "4739"),
+                "{}",
+                String::from_utf8_lossy(chance)
+            );
+        }
+    }
+
+    #[test]
+    fn treats_alphanumeric_secrets_and_codes_the_same_way() {
+        assert!(contains_whole(br#""new":"QZ7XW4K9""#, "QZ7XW4K9"));
+        assert!(!contains_whole(b"XQZ7XW4K9", "QZ7XW4K9"));
+        assert!(contains_whole(
+            "確認コード 7KQ4M-9XD2F です".as_bytes(),
+            "7KQ4M-9XD2F"
+        ));
+        assert!(!contains_whole(b"A7KQ4M-9XD2F", "7KQ4M-9XD2F"));
+        assert!(contains_whole("名前 走査".as_bytes(), "走査"));
+    }
+
+    #[test]
+    #[should_panic(
+        expected = "the secret \"4739\" is in the server log (1 whole match): line 2: \
+                               2026-11-29T07:04:00.500001Z  INFO current=4739 left=2"
+    )]
+    fn a_failure_names_the_source_and_shows_the_whole_line() {
+        let log = "2026-11-29T07:04:00.473912Z  INFO opened\n\
+                   2026-11-29T07:04:00.500001Z  INFO \x1b[3mcurrent\x1b[0m=4739 left=2\n\
+                   2026-11-29T07:04:00.600000Z  INFO done\n";
+        assert_secret_absent("the server log", log, "4739");
+    }
+
+    #[test]
+    #[should_panic(
+        expected = "the secret \"4739\" is in shokai.db (1 whole match): byte 44 of 92: \
+                               …\\u{0}\\u{0}\\u{0}\\u{0}"
+    )]
+    fn a_failure_in_a_binary_file_shows_the_bytes_around_the_match_escaped() {
+        let mut file = vec![0u8; 44];
+        file.extend_from_slice(b"4739");
+        file.extend_from_slice(&[0xff; 44]);
+        assert_secret_absent("shokai.db", &file, "4739");
+    }
 }

@@ -1,9 +1,10 @@
 //! After the full optional-proxy flow, none of the PINs typed at the counter
 //! (current and new) is anywhere the server writes: the database files
 //! (SQLite: the database, its WAL and shared memory, copied while the server
-//! runs and read again after a graceful stop; PostgreSQL: every row of every
-//! table, and `pg_dump` when it can dump this server), the server's log at
-//! debug level, and every queued mail payload in the outbox.
+//! runs and read again after a graceful stop, and every row of every table;
+//! PostgreSQL: every row of every table, and `pg_dump` when it can dump this
+//! server), the server's log at debug level, and every queued mail payload
+//! in the outbox.
 //!
 //! The scan is a byte search through the shared matcher
 //! (`helpers::assert_secret_absent`): PINs are matched as whole values (not
@@ -157,6 +158,7 @@ async fn sqlite_scan(mut app: TestApp) {
     let stopped = files_in(app.data_dir(), "after stopping:");
     let log = captured_log(&app);
     let pool = sqlx::SqlitePool::connect(app.database_url()).await.unwrap();
+    let rows = every_sqlite_row(&pool).await;
     let payloads: Vec<String> = sqlx::query_scalar("SELECT payload FROM outbox")
         .fetch_all(&pool)
         .await
@@ -164,13 +166,46 @@ async fn sqlite_scan(mut app: TestApp) {
     pool.close().await;
     let outbox = outbox_source(payloads);
 
-    for sources in [&running, &stopped, &log, &outbox] {
+    for sources in [&running, &stopped, &rows, &log, &outbox] {
         assert_no_pin(sources);
     }
     for marker in [NAME_MARKER, DIGITS_MARKER] {
         assert_found_in(&running, marker, "the running database files");
         assert_found_in(&stopped, marker, "the stopped database files");
+        assert_found_in(&rows, marker, "the rows");
     }
+}
+
+/// Every row of every table, each value as SQLite's `quote()` writes it
+/// (text in quotes, numbers bare, blobs as `X'…'`), one row a line. The
+/// file scan alone is not enough for whole values: a record stores its
+/// values side by side, so a PIN stored right after a text value ending in
+/// a letter or digit would not stand alone there; here every value does.
+async fn every_sqlite_row(pool: &sqlx::SqlitePool) -> Vec<Source> {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert!(tables.iter().any(|t| t == "cases"), "{tables:?}");
+    let mut rows = Vec::new();
+    for table in tables {
+        let columns: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info(?1)")
+            .bind(&table)
+            .fetch_all(pool)
+            .await
+            .unwrap();
+        let values: Vec<String> = columns.iter().map(|c| format!("quote(\"{c}\")")).collect();
+        // The table and column names come from the catalogue, quoted.
+        let sql = format!("SELECT {} FROM \"{table}\"", values.join(" || ',' || "));
+        let text: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .fetch_all(pool)
+            .await
+            .unwrap();
+        rows.push((format!("table {table}"), text.join("\n").into_bytes()));
+    }
+    rows
 }
 
 /// Every row of every table of the current schema, as JSON text.

@@ -350,9 +350,10 @@ async fn a_clerk_takes_an_optional_proxy_case_from_intake_to_pin_set_in_the_brow
     browser.shot("case-pin-set").await;
     let timeline = browser.text("timeline").await;
     assert!(timeline.contains("clerk"), "{timeline}");
-    assert!(
-        !browser.page_source().await.contains("9876"),
-        "the new PIN is never shown"
+    helpers::assert_secret_absent(
+        "the case page after the PIN change",
+        browser.page_source().await,
+        "9876",
     );
 
     browser.close().await;

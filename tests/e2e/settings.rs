@@ -3,7 +3,7 @@
 
 use std::process::Stdio;
 
-use crate::helpers::{base_env, shokai_command};
+use crate::helpers::{assert_secret_absent, base_env, shokai_command};
 
 /// Runs `shokai serve` with the base settings, some removed or replaced, and
 /// returns (exit code, stderr).
@@ -40,7 +40,7 @@ async fn a_weak_code_key_is_refused_without_printing_it() {
 
     assert_eq!(code, Some(2));
     assert!(stderr.contains("SHOKAI_CODE_KEYS"), "{stderr}");
-    assert!(!stderr.contains("deadbeefcafe"), "{stderr}");
+    assert_secret_absent("the refusal on stderr", &stderr, "deadbeefcafe");
 }
 
 #[tokio::test]

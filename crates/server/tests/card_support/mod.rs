@@ -1,5 +1,11 @@
 //! Running the `shokai` binary from the card CLI tests (`card_cli.rs`, `pcsc.rs`).
 
+/// The matcher of every secret scan (`tests/e2e/secrets.rs`, shared with
+/// the end-to-end tests): whole values only, the matching line on failure.
+#[allow(dead_code)] // pcsc.rs includes this module too and scans for nothing
+#[path = "../../../../tests/e2e/secrets.rs"]
+pub mod secrets;
+
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};

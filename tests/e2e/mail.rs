@@ -334,12 +334,18 @@ async fn a_proxy_is_reminded_once_when_the_deadline_is_within_the_reminder_days(
     smtp.message_to(PROXY).await;
 
     // The reminder job runs when a server starts (then every minute): two
-    // more servers on the same database each run it once.
+    // more servers on the same database each run it once. A graceful stop
+    // lets a job finish its pass, so once both have stopped both scans are
+    // done; without the stop the count below could be read before the
+    // second scan ran, and pass without having tested it.
     let db = app.database_url().to_owned();
     let mut shared = reminder.to_vec();
     shared.push(("SHOKAI_DATABASE_URL", db.as_str()));
-    let second = spawn_with_mail(&smtp, &shared).await;
-    let third = spawn_with_mail(&smtp, &shared).await;
+    let mut second = spawn_with_mail(&smtp, &shared).await;
+    let mut third = spawn_with_mail(&smtp, &shared).await;
+    for server in [&mut second, &mut third] {
+        assert!(server.stop().await.success(), "stopped gracefully");
+    }
 
     let wait = async {
         while smtp.count_to(PROXY) < 2 {
@@ -376,5 +382,5 @@ async fn a_proxy_is_reminded_once_when_the_deadline_is_within_the_reminder_days(
             .await
             .unwrap();
     assert_eq!(queued, 1, "two scans, one reminder");
-    drop((second, third));
+    assert_eq!(smtp.count_to(PROXY), 2, "the notice and one reminder");
 }

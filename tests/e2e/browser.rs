@@ -34,18 +34,20 @@ struct Browser {
 }
 
 impl Browser {
-    /// Starts chromedriver on a free port and a headless Chromium session.
+    /// Starts chromedriver on a port it picks itself and a headless
+    /// Chromium session.
     async fn start(name: &str) -> Browser {
-        let port = free_port();
         let mut driver = Command::new(CHROMEDRIVER);
+        // Port 0: no window between finding a free port and binding it, in
+        // which another test or process could take it.
         driver
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
+            .arg("--port=0")
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .kill_on_drop(true);
-        let driver = driver.spawn().expect("start chromedriver");
+        let mut driver = driver.spawn().expect("start chromedriver");
+        let port = listening_port(&mut driver).await;
         let url = format!("http://127.0.0.1:{port}");
-        wait_until_listening(port).await;
         let mut caps = serde_json::Map::new();
         caps.insert(
             "goog:chromeOptions".into(),
@@ -147,24 +149,30 @@ fn screenshot_dir() -> PathBuf {
         .join("screenshots")
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
-
-async fn wait_until_listening(port: u16) {
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return;
+/// Reads chromedriver's stdout until it says where it listens ("ChromeDriver
+/// was started successfully on port N."), then keeps draining it so that
+/// chromedriver never blocks on a full pipe. The wait is bounded only so a
+/// broken driver fails the test instead of hanging it.
+async fn listening_port(driver: &mut Child) -> u16 {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let stdout = driver.stdout.take().expect("piped stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let wait = async {
+        while let Some(line) = lines.next_line().await.expect("read chromedriver's output") {
+            if let Some((_, port)) = line.split_once("started successfully on port ") {
+                return port
+                    .trim_end_matches('.')
+                    .parse::<u16>()
+                    .unwrap_or_else(|_| panic!("a port number in {line:?}"));
+            }
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("chromedriver did not start listening on port {port}");
+        panic!("chromedriver exited before listening");
+    };
+    let port = tokio::time::timeout(Duration::from_secs(10), wait)
+        .await
+        .expect("chromedriver did not start listening");
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    port
 }
 
 /// Whether the browser is here; without it the test is skipped (and

@@ -401,6 +401,24 @@ where
     }
 }
 
+/// Waits, when the date in Japan (where the server counts its days) would
+/// change within `span`, until it has changed: for a test that compares
+/// "today" across several requests, which would fail by chance if it ran
+/// across midnight in Japan (15:00 UTC).
+pub async fn same_japan_day_for(span: Duration) {
+    use chrono::Timelike;
+    let japan = chrono::FixedOffset::east_opt(9 * 3600).expect("UTC+9");
+    let now = chrono::Utc::now().with_timezone(&japan);
+    let into_the_day = Duration::new(
+        u64::from(now.num_seconds_from_midnight()),
+        now.nanosecond() % 1_000_000_000,
+    );
+    let left = Duration::from_secs(24 * 3600).saturating_sub(into_the_day);
+    if left < span {
+        tokio::time::sleep(left + Duration::from_millis(100)).await;
+    }
+}
+
 /// The text of a PDF as poppler's `pdftotext` extracts it (poppler-utils,
 /// installed by `.ci/run`).
 pub fn pdf_text(pdf: &[u8]) -> String {

@@ -1,7 +1,8 @@
 //! The background jobs of `shokai serve`: the outbox worker (delivers queued
 //! mail through the configured transport), the deadline reminders (queues a
-//! reminder for each proxy whose case's deadline is near) and the expiry
-//! (moves cases past their deadline to `expired`). They run as tokio tasks,
+//! reminder for each proxy whose case's deadline is near), the expiry
+//! (moves cases past their deadline to `expired`) and the batch cut-off
+//! (closes the day's print batch at `SHOKAI_BATCH_CUTOFF`). They run as tokio tasks,
 //! call services for every decision, and stop when the server shuts down
 //! gracefully.
 //!
@@ -19,7 +20,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::infra::mail::{ConfiguredMailer, MailError, MailTemplates, OutboxSender};
-use crate::service::{expiry, reminders};
+use crate::service::{batches, expiry, reminders};
 use crate::state::AppState;
 
 /// How often the worker looks for due mail when it found none.
@@ -29,6 +30,9 @@ const REMINDER_SCAN: Duration = Duration::from_secs(60);
 /// How often the expiry job looks for cases past their deadline: a case
 /// expires within a minute of its last day ending (Japan time).
 const EXPIRY_SCAN: Duration = Duration::from_secs(60);
+/// How often the cut-off job looks at the time: the day's batch closes
+/// within a minute of `SHOKAI_BATCH_CUTOFF`.
+const CUTOFF_SCAN: Duration = Duration::from_secs(60);
 /// Pause after a failed pass (the database may be away briefly).
 const AFTER_ERROR: Duration = Duration::from_secs(10);
 
@@ -58,7 +62,8 @@ impl Jobs {
             )));
         }
         tasks.push(tokio::spawn(remind(state.clone(), stopped.clone())));
-        tasks.push(tokio::spawn(expire(state.clone(), stopped)));
+        tasks.push(tokio::spawn(expire(state.clone(), stopped.clone())));
+        tasks.push(tokio::spawn(cut_off(state.clone(), stopped)));
         Ok(Jobs { stop, tasks })
     }
 
@@ -99,6 +104,20 @@ async fn deliver(
         tokio::select! {
             () = until_stopped(stopped.clone()) => return,
             () = tokio::time::sleep(AFTER_ERROR) => {}
+        }
+    }
+}
+
+/// Closes the day's print batch at the cut-off (once a day, on open days).
+async fn cut_off(state: AppState, stopped: watch::Receiver<bool>) {
+    loop {
+        if let Err(e) = batches::close_at_cutoff(&state).await {
+            let e = anyhow::Error::new(e).context("batch cut-off");
+            tracing::error!(error = format!("{e:#}"), "batch cut-off failed");
+        }
+        tokio::select! {
+            () = until_stopped(stopped.clone()) => return,
+            () = tokio::time::sleep(CUTOFF_SCAN) => {}
         }
     }
 }

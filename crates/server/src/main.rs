@@ -13,6 +13,8 @@ mod jobs;
 mod service;
 mod settings;
 mod state;
+#[cfg(test)]
+mod testing;
 mod web;
 
 use std::process::ExitCode;

@@ -36,6 +36,7 @@ mod db;
 mod error;
 pub mod outbox;
 pub mod reports;
+pub mod schedule;
 pub mod testing;
 pub mod users;
 

@@ -16,15 +16,19 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use shokai_store::Actor;
 use shokai_store::batches::{self, BatchDocuments, BatchLetter, PrintBatch};
 use shokai_store::cases::{self as store_cases, Commit};
 use shokai_store::outbox::NewMessage;
+use shokai_store::schedule;
 use shokai_store::{StoreError, StoredCase};
 use shokai_workflow::case::japan_date;
-use shokai_workflow::letter::{LetterContent, assemble_batch, fingerprint, render_retained_copy};
+use shokai_workflow::letter::{
+    LetterContent, assemble_batch, batch_close, fingerprint, render_retained_copy,
+};
 use shokai_workflow::{Case, Event, Representation, TransitionError, VerificationCode};
 
-use super::cases::actor;
+use super::cases::{actor, system_actor};
 use super::error::ServiceError;
 use crate::auth::Caller;
 use crate::state::AppState;
@@ -167,12 +171,62 @@ fn kept_letter_content(
 pub async fn close(state: &AppState, caller: &Caller) -> Result<BatchView, ServiceError> {
     let now = state.now();
     let mut tx = state.store().begin().await?;
-    let batch = batches::create_batch(&mut tx, now, &actor(caller), now).await?;
-    if batch.letters.is_empty() {
-        // Dropping `tx` rolls the empty batch row and its audit event back.
-        return Err(ServiceError::BatchEmpty);
+    // Dropping `tx` on an empty batch rolls its row and audit event back.
+    let batch = close_in(state, &mut tx, &actor(caller), now, now)
+        .await?
+        .ok_or(ServiceError::BatchEmpty)?;
+    tx.commit().await?;
+    Ok(batch)
+}
+
+/// The daily job's name in `scheduled_runs`.
+const CUTOFF_JOB: &str = "batch_cutoff";
+
+/// The day's cut-off: on an open office day, once the time is past
+/// `SHOKAI_BATCH_CUTOFF` (Japan time), closes a batch with every letter
+/// issued before the cut-off — once a day however many servers share the
+/// database, and nothing when no letter waits (the day still counts as
+/// done: a letter issued after the cut-off waits for the next one).
+/// `None` when there was nothing to close or it is not the time.
+#[tracing::instrument(skip_all)]
+pub async fn close_at_cutoff(state: &AppState) -> Result<Option<BatchView>, ServiceError> {
+    let now = state.now();
+    let today = japan_date(now);
+    let cut_off = batch_close(today, state.settings().batch_cutoff);
+    if !state.workflow().calendar.is_open(today) || now < cut_off {
+        return Ok(None);
     }
-    let kept = kept_letters(state, &mut tx, &batch).await?;
+    let actor = system_actor();
+    let mut tx = state.store().begin().await?;
+    if !schedule::claim_daily_run(&mut tx, CUTOFF_JOB, today, now).await? {
+        return Ok(None);
+    }
+    if let Some(batch) = close_in(state, &mut tx, &actor, cut_off, now).await? {
+        tx.commit().await?;
+        return Ok(Some(batch));
+    }
+    // Nothing waited: forget the empty batch, keep the day's claim.
+    drop(tx);
+    let mut tx = state.store().begin().await?;
+    schedule::claim_daily_run(&mut tx, CUTOFF_JOB, today, now).await?;
+    tx.commit().await?;
+    Ok(None)
+}
+
+/// Closes a batch of the letters issued before `cut_off` inside `tx`; `None`
+/// when there is none (the caller rolls the empty batch back).
+async fn close_in(
+    state: &AppState,
+    tx: &mut shokai_store::Tx,
+    actor: &Actor,
+    cut_off: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Option<BatchView>, ServiceError> {
+    let batch = batches::create_batch(tx, cut_off, actor, now).await?;
+    if batch.letters.is_empty() {
+        return Ok(None);
+    }
+    let kept = kept_letters(state, tx, &batch).await?;
     let date = japan_date(now);
     let assets = state.clone();
     let print = tokio::task::spawn_blocking(move || {
@@ -197,7 +251,7 @@ pub async fn close(state: &AppState, caller: &Caller) -> Result<BatchView, Servi
         manifest,
         fingerprints,
     };
-    batches::store_batch_documents(&mut tx, batch.id, &documents).await?;
+    batches::store_batch_documents(tx, batch.id, &documents).await?;
     let order: Vec<String> = print.manifest.iter().map(|r| r.reference.clone()).collect();
     let message = print_room_message(
         batch.id,
@@ -206,15 +260,19 @@ pub async fn close(state: &AppState, caller: &Caller) -> Result<BatchView, Servi
         &documents,
         &print.combined_fingerprint,
     );
-    shokai_store::outbox::enqueue(&mut tx, &message, now).await?;
-    let batch = batches::get_batch(&mut tx, batch.id).await?;
-    tx.commit().await?;
+    shokai_store::outbox::enqueue(tx, &message, now).await?;
+    let batch = batches::get_batch(tx, batch.id).await?;
     tracing::info!(
         batch = batch.id,
         letters = order.len(),
         "print batch closed"
     );
-    Ok(view(batch, &order, Some(print.combined_fingerprint), false))
+    Ok(Some(view(
+        batch,
+        &order,
+        Some(print.combined_fingerprint),
+        false,
+    )))
 }
 
 /// Each batched letter's content (for the manifest) and kept PDF; a letter
@@ -549,4 +607,127 @@ async fn keep_retained_copy(
     store_cases::save_letter_pdf(&mut tx, letter.case_id, number, &copy.pdf).await?;
     tx.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::cases;
+    use crate::service::letters::{self, IssueRequest};
+    use crate::testing::{TestDb, jst, proxy_intake, staff};
+    use shokai_workflow::Role;
+
+    /// Opens a proxy case and issues its letter at the clock's time.
+    async fn letter_waiting(state: &AppState, clerk: &Caller) {
+        let case = cases::open(state, clerk, proxy_intake()).await.unwrap();
+        let request = IssueRequest {
+            version: case.version,
+            override_reason: None,
+        };
+        letters::issue(state, clerk, case.id, request)
+            .await
+            .unwrap();
+    }
+
+    async fn batch_count(state: &AppState, clerk: &Caller) -> usize {
+        list(state, clerk).await.unwrap().len()
+    }
+
+    /// Monday 30 November 2026 is an open day; the cut-off is 17:00.
+    async fn the_cut_off_closes_the_days_batch_once(db: TestDb) {
+        let (state, clock) = db.state(jst("2026-11-30 10:00")).await;
+        let clerk = staff(&state, "clerk", Role::Clerk).await;
+        letter_waiting(&state, &clerk).await;
+
+        clock.set(jst("2026-11-30 16:59"));
+        let early = close_at_cutoff(&state).await.unwrap();
+        clock.set(jst("2026-11-30 17:00"));
+        let closed = close_at_cutoff(&state).await.unwrap();
+        let again = close_at_cutoff(&state).await.unwrap();
+        clock.set(jst("2026-11-30 17:30"));
+        letter_waiting(&state, &clerk).await;
+        let after_hours = close_at_cutoff(&state).await.unwrap();
+
+        assert!(early.is_none(), "not before the cut-off");
+        let closed = closed.expect("the day's batch");
+        assert_eq!(closed.letter_count, 1);
+        assert_eq!(closed.created_by, "system");
+        assert!(again.is_none() && after_hours.is_none(), "once a day");
+        assert_eq!(batch_count(&state, &clerk).await, 1);
+        // Tuesday: the letter issued after Monday's cut-off goes out.
+        clock.set(jst("2026-12-01 17:01"));
+        let tuesday = close_at_cutoff(&state)
+            .await
+            .unwrap()
+            .expect("Tuesday's batch");
+        assert_eq!(tuesday.letter_count, 1);
+        db.finish().await;
+    }
+
+    /// Sunday 6 December 2026: the office is closed, nothing is printed.
+    async fn a_closed_day_and_a_day_without_letters_close_nothing(db: TestDb) {
+        let (state, clock) = db.state(jst("2026-12-04 18:00")).await;
+        let clerk = staff(&state, "clerk", Role::Clerk).await;
+        let friday = close_at_cutoff(&state).await.unwrap();
+        letter_waiting(&state, &clerk).await;
+
+        clock.set(jst("2026-12-06 17:30"));
+        let sunday = close_at_cutoff(&state).await.unwrap();
+
+        assert!(friday.is_none(), "no letter waited on Friday");
+        assert!(sunday.is_none(), "the office is closed on Sunday");
+        assert_eq!(batch_count(&state, &clerk).await, 0);
+        clock.set(jst("2026-12-07 17:00"));
+        assert!(close_at_cutoff(&state).await.unwrap().is_some());
+        db.finish().await;
+    }
+
+    /// Two servers on one database reach the cut-off in the same minute.
+    async fn two_servers_at_the_cut_off_close_one_batch(db: TestDb) {
+        let (one, clock) = db.state(jst("2026-11-30 10:00")).await;
+        let (two, other_clock) = db.state(jst("2026-11-30 10:00")).await;
+        let clerk = staff(&one, "clerk", Role::Clerk).await;
+        letter_waiting(&one, &clerk).await;
+        letter_waiting(&two, &clerk).await;
+        clock.set(jst("2026-11-30 17:00"));
+        other_clock.set(jst("2026-11-30 17:00"));
+
+        let (a, b) = tokio::join!(close_at_cutoff(&one), close_at_cutoff(&two));
+
+        let closed: Vec<BatchView> = [a.unwrap(), b.unwrap()].into_iter().flatten().collect();
+        assert_eq!(closed.len(), 1, "exactly one server closes the batch");
+        assert_eq!(closed[0].letter_count, 2);
+        assert_eq!(batch_count(&one, &clerk).await, 1);
+        db.finish().await;
+    }
+
+    macro_rules! on_both_backends {
+        ($($body:ident),*) => {
+            mod sqlite {
+                $(
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn $body() {
+                        super::$body(crate::testing::TestDb::sqlite()).await;
+                    }
+                )*
+            }
+            mod postgres {
+                $(
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn $body() {
+                        // Without SHOKAI_TEST_POSTGRES: SQLite only (make test says so for e2e).
+                        if let Some(db) = crate::testing::TestDb::postgres().await {
+                            super::$body(db).await;
+                        }
+                    }
+                )*
+            }
+        };
+    }
+
+    on_both_backends!(
+        the_cut_off_closes_the_days_batch_once,
+        a_closed_day_and_a_day_without_letters_close_nothing,
+        two_servers_at_the_cut_off_close_one_batch
+    );
 }

@@ -85,6 +85,16 @@ impl From<StoredCase> for CaseView {
     }
 }
 
+/// The actor the audit log names for the server's own jobs (expiry, the
+/// batch cut-off): no user, the system's role.
+pub fn system_actor() -> Actor {
+    Actor {
+        user_id: None,
+        username: "system".to_owned(),
+        role: shokai_workflow::Role::System,
+    }
+}
+
 pub(crate) fn actor(caller: &Caller) -> Actor {
     Actor {
         user_id: Some(caller.user_id),

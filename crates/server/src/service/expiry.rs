@@ -11,20 +11,12 @@
 use shokai_store::{Actor, CaseFilter, CaseSummary, StoreError, cases};
 use shokai_workflow::{CaseState, Event, Role, TransitionError};
 
+use super::cases::system_actor;
 use super::error::ServiceError;
 use crate::state::AppState;
 
 /// Cases read per pass.
 const PAGE: i64 = 200;
-
-/// The actor the audit log names for the server's own jobs.
-pub fn system_actor() -> Actor {
-    Actor {
-        user_id: None,
-        username: "system".to_owned(),
-        role: Role::System,
-    }
-}
 
 /// What one run did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

@@ -10,4 +10,5 @@ mod fixtures;
 mod harness;
 mod outbox;
 mod reports;
+mod schedule;
 mod users;

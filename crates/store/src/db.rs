@@ -69,7 +69,8 @@ impl std::fmt::Debug for Store {
 
 impl Store {
     /// Opens the database named by `url`: `sqlite://path` (the file and its
-    /// directory are created if missing; WAL mode, busy timeout set) or
+    /// directory are created if missing; WAL mode, busy timeout set,
+    /// `secure_delete` on) or
     /// `postgres://…`. Does not run migrations: call [`Store::migrate`].
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let pool = if url.starts_with("sqlite:") {
@@ -77,7 +78,10 @@ impl Store {
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .busy_timeout(SQLITE_BUSY_TIMEOUT)
-                .foreign_keys(true);
+                .foreign_keys(true)
+                // A deleted print file or letter PDF held verification codes:
+                // zero freed pages rather than leave the bytes in free space.
+                .pragma("secure_delete", "ON");
             if let Some(dir) = options.get_filename().parent()
                 && !dir.as_os_str().is_empty()
             {

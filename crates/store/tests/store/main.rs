@@ -11,4 +11,5 @@ mod harness;
 mod outbox;
 mod reports;
 mod schedule;
+mod secure_delete;
 mod users;

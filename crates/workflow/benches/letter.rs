@@ -1,16 +1,22 @@
-//! `make bench`: one inquiry letter, and a 1,000-letter print batch.
+//! `make bench`: one inquiry letter, a 1,000-letter print batch, and a
+//! 1,000-letter print file streamed to `io::sink` (the size and speed of
+//! larger files are measured with the `print_file` example instead).
 //!
 //! Besides criterion's timings this prints bytes per letter and, for the
-//! batch, letters per second, so the numbers an office cares about are on
-//! one line.
+//! batch and the print file, letters per second, so the numbers an office
+//! cares about are on one line.
 
 use std::path::PathBuf;
 use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use shokai_workflow::letter::{
-    LetterContent, LetterFonts, LetterSettings, LetterTemplate, render_batch, render_letter,
+    LetterContent, LetterFonts, LetterSettings, LetterTemplate, PrintFile, render_batch,
+    render_letter,
 };
+
+#[path = "../tests/support/mod.rs"]
+mod support;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -72,6 +78,48 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             render_batch(&letters, date, &settings, &template, &fonts).expect("batch renders")
         });
+    });
+    group.finish();
+
+    print_file(c, &fonts, &template, &settings);
+}
+
+/// Writes `letters` as one print file to `io::sink`; the file's size.
+fn stream(
+    letters: &[LetterContent],
+    fonts: &LetterFonts,
+    template: &LetterTemplate,
+    settings: &LetterSettings,
+) -> u64 {
+    let mut file = PrintFile::new(std::io::sink(), fonts).expect("header written");
+    for letter in letters {
+        file.add_letter(letter, settings, template)
+            .expect("letter accepted");
+    }
+    file.finish().expect("file finished").1.bytes
+}
+
+fn print_file(
+    c: &mut Criterion,
+    fonts: &LetterFonts,
+    template: &LetterTemplate,
+    settings: &LetterSettings,
+) {
+    let letters = support::letters(1000, 1);
+    let start = Instant::now();
+    let bytes = stream(&letters, fonts, template, settings);
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "1,000-letter print file (one run): {:.2} ms/letter, {:.0} letters/s, {} bytes/letter, file {} bytes, one thread",
+        secs,
+        1000.0 / secs,
+        bytes / 1000,
+        bytes
+    );
+    let mut group = c.benchmark_group("print file");
+    group.sample_size(10);
+    group.bench_function("1000 letters to io::sink", |b| {
+        b.iter(|| stream(&letters, fonts, template, settings));
     });
     group.finish();
 }

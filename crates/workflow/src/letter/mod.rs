@@ -20,6 +20,11 @@
 //! rendered with [`CodeVisibility::Withheld`], which blanks code and QR code
 //! and prints the mailed file's fingerprint instead.
 //!
+//! A whole print batch can also be written as one file while it renders:
+//! [`PrintFile`] streams each letter's pages to a writer and embeds one font
+//! subset at the end, so the file stays small and memory stays flat however
+//! many letters it holds (see `print_file.rs` for the file's layout).
+//!
 //! Errors: [`LetterError`] for one letter (including [`PreflightError`] when
 //! the print house would refuse it), [`TemplateError`] when the wording file
 //! is unusable, [`BatchError`] naming the letter that stopped a batch.
@@ -34,6 +39,7 @@ mod layout;
 mod merge;
 mod pdf;
 mod preflight;
+mod print_file;
 mod qr;
 mod settings;
 mod template;
@@ -53,6 +59,7 @@ pub use merge::merge_pdfs;
 pub use preflight::{
     PdfFacts, PreflightError, PreflightLimits, check_layout, check_pdf, has_subset_tag, read_facts,
 };
+pub use print_file::{LetterReceipt, PreparedLetter, PrintFile, PrintFileSummary};
 pub use qr::{qr_modules, qr_payload};
 pub use settings::{LetterSettings, OfficeSettings, WindowMm};
 pub use template::{LetterTemplate, PLACEHOLDERS, REQUIRED_PARAGRAPHS, TemplateError};
@@ -79,6 +86,13 @@ pub enum LetterError {
     Pdf(String),
     #[error("preflight: {0}")]
     Preflight(#[from] PreflightError),
+    /// The print file's writer failed; what was written so far is incomplete
+    /// and the [`PrintFile`] refuses further letters.
+    #[error("the print file could not be written: {0}")]
+    Write(String),
+    /// A print file was finished without a single letter in it.
+    #[error("the print file holds no letter")]
+    EmptyPrintFile,
 }
 
 /// Whether the verification code is printed (the mailed letter) or withheld
@@ -191,6 +205,21 @@ fn check_glyphs(
     Ok(())
 }
 
+/// Lays out one letter and preflights the layout (glyphs, printable area,
+/// address window, page count): what every letter passes before any of it is
+/// written, whether to its own PDF or into a [`PrintFile`].
+pub(crate) fn checked_pages(
+    content: &LetterContent,
+    settings: &LetterSettings,
+    template: &LetterTemplate,
+    fonts: &LetterFonts,
+    visibility: &CodeVisibility,
+) -> Result<Vec<PageModel>, LetterError> {
+    let pages = layout_letter(content, settings, template, fonts, visibility)?;
+    check_layout(&pages, settings, fonts, &PreflightLimits::default())?;
+    Ok(pages)
+}
+
 /// Lays out, preflights and writes one letter, keeping the page model.
 pub(crate) fn compose_checked(
     content: &LetterContent,
@@ -200,8 +229,7 @@ pub(crate) fn compose_checked(
     visibility: &CodeVisibility,
 ) -> Result<(Vec<PageModel>, RenderedLetter), LetterError> {
     let limits = PreflightLimits::default();
-    let pages = layout_letter(content, settings, template, fonts, visibility)?;
-    check_layout(&pages, settings, fonts, &limits)?;
+    let pages = checked_pages(content, settings, template, fonts, visibility)?;
     let title = format!("照会書 {}", content.reference);
     let pdf = pdf::write_pdf(&pages, fonts, &title, content.issued_on)?;
     let facts = check_pdf(&pdf, &limits)?;

@@ -71,7 +71,13 @@ fn subset_tag(pages: &[PageModel]) -> String {
             }
         }
     }
-    hash.finalize()
+    tag_from_digest(&hash.finalize())
+}
+
+/// Six capital letters from a digest: the form ISO 32000-1 (9.6.4) gives a
+/// subset tag, equal for equal inputs.
+pub(super) fn tag_from_digest(digest: &[u8]) -> String {
+    digest
         .iter()
         .take(6)
         .map(|b| char::from(b'A' + b % 26))

@@ -9,8 +9,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::authorized::Authorized;
 use super::error::AppError;
-use crate::auth::{Audit, Authorized};
+use crate::auth::Audit;
 use crate::service::audit::{self, AuditEvent, AuditQuery};
 use crate::state::AppState;
 

@@ -9,9 +9,10 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 
+use super::authorized::Authorized;
 use super::error::AppError;
 use super::json::ApiJson;
-use crate::auth::{Authorized, Operate, Read};
+use crate::auth::{Operate, Read};
 use crate::service::batches::{self, BatchView, MailedBatch, MailedRequest};
 use crate::state::AppState;
 

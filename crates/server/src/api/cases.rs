@@ -8,9 +8,10 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use shokai_workflow::Event;
 
+use super::authorized::Authorized;
 use super::error::AppError;
 use super::json::{ApiJson, ApiPath};
-use crate::auth::{Authorized, Operate, Read, Supervise};
+use crate::auth::{Operate, Read, Supervise};
 use crate::service::cases::{self, CaseSummary, CaseView, Intake};
 use crate::service::pin_change::{self, PinChangeOutcome, PinEntry};
 use crate::state::AppState;

@@ -9,7 +9,7 @@
 //!
 //! A server-side failure (5xx) never shows its cause to the client: the body
 //! says only `internal`, and the cause travels in the response extensions to
-//! [`crate::infra::http::log_server_errors`], which logs it once inside the
+//! [`crate::app::http::log_server_errors`], which logs it once inside the
 //! request's span. Unique-constraint violations are 409s, never 500s.
 
 use std::sync::Arc;

@@ -7,9 +7,10 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 
+use super::authorized::Authorized;
 use super::error::AppError;
 use super::json::{ApiJson, ApiPath};
-use crate::auth::{Authorized, Operate};
+use crate::auth::Operate;
 use crate::service::letters::{self, IssueRequest, IssuedLetter};
 use crate::state::AppState;
 

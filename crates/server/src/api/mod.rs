@@ -5,6 +5,7 @@
 //! Errors leave as [`error::AppError`] (`{"code","message"}` bodies).
 
 pub mod audit;
+pub mod authorized;
 pub mod batches;
 pub mod cases;
 pub mod error;

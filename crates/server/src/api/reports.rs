@@ -5,8 +5,9 @@ use axum::extract::{Query, State};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::authorized::Authorized;
 use super::error::AppError;
-use crate::auth::{Authorized, Read};
+use crate::auth::Read;
 use crate::service::reports::{self, Report};
 use crate::state::AppState;
 

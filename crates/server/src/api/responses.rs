@@ -5,9 +5,10 @@ use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
 
+use super::authorized::Authorized;
 use super::error::AppError;
 use super::json::{ApiJson, ApiPath};
-use crate::auth::{Authorized, Operate};
+use crate::auth::Operate;
 use crate::service::cases::CaseView;
 use crate::service::responses::{self, ResponseRequest};
 use crate::state::AppState;

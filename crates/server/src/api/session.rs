@@ -12,9 +12,11 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::authorized::Authorized;
 use super::error::AppError;
 use super::json::ApiJson;
-use crate::auth::{Authorized, Caller, Read, token};
+use crate::auth::{Caller, Read};
+use crate::infra::token;
 use crate::service::session::{self, Attempt, NewSession};
 use crate::state::AppState;
 

@@ -1,9 +1,8 @@
-//! `Authorized<P>`: the extractor that authenticates a request (bearer token)
-//! and authorizes it against the policy `P` of its route.
-//!
-//! Policies are types, so a route's permission is visible in its handler's
-//! signature (`Authorized<Operate>`) and cannot be forgotten: a handler
-//! without the extractor has no caller to pass on to the services.
+//! The caller and the policies routes name. Policies are types, so a route's
+//! permission is visible in its handler's signature (`Authorized<Operate>`,
+//! `WebAuthorized<Operate>`) and cannot be forgotten: a handler without the
+//! extractor has no caller to pass on to the services. No login has the
+//! system's role, so no policy admits it.
 //!
 //! | policy | clerk | supervisor | auditor |
 //! |---|---|---|---|
@@ -12,16 +11,7 @@
 //! | [`Supervise`] (cancel, unlock, reissue beyond limits) | no | yes | no |
 //! | [`Audit`] (audit log, verify, export) | no | no | yes |
 
-use std::marker::PhantomData;
-
-use axum::extract::FromRequestParts;
-use axum::http::header::AUTHORIZATION;
-use axum::http::request::Parts;
 use shokai_workflow::Role;
-
-use super::token;
-use crate::api::error::AppError;
-use crate::state::AppState;
 
 /// The authenticated user behind a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,40 +78,6 @@ impl Policy for Audit {
             Role::Clerk | Role::Supervisor | Role::System => false,
         }
     }
-}
-
-/// A caller whose role passed policy `P`.
-#[derive(Debug)]
-pub struct Authorized<P: Policy> {
-    /// Who is calling.
-    pub caller: Caller,
-    _policy: PhantomData<P>,
-}
-
-impl<P: Policy> FromRequestParts<AppState> for Authorized<P> {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let caller = authenticate(parts, state).await?;
-        if !P::allows(caller.role) {
-            return Err(AppError::Forbidden);
-        }
-        Ok(Authorized {
-            caller,
-            _policy: PhantomData,
-        })
-    }
-}
-
-/// The live session behind the request's bearer token.
-async fn authenticate(parts: &Parts, state: &AppState) -> Result<Caller, AppError> {
-    let token = parts
-        .headers
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(token::from_header)
-        .ok_or(AppError::Unauthenticated)?;
-    Ok(crate::service::session::caller_for_token(state, &token).await?)
 }
 
 #[cfg(test)]

@@ -1,11 +1,10 @@
-//! Who is calling, and may they: password hashes, bearer tokens, and the
-//! extractor that turns a token into an authorized caller.
-//!
-//! Only hashes are kept: argon2id PHC strings for passwords, SHA-256 of the
-//! random bearer token for sessions. A stolen database row opens nothing.
+//! Who is calling, and what their role may do: [`Caller`] and the policies
+//! routes name ([`Read`], [`Operate`], [`Supervise`], [`Audit`]). The
+//! extractors that resolve a caller from a request live with their surface:
+//! `api::authorized::Authorized` (bearer token) and
+//! `web::session::WebAuthorized` (cookie). Password hashes and tokens are in
+//! `infra::password` and `infra::token`.
 
 pub mod caller;
-pub mod password;
-pub mod token;
 
-pub use caller::{Audit, Authorized, Caller, Operate, Read, Supervise};
+pub use caller::{Audit, Caller, Operate, Policy, Read, Supervise};

@@ -15,8 +15,9 @@ use clap::Args;
 use secrecy::ExposeSecret;
 use shokai_store::Store;
 
+use crate::app::http;
 use crate::infra::mail::MailTemplates;
-use crate::infra::{http, telemetry};
+use crate::infra::telemetry;
 use crate::jobs::Jobs;
 use crate::settings::{MailTransport, Settings, SettingsError};
 use crate::state::AppState;

@@ -33,10 +33,18 @@ use shokai_store::Store;
 use shokai_store::batches;
 use shokai_store::outbox::{OutboxMessage, SendError, Sender};
 
-use crate::service::batches::{
-    BATCH_PRINT, DEADLINE_REMINDER, LETTER_MAILED, MANIFEST_FILE, PRINT_FILE,
-};
 use crate::settings::{MailSettings, MailTls, MailTransport, Office, SmtpSettings};
+
+/// Outbox kind of the print room's mail.
+pub const BATCH_PRINT: &str = "batch_print";
+/// Outbox kind of the proxy's notice that the letter was mailed.
+pub const LETTER_MAILED: &str = "letter_mailed";
+/// Outbox kind of the proxy's reminder before the deadline.
+pub const DEADLINE_REMINDER: &str = "deadline_reminder";
+/// File names as downloaded and attached.
+pub const PRINT_FILE: &str = "print.pdf";
+/// The manifest as downloaded and attached.
+pub const MANIFEST_FILE: &str = "manifest.csv";
 
 /// Every kind of mail, and the placeholders its texts may use.
 pub const KINDS: &[(&str, &[&str])] = &[

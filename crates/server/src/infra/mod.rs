@@ -2,9 +2,10 @@
 //! limits, the card terminal, mail and the background jobs.
 
 pub mod card_terminal;
-pub mod http;
 pub mod letter_assets;
 pub mod mail;
 pub mod metrics;
+pub mod password;
 pub mod rate_limit;
 pub mod telemetry;
+pub mod token;

@@ -33,16 +33,9 @@ use super::error::ServiceError;
 use crate::auth::Caller;
 use crate::state::AppState;
 
-/// Outbox kind of the print room's mail.
-pub const BATCH_PRINT: &str = "batch_print";
-/// Outbox kind of the proxy's notice that the letter was mailed.
-pub const LETTER_MAILED: &str = "letter_mailed";
-/// Outbox kind of the proxy's reminder before the deadline.
-pub const DEADLINE_REMINDER: &str = "deadline_reminder";
-/// File names as downloaded and attached.
-pub const PRINT_FILE: &str = "print.pdf";
-/// The manifest as downloaded and attached.
-pub const MANIFEST_FILE: &str = "manifest.csv";
+pub use crate::infra::mail::{
+    BATCH_PRINT, DEADLINE_REMINDER, LETTER_MAILED, MANIFEST_FILE, PRINT_FILE,
+};
 
 /// A print batch as the API shows it.
 #[derive(Debug, Serialize)]

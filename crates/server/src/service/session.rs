@@ -9,7 +9,8 @@ use serde::Serialize;
 use shokai_store::users;
 
 use super::error::ServiceError;
-use crate::auth::{Caller, password, token};
+use crate::auth::Caller;
+use crate::infra::{password, token};
 use crate::state::AppState;
 
 /// A session just opened: the token is shown to the client once.

@@ -4,8 +4,8 @@ use secrecy::SecretString;
 use shokai_store::users::{self, NewUser, User};
 use shokai_store::{Role, Store, StoreError};
 
-use crate::auth::password::{self, PasswordError};
 use crate::clock::Clock;
+use crate::infra::password::{self, PasswordError};
 
 /// Why an account could not be created.
 #[derive(Debug, thiserror::Error)]

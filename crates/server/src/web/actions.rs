@@ -14,7 +14,7 @@
 
 use shokai_workflow::{CaseCore, EventKind, Role};
 
-use crate::auth::caller::Policy;
+use crate::auth::Policy;
 use crate::auth::{Operate, Supervise};
 
 /// Something the case page lets a user start.

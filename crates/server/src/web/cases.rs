@@ -287,7 +287,7 @@ fn parties_rows(parties: &Parties) -> Vec<PartyRow> {
 }
 
 /// Builds the case page for `auth`'s user.
-async fn case_page<P: crate::auth::caller::Policy>(
+async fn case_page<P: crate::auth::Policy>(
     state: &AppState,
     auth: &WebAuthorized<P>,
     id: i64,
@@ -365,7 +365,7 @@ fn case_url(id: i64) -> String {
 /// A refused action: a stale version gets the conflict page with a link
 /// back; anything else draws the case page again with the message next to
 /// the action's form (422 for bad input, the refusal's status otherwise).
-async fn action_failed<P: crate::auth::caller::Policy>(
+async fn action_failed<P: crate::auth::Policy>(
     state: &AppState,
     auth: &WebAuthorized<P>,
     id: i64,

@@ -5,7 +5,7 @@
 //! - [`session`]: the login page and the cookie session (`shokai_session`,
 //!   the same store sessions as the API's bearer tokens), and
 //!   [`session::WebAuthorized`], the page counterpart of
-//!   [`crate::auth::Authorized`]: no session redirects to `/login`, the wrong
+//!   [`crate::api::authorized::Authorized`]: no session redirects to `/login`, the wrong
 //!   role gets a 403 page.
 //! - [`csrf`]: every form carries a token derived from the session;
 //!   [`csrf::CsrfForm`] checks it before a handler sees the form.

@@ -25,7 +25,7 @@ use shokai_workflow::Role;
 use super::csrf::{self, CsrfForm, NoFields};
 use super::page::{self, Chrome, UserChrome, WebError, cookie, read_flash};
 use crate::auth::Caller;
-use crate::auth::caller::Policy;
+use crate::auth::Policy;
 use crate::service::error::ServiceError;
 use crate::service::session::{self, Attempt};
 use crate::state::AppState;

@@ -2,14 +2,17 @@
 //! the static files, side by side, under the shared layers (request ids,
 //! trace spans, metrics, the 5xx log line).
 //!
-//! Module dependencies run one way: `app` → `api`, `web` → `service`,
-//! `auth` → `state` → `infra`, `settings`. Nothing below imports `app`.
+//! [`http`] holds the layers, the listener and the 404 every unknown path
+//! gets. Module dependencies run one way (ARCHITECTURE.md has the map):
+//! `app` → `api`, `web` → `service` → `state` → `infra`, `settings`, `clock`;
+//! nothing imports `app` but `cli`.
+
+pub mod http;
 
 use axum::Router;
 use axum::routing::{get, post};
 
 use crate::api;
-use crate::infra::http;
 use crate::state::AppState;
 use crate::web;
 

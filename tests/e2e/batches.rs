@@ -191,3 +191,46 @@ async fn an_auditor_may_list_batches_but_not_close_download_or_mark_them_mailed(
     assert_eq!(status, StatusCode::OK);
 }
 }
+
+/// Breaks one letter the way a crash between issuing and saving its PDF
+/// would: the letter row stays, its kept PDF is gone.
+async fn drop_kept_pdf(app: &TestApp, case_id: i64) {
+    use sqlx::Connection;
+    let sql = format!("UPDATE letters SET pdf = NULL WHERE case_id = {case_id}");
+    let url = app.database_url();
+    if url.starts_with("sqlite:") {
+        let mut db = sqlx::SqliteConnection::connect(url).await.unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut db)
+            .await
+            .unwrap();
+    } else {
+        let mut db = sqlx::PgConnection::connect(url).await.unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut db)
+            .await
+            .unwrap();
+    }
+}
+
+crate::both_backends! {
+    async fn a_letter_that_cannot_be_printed_is_held_back_and_the_rest_of_the_batch_prints(app) {
+        let clerk = app.token_for(Role::Clerk).await;
+        let (_, printable) = case_with_letter(&app, &clerk, "100-0001").await;
+        let (broken_id, broken) = case_with_letter(&app, &clerk, "160-0022").await;
+        drop_kept_pdf(&app, broken_id).await;
+
+        let batch = close_batch(&app, &clerk).await;
+        let again = app.call(Method::POST, "/api/batches", Some(&clerk), None).await;
+
+        assert_eq!(batch["letter_count"], 1, "{batch}");
+        assert_eq!(batch["references"], json!([printable]));
+        assert_eq!(batch["held"][0]["reference"], json!(broken));
+        assert_eq!(batch["held"][0]["reason"], "letter_pdf_missing");
+        let body = assert_error(again, StatusCode::CONFLICT, "letter_pdf_missing").await;
+        assert!(
+            body["message"].as_str().unwrap().contains(&broken),
+            "the held letter waits for the next batch, which names it: {body}"
+        );
+    }
+}

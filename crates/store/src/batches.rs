@@ -92,6 +92,42 @@ pub async fn create_batch(
     get_batch(tx, id).await
 }
 
+/// Takes letter `letter_id` back out of batch `batch_id` (it could not be
+/// printed): it waits for the next batch. Records why in the audit log.
+pub async fn release_letter(
+    tx: &mut Tx,
+    batch_id: i64,
+    letter_id: i64,
+    reason: &str,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let changed = tx
+        .execute(
+            "UPDATE letters SET batch_id = NULL WHERE id = ? AND batch_id = ?",
+            args![letter_id, batch_id],
+        )
+        .await?;
+    if changed != 1 {
+        return Err(StoreError::NotFound {
+            what: format!("letter {letter_id} in batch {batch_id}"),
+        });
+    }
+    tx.execute(
+        "UPDATE print_batches SET letter_count = letter_count - 1 WHERE id = ?",
+        args![batch_id],
+    )
+    .await?;
+    append_batch_event(
+        tx,
+        actor,
+        "print_batch_letter_held",
+        json!({ "batch": batch_id, "letter_id": letter_id, "reason": reason }),
+        now,
+    )
+    .await
+}
+
 async fn append_batch_event(
     tx: &mut Tx,
     actor: &Actor,

@@ -55,7 +55,20 @@ pub struct BatchView {
     pub print_sha256: Option<String>,
     /// True once the combined PDF was dropped after mailing.
     pub print_file_discarded: bool,
+    /// Letters taken back out when the batch was closed (they could not be
+    /// printed); they wait for the next batch. Only in the closing answer.
+    pub held: Vec<HeldLetter>,
     pub links: BatchLinks,
+}
+
+/// A letter that could not be printed with its batch, and why.
+#[derive(Debug, Serialize)]
+pub struct HeldLetter {
+    pub case_id: i64,
+    pub reference: String,
+    pub letter_number: i64,
+    /// Stable code: `letter_pdf_missing`.
+    pub reason: &'static str,
 }
 
 /// One letter of a batch.
@@ -125,6 +138,7 @@ fn view(
         letters,
         print_sha256,
         print_file_discarded: discarded,
+        held: Vec::new(),
     }
 }
 
@@ -219,7 +233,10 @@ async fn close_in(
     if batch.letters.is_empty() {
         return Ok(None);
     }
-    let kept = kept_letters(state, tx, &batch).await?;
+    let (kept, held) = kept_letters(state, tx, &batch, actor, now).await?;
+    if kept.is_empty() {
+        return Err(nothing_printable(held));
+    }
     let date = japan_date(now);
     let assets = state.clone();
     let print = tokio::task::spawn_blocking(move || {
@@ -260,33 +277,58 @@ async fn close_in(
         letters = order.len(),
         "print batch closed"
     );
-    Ok(Some(view(
-        batch,
-        &order,
-        Some(print.combined_fingerprint),
-        false,
-    )))
+    let mut closed = view(batch, &order, Some(print.combined_fingerprint), false);
+    closed.held = held;
+    Ok(Some(closed))
 }
 
-/// Each batched letter's content (for the manifest) and kept PDF; a letter
-/// without a kept PDF (a crash between issuing and saving it) stops the batch.
+/// Each batched letter's content (for the manifest) and kept PDF. A letter
+/// that cannot be printed (no kept PDF: a crash between issuing and saving
+/// it) does not stop the batch: it is taken back out, waits for the next
+/// batch, and is named in the answer with the reason.
 async fn kept_letters(
     state: &AppState,
     tx: &mut shokai_store::Tx,
     batch: &PrintBatch,
-) -> Result<Vec<(LetterContent, Vec<u8>)>, ServiceError> {
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<(Vec<(LetterContent, Vec<u8>)>, Vec<HeldLetter>), ServiceError> {
     let mut kept = Vec::with_capacity(batch.letters.len());
+    let mut held = Vec::new();
     for letter in &batch.letters {
         let case = store_cases::get_case(tx, letter.case_id).await?.case()?;
-        let pdf = batches::letter_pdf_by_id(tx, letter.letter_id)
-            .await?
-            .ok_or_else(|| ServiceError::LetterPdfMissing {
+        let Some(pdf) = batches::letter_pdf_by_id(tx, letter.letter_id).await? else {
+            let reason = "letter_pdf_missing";
+            batches::release_letter(tx, batch.id, letter.letter_id, reason, actor, now).await?;
+            tracing::warn!(
+                case_id = letter.case_id,
+                reason,
+                "letter held back from the batch"
+            );
+            held.push(HeldLetter {
+                case_id: letter.case_id,
                 reference: letter.reference.clone(),
-                letter: letter.number,
-            })?;
+                letter_number: letter.number,
+                reason,
+            });
+            continue;
+        };
         kept.push((kept_letter_content(state, &case, letter)?, pdf));
     }
-    Ok(kept)
+    Ok((kept, held))
+}
+
+/// Every letter of a batch failed: no batch, and the clerk learns which
+/// case to mend.
+fn nothing_printable(held: Vec<HeldLetter>) -> ServiceError {
+    held.into_iter()
+        .next()
+        .map_or(ServiceError::BatchEmpty, |h| {
+            ServiceError::LetterPdfMissing {
+                reference: h.reference,
+                letter: h.letter_number,
+            }
+        })
 }
 
 /// The print room's mail: what to say and the SHA-256 of each file to

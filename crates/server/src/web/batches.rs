@@ -111,13 +111,20 @@ pub async fn close(
     CsrfForm(NoFields {}, _): CsrfForm<NoFields>,
 ) -> Result<Response, WebError> {
     match batches::close(&state, &auth.caller).await {
-        Ok(batch) => Ok(page::done(
-            "/batches",
-            format!(
+        Ok(batch) => {
+            let mut text = format!(
                 "発送バッチ{}を締めました（{}通）。印刷用PDFと発送簿をダウンロードできます。",
                 batch.id, batch.letter_count
-            ),
-        )),
+            );
+            if !batch.held.is_empty() {
+                let held: Vec<&str> = batch.held.iter().map(|h| h.reference.as_str()).collect();
+                text.push_str(&format!(
+                    "次の案件の照会書は印刷データがないため、このバッチから外しました。照会書を再発行してください：{}",
+                    held.join("、")
+                ));
+            }
+            Ok(page::done("/batches", text))
+        }
         Err(ServiceError::BatchEmpty) => Ok(page::refused(
             "/batches",
             "締める照会書がありません（発行済みで未発送の照会書が0通です）。",

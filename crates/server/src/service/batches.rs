@@ -208,11 +208,21 @@ pub async fn close_at_cutoff(state: &AppState) -> Result<Option<BatchView>, Serv
     if !schedule::claim_daily_run(&mut tx, CUTOFF_JOB, today, now).await? {
         return Ok(None);
     }
-    if let Some(batch) = close_in(state, &mut tx, &actor, cut_off, now).await? {
-        tx.commit().await?;
-        return Ok(Some(batch));
+    match close_in(state, &mut tx, &actor, cut_off, now).await {
+        Ok(Some(batch)) => {
+            tx.commit().await?;
+            return Ok(Some(batch));
+        }
+        Ok(None) => {}
+        // Every waiting letter is unprintable: the day is done all the same
+        // (the clerks see the letters still waiting and reissue them), rather
+        // than failing again every minute until midnight.
+        Err(e @ ServiceError::LetterPdfMissing { .. }) => {
+            tracing::warn!(error = %e, "the cut-off found only letters it cannot print");
+        }
+        Err(other) => return Err(other),
     }
-    // Nothing waited: forget the empty batch, keep the day's claim.
+    // Nothing to print: forget the empty batch, keep the day's claim.
     drop(tx);
     let mut tx = state.store().begin().await?;
     schedule::claim_daily_run(&mut tx, CUTOFF_JOB, today, now).await?;
@@ -736,6 +746,42 @@ mod tests {
         db.finish().await;
     }
 
+    /// Breaks every waiting letter the way a crash after issuing would.
+    async fn drop_kept_pdfs(db: &TestDb) {
+        use sqlx::Connection;
+        let sql = "UPDATE letters SET pdf = NULL";
+        if db.url.starts_with("sqlite:") {
+            let mut conn = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+            sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+        } else {
+            let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+            sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+        }
+    }
+
+    /// Only unprintable letters wait: the cut-off prints nothing, logs it,
+    /// and does not try again every minute that day.
+    async fn a_cut_off_with_only_unprintable_letters_is_done_for_the_day(db: TestDb) {
+        let (state, clock) = db.state(jst("2026-11-30 10:00")).await;
+        let clerk = staff(&state, "clerk", Role::Clerk).await;
+        letter_waiting(&state, &clerk).await;
+        drop_kept_pdfs(&db).await;
+        clock.set(jst("2026-11-30 17:00"));
+
+        let first = close_at_cutoff(&state).await.unwrap();
+        clock.set(jst("2026-11-30 17:01"));
+        let second = close_at_cutoff(&state).await.unwrap();
+
+        assert!(first.is_none() && second.is_none());
+        assert_eq!(batch_count(&state, &clerk).await, 0);
+        assert_eq!(
+            letters_waiting(&state).await.unwrap(),
+            1,
+            "the letter still waits"
+        );
+        db.finish().await;
+    }
+
     macro_rules! on_both_backends {
         ($($body:ident),*) => {
             mod sqlite {
@@ -763,6 +809,7 @@ mod tests {
     on_both_backends!(
         the_cut_off_closes_the_days_batch_once,
         a_closed_day_and_a_day_without_letters_close_nothing,
-        two_servers_at_the_cut_off_close_one_batch
+        two_servers_at_the_cut_off_close_one_batch,
+        a_cut_off_with_only_unprintable_letters_is_done_for_the_day
     );
 }

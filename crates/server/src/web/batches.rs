@@ -80,6 +80,8 @@ pub struct BatchesPage {
     pub now: String,
     /// Today (Japan), the default post date.
     pub today: String,
+    /// The daily cut-off (`SHOKAI_BATCH_CUTOFF`, Japan time), e.g. `17:00`.
+    pub daily_cut_off: String,
     pub batches: Vec<BatchRow>,
 }
 
@@ -99,6 +101,7 @@ pub async fn list(
             .map_err(|e| auth.fail(e))?,
         now: jst_time(now),
         today: japan_date(now).to_string(),
+        daily_cut_off: state.settings().batch_cutoff.format("%H:%M").to_string(),
         batches: found.into_iter().map(BatchRow::from).collect(),
     };
     Ok(page::render(&page))

@@ -52,7 +52,7 @@ run:
 	$(SHOKAI) demo load --config $(DEMO_ENV)
 	@echo
 	@echo "shokai demo office: http://127.0.0.1:8080/login"
-	@echo "logins: clerk / clerk-demo-2026, supervisor / supervisor-demo-2026, auditor / auditor-demo-2026"
+	@echo "logins: clerk / clerk-demo-2026, supervisor / supervisor-demo-2026, auditor / auditor-demo-2026, printer / printer-demo-2026"
 	@echo "counter card: data/demo-card.json, a copy of fixtures/cards/cardholder.json (its PINs: fixtures/cards/README.md)"
 	@echo "JSON API: http://127.0.0.1:8080/api/openapi.json; stop with Ctrl-C"
 	@echo

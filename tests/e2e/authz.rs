@@ -8,8 +8,15 @@ use serde_json::{Value, json};
 
 use crate::helpers::{Role, proxy_intake};
 
+/// Who reads cases: everyone but the print room.
 const ALL: &[Role] = &[Role::Clerk, Role::Supervisor, Role::Auditor];
 const OPERATORS: &[Role] = &[Role::Clerk, Role::Supervisor];
+/// Every member of staff.
+const STAFF: &[Role] = &[Role::Clerk, Role::Supervisor, Role::Auditor, Role::Printer];
+/// Who posts batches: clerks, supervisors and the print room.
+const POSTERS: &[Role] = &[Role::Clerk, Role::Supervisor, Role::Printer];
+/// The print file with the codes: the print room alone.
+const PRINT_ROOM: &[Role] = &[Role::Printer];
 
 /// (method, path with `{id}` for an existing case, body, roles allowed).
 fn routes() -> Vec<(&'static str, &'static str, Option<Value>, &'static [Role])> {
@@ -20,7 +27,7 @@ fn routes() -> Vec<(&'static str, &'static str, Option<Value>, &'static [Role])>
         "card_presented": true, "proxy_photo_id": null, "response_form_signed": true,
         "power_of_attorney_complete": true, "power_of_attorney_names_proxy": true, "envelope_sealed": true } });
     vec![
-        ("GET", "/api/session", None, ALL),
+        ("GET", "/api/session", None, STAFF),
         ("GET", "/api/cases", None, ALL),
         ("GET", "/api/cases/{id}", None, ALL),
         ("POST", "/api/cases", Some(proxy_intake()), OPERATORS),
@@ -61,14 +68,14 @@ fn routes() -> Vec<(&'static str, &'static str, Option<Value>, &'static [Role])>
             Some(json!({ "version": 1, "letter": 1 })),
             OPERATORS,
         ),
-        ("GET", "/api/batches", None, ALL),
+        ("GET", "/api/batches", None, STAFF),
         // No letter waits: an allowed role gets 409 batch_empty.
         ("POST", "/api/batches", None, OPERATORS),
         // No batch 1 exists: an allowed role gets 404.
-        ("GET", "/api/batches/1", None, ALL),
-        ("GET", "/api/batches/1/print.pdf", None, OPERATORS),
-        ("GET", "/api/batches/1/manifest.csv", None, OPERATORS),
-        ("POST", "/api/batches/1/mailed", Some(json!({})), OPERATORS),
+        ("GET", "/api/batches/1", None, STAFF),
+        ("GET", "/api/batches/1/print.pdf", None, PRINT_ROOM),
+        ("GET", "/api/batches/1/manifest.csv", None, POSTERS),
+        ("POST", "/api/batches/1/mailed", Some(json!({})), POSTERS),
         ("GET", "/api/reports", None, ALL),
         ("GET", "/api/audit", None, &[Role::Auditor]),
         ("GET", "/api/audit/verify", None, &[Role::Auditor]),

@@ -77,7 +77,8 @@ async fn closing_a_batch_prints_every_issued_letter_in_postal_code_order_with_it
     assert_eq!(batch["references"], json!([chiyoda, shinjuku]), "postal-code order: {batch}");
     let id = batch["id"].as_i64().unwrap();
     assert_eq!(batch["links"]["print_pdf"], format!("/api/batches/{id}/print.pdf"));
-    let (status, pdf) = download(&app, &clerk, &format!("/api/batches/{id}/print.pdf")).await;
+    let printer = app.token_for(Role::Printer).await;
+    let (status, pdf) = download(&app, &printer, &format!("/api/batches/{id}/print.pdf")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(pdf.starts_with(b"%PDF"));
     assert_eq!(page_count(&pdf), 4, "two pages per letter");
@@ -124,7 +125,8 @@ async fn marking_a_batch_mailed_moves_each_case_on_and_keeps_only_code_blanked_c
     assert_eq!(status, StatusCode::OK);
     assert!(retained.starts_with(b"%PDF"));
     assert_ne!(retained, printed_letter, "the kept letter is now the code-blanked copy");
-    let gone = app.call(Method::GET, &format!("/api/batches/{id}/print.pdf"), Some(&clerk), None).await;
+    let printer = app.token_for(Role::Printer).await;
+    let gone = app.call(Method::GET, &format!("/api/batches/{id}/print.pdf"), Some(&printer), None).await;
     assert_error(gone, StatusCode::GONE, "print_file_discarded").await;
     let (status, _) = download(&app, &clerk, &format!("/api/batches/{id}/manifest.csv")).await;
     assert_eq!(status, StatusCode::OK, "the manifest stays");
@@ -160,7 +162,8 @@ async fn a_mailing_date_in_the_future_is_refused_and_the_batch_stays_unmailed(ap
 
     let body = assert_error(answer, StatusCode::UNPROCESSABLE_ENTITY, "mailing_date_out_of_range").await;
     assert_eq!(body["field"], "mailed_on");
-    let (status, _) = download(&app, &clerk, &format!("/api/batches/{id}/print.pdf")).await;
+    let printer = app.token_for(Role::Printer).await;
+    let (status, _) = download(&app, &printer, &format!("/api/batches/{id}/print.pdf")).await;
     assert_eq!(status, StatusCode::OK, "nothing was marked");
     let today = app.call(Method::POST, &format!("/api/batches/{id}/mailed"), Some(&clerk), Some(&json!({}))).await;
     assert_eq!(today.status(), StatusCode::OK);
@@ -186,9 +189,43 @@ async fn an_auditor_may_list_batches_but_not_close_download_or_mark_them_mailed(
     assert_eq!(list.status(), StatusCode::OK);
     let one = app.call(Method::GET, &format!("/api/batches/{id}"), Some(&auditor), None).await;
     assert_eq!(one.status(), StatusCode::OK);
+}
+}
+
+crate::both_backends! {
+async fn only_the_print_room_downloads_the_print_file_and_every_download_is_in_the_audit_log(app) {
+    let clerk = app.token_for(Role::Clerk).await;
     let supervisor = app.token_for(Role::Supervisor).await;
-    let (status, _) = download(&app, &supervisor, &format!("/api/batches/{id}/print.pdf")).await;
-    assert_eq!(status, StatusCode::OK);
+    let printer = app.token_for(Role::Printer).await;
+    let auditor = app.token_for(Role::Auditor).await;
+    case_with_letter(&app, &clerk, "160-0022").await;
+    let batch = close_batch(&app, &clerk).await;
+    let id = batch["id"].as_i64().unwrap();
+    let path = format!("/api/batches/{id}/print.pdf");
+
+    let mut refused = Vec::new();
+    for token in [&clerk, &supervisor] {
+        refused.push(app.call(Method::GET, &path, Some(token), None).await.status());
+    }
+    let (first, pdf) = download(&app, &printer, &path).await;
+    let (second, _) = download(&app, &printer, &path).await;
+
+    assert_eq!(refused, [StatusCode::FORBIDDEN, StatusCode::FORBIDDEN], "clerks never get a file with codes");
+    assert_eq!((first, second), (StatusCode::OK, StatusCode::OK));
+    let trail: Value = app.call(Method::GET, "/api/audit", Some(&auditor), None).await.json().await.unwrap();
+    let downloads: Vec<&Value> = trail
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"] == "print_file_downloaded")
+        .collect();
+    assert_eq!(downloads.len(), 2, "{trail}");
+    for event in downloads {
+        assert_eq!(event["actor"], "printer");
+        assert_eq!(event["role"], "printer");
+        assert_eq!(event["details"]["batch"], id);
+        assert_eq!(event["details"]["sha256"], hex::encode(Sha256::digest(&pdf)));
+    }
 }
 }
 

@@ -17,15 +17,15 @@ async fn ok(app: &TestApp, token: &str, method: Method, path: &str, body: Option
 }
 
 /// Closes a batch with the letters waiting; returns its id and the code the
-/// print file prints (one letter per batch here).
-async fn close_batch(app: &TestApp, token: &str) -> (i64, String) {
-    let batch = ok(app, token, Method::POST, "/api/batches", None).await;
+/// print file prints (one letter per batch here), as the print room reads it.
+async fn close_batch(app: &TestApp, clerk: &str, printer: &str) -> (i64, String) {
+    let batch = ok(app, clerk, Method::POST, "/api/batches", None).await;
     let id = batch["id"].as_i64().unwrap();
     let print = app
         .call(
             Method::GET,
             &format!("/api/batches/{id}/print.pdf"),
-            Some(token),
+            Some(printer),
             None,
         )
         .await;
@@ -65,10 +65,11 @@ crate::both_backends! {
         let clerk = app.token_for(Role::Clerk).await;
         let supervisor = app.token_for(Role::Supervisor).await;
         let auditor = app.token_for(Role::Auditor).await;
+        let printer = app.token_for(Role::Printer).await;
         let id = app.open_proxy_case(&clerk).await["id"].as_i64().unwrap();
         let letters = format!("/api/cases/{id}/letters");
         ok(&app, &clerk, Method::POST, &letters, Some(&json!({ "version": 1 }))).await;
-        let (first_batch, first_code) = close_batch(&app, &clerk).await;
+        let (first_batch, first_code) = close_batch(&app, &clerk, &printer).await;
         mark_mailed(&app, &clerk, first_batch).await;
         // The cardholder says the letter never came: the supervisor reissues.
         let reissue = json!({
@@ -76,7 +77,7 @@ crate::both_backends! {
             "override_reason": "本人から照会書が届かないとの連絡",
         });
         ok(&app, &supervisor, Method::POST, &letters, Some(&reissue)).await;
-        let (second_batch, second_code) = close_batch(&app, &clerk).await;
+        let (second_batch, second_code) = close_batch(&app, &clerk, &printer).await;
         assert_ne!(first_code, second_code);
         let respond = format!("/api/cases/{id}/response");
 

@@ -122,6 +122,7 @@ async fn first_visit(app: &TestApp, clerk: &str, intake: &Value) -> (i64, String
 /// The print room: close the batch, print it, mark it mailed. Returns the
 /// case's version after mailing.
 async fn print_and_mail(app: &TestApp, clerk: &str, id: i64, reference: &str, code: &str) -> i64 {
+    let printer = app.token_for(Role::Printer).await;
     let close = app
         .call(Method::POST, "/api/batches", Some(clerk), None)
         .await;
@@ -132,7 +133,7 @@ async fn print_and_mail(app: &TestApp, clerk: &str, id: i64, reference: &str, co
         .call(
             Method::GET,
             &format!("/api/batches/{batch_id}/print.pdf"),
-            Some(clerk),
+            Some(&printer),
             None,
         )
         .await;

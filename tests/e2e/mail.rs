@@ -11,9 +11,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use mail_parser::MimeHeaders;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
@@ -221,46 +221,38 @@ fn parse(data: &[u8]) -> mail_parser::Message<'_> {
 }
 
 #[tokio::test]
-async fn a_closed_batch_reaches_the_print_room_with_the_very_files_the_api_serves() {
+async fn the_print_room_is_told_a_batch_is_ready_without_the_file_or_any_code() {
     let smtp = SmtpServer::start().await;
     let app = spawn_with_mail(&smtp, &[]).await;
     let clerk = app.token_for(Role::Clerk).await;
+    let printer = app.token_for(Role::Printer).await;
     let case = proxy_case_with_email(&app, &clerk).await;
 
     let batch = close_batch(&app, &clerk).await;
 
     let id = batch["id"].as_i64().unwrap();
-    let (_, pdf) = download(&app, &clerk, &format!("/api/batches/{id}/print.pdf")).await;
-    let (_, csv) = download(&app, &clerk, &format!("/api/batches/{id}/manifest.csv")).await;
+    let (_, pdf) = download(&app, &printer, &format!("/api/batches/{id}/print.pdf")).await;
+    let codes = printed_codes(&pdf);
+    assert!(!codes.is_empty(), "the print file shows the code");
     let mail = smtp.message_to(PRINT_ROOM).await;
     let message = parse(&mail.data);
-    let files: Vec<(String, Vec<u8>)> = message
-        .attachments()
-        .map(|a| {
-            (
-                a.attachment_name().unwrap_or_default().to_owned(),
-                a.contents().to_vec(),
-            )
-        })
-        .collect();
-    assert_eq!(files.len(), 2, "print file and manifest");
-    assert_eq!(files[0].0, "print.pdf");
-    assert!(
-        files[0].1 == pdf,
-        "the attached print file is byte-identical to GET print.pdf"
-    );
-    assert_eq!(files[1], ("manifest.csv".to_owned(), csv));
+    assert_eq!(message.attachments().count(), 0, "nothing is attached");
     let subject = message.subject().unwrap();
     assert!(
         subject.contains("印刷依頼") && subject.contains("1通"),
         "{subject}"
     );
+    let body = message.body_text(0).unwrap().into_owned();
+    assert!(body.contains(case["reference"].as_str().unwrap()), "{body}");
     assert!(
-        message
-            .body_text(0)
-            .unwrap()
-            .contains(case["reference"].as_str().unwrap())
+        body.contains(&hex::encode(Sha256::digest(&pdf))),
+        "the print room can check the file it downloads: {body}"
     );
+    let raw = String::from_utf8_lossy(&mail.data).into_owned();
+    for code in &codes {
+        assert_secret_absent("the print room's mail", &raw, code);
+        assert_secret_absent("the print room's mail", &raw, &code.replace('-', ""));
+    }
 }
 
 #[tokio::test]
@@ -271,7 +263,8 @@ async fn the_proxy_is_told_the_letter_was_mailed_with_the_deadline_and_without_t
     let case = proxy_case_with_email(&app, &clerk).await;
     let reference = case["reference"].as_str().unwrap();
     let id = close_batch(&app, &clerk).await["id"].as_i64().unwrap();
-    let (_, pdf) = download(&app, &clerk, &format!("/api/batches/{id}/print.pdf")).await;
+    let printer = app.token_for(Role::Printer).await;
+    let (_, pdf) = download(&app, &printer, &format!("/api/batches/{id}/print.pdf")).await;
     let codes = printed_codes(&pdf);
     assert!(!codes.is_empty(), "the print file shows the code");
 

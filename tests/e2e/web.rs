@@ -411,3 +411,37 @@ both_backends! {
         assert!(page.contains("住民票に記載のとおり"), "{page}");
     }
 }
+
+both_backends! {
+    async fn the_print_room_signs_in_to_the_batches_and_only_it_gets_the_print_file(app) {
+        let token = app.token_for(Role::Clerk).await;
+        crate::batches::case_with_letter(&app, &token, "160-0022").await;
+        let batch = crate::batches::close_batch(&app, &token).await;
+        let id = batch["id"].as_i64().unwrap();
+        app.add_user("printer", Role::Printer).await;
+        let clerk = sign_in(&app, Role::Supervisor).await;
+
+        let login = post_login(&app, "printer", PASSWORD).await;
+        let header = set_cookie(&login, "shokai_session").expect("a session cookie");
+        let printer = Session {
+            client: browser(),
+            base: app.address.clone(),
+            cookie: format!("shokai_session={}", cookie_value(&header)),
+        };
+        let printer_page = printer.page("/batches").await;
+        let clerk_page = clerk.page("/batches").await;
+        let clerk_file = clerk.get(&format!("/batches/{id}/print.pdf")).await;
+        let printer_file = printer.get(&format!("/batches/{id}/print.pdf")).await;
+        let printer_cases = printer.get("/cases").await;
+
+        assert_eq!(login.headers()[LOCATION], "/batches", "the print room starts at the batches");
+        assert!(printer_page.contains(&format!("id=\"batch-{id}-print\"")), "{printer_page}");
+        assert!(!printer_page.contains("id=\"batch-close-form\""), "the print room does not close batches");
+        assert!(!printer_page.contains("id=\"nav-cases\""), "nor read cases");
+        assert!(!clerk_page.contains(&format!("id=\"batch-{id}-print\"")), "{clerk_page}");
+        assert!(clerk_page.contains("印刷用PDF（印刷担当）"));
+        assert_eq!(clerk_file.status(), StatusCode::FORBIDDEN);
+        assert_eq!(printer_file.status(), StatusCode::OK);
+        assert_eq!(printer_cases.status(), StatusCode::FORBIDDEN);
+    }
+}

@@ -53,8 +53,7 @@ impl Jobs {
         let mut tasks = Vec::new();
         if let Some(settings) = mail {
             let mailer = ConfiguredMailer::new(settings)?;
-            let sender =
-                OutboxSender::new(mailer, templates, store.clone(), settings, office.clone())?;
+            let sender = OutboxSender::new(mailer, templates, settings, office.clone())?;
             tasks.push(tokio::spawn(deliver(
                 store.clone(),
                 sender,

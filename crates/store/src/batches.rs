@@ -128,6 +128,25 @@ pub async fn release_letter(
     .await
 }
 
+/// Records that `actor` downloaded the print file of batch `batch_id` (its
+/// SHA-256 given): every copy of a file with codes in it is accounted for.
+pub async fn record_print_download(
+    tx: &mut Tx,
+    batch_id: i64,
+    sha256: &str,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    append_batch_event(
+        tx,
+        actor,
+        "print_file_downloaded",
+        json!({ "batch": batch_id, "sha256": sha256 }),
+        now,
+    )
+    .await
+}
+
 async fn append_batch_event(
     tx: &mut Tx,
     actor: &Actor,

@@ -12,7 +12,7 @@ use axum::response::IntoResponse;
 use super::authorized::Authorized;
 use super::error::AppError;
 use super::json::ApiJson;
-use crate::auth::{Operate, Read};
+use crate::auth::{Operate, Post, Print, Staff};
 use crate::service::batches::{self, BatchView, MailedBatch, MailedRequest};
 use crate::state::AppState;
 
@@ -33,7 +33,7 @@ pub async fn close(
 #[utoipa::path(get, path = "/api/batches", tag = "batches", security(("bearer" = [])),
     responses((status = 200, description = "[batch]", body = Object)))]
 pub async fn list(
-    auth: Authorized<Read>,
+    auth: Authorized<Staff>,
     State(state): State<AppState>,
 ) -> Result<Json<Vec<BatchView>>, AppError> {
     Ok(Json(batches::list(&state, &auth.caller).await?))
@@ -45,7 +45,7 @@ pub async fn list(
     responses((status = 200, description = "The batch", body = Object),
         (status = 404, description = "not_found", body = super::openapi::ErrorSchema)))]
 pub async fn get(
-    auth: Authorized<Read>,
+    auth: Authorized<Staff>,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<BatchView>, AppError> {
@@ -59,7 +59,7 @@ pub async fn get(
         (status = 403, description = "forbidden (auditors: it holds the codes)", body = super::openapi::ErrorSchema),
         (status = 410, description = "print_file_discarded (the batch was mailed)", body = super::openapi::ErrorSchema)))]
 pub async fn print_pdf(
-    auth: Authorized<Operate>,
+    auth: Authorized<Print>,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<impl IntoResponse, AppError> {
@@ -73,7 +73,7 @@ pub async fn print_pdf(
     responses((status = 200, description = "UTF-8 CSV, CRLF", content_type = "text/csv"),
         (status = 403, description = "forbidden", body = super::openapi::ErrorSchema)))]
 pub async fn manifest_csv(
-    auth: Authorized<Operate>,
+    auth: Authorized<Post>,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<impl IntoResponse, AppError> {
@@ -89,7 +89,7 @@ pub async fn manifest_csv(
         (status = 409, description = "batch_already_mailed", body = super::openapi::ErrorSchema),
         (status = 422, description = "mailing_date_out_of_range (field mailed_on)", body = super::openapi::ErrorSchema)))]
 pub async fn mailed(
-    auth: Authorized<Operate>,
+    auth: Authorized<Post>,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(req): ApiJson<MailedRequest>,

@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use super::authorized::Authorized;
 use super::error::AppError;
 use super::json::ApiJson;
-use crate::auth::{Caller, Read};
+use crate::auth::{Caller, Staff};
 use crate::infra::token;
 use crate::service::session::{self, Attempt, NewSession};
 use crate::state::AppState;
@@ -83,7 +83,7 @@ pub async fn logout(
 #[utoipa::path(get, path = "/api/session", tag = "session", security(("bearer" = [])),
     responses((status = 200, description = "The caller", body = Me),
         (status = 401, description = "unauthenticated", body = super::openapi::ErrorSchema)))]
-pub async fn me(auth: Authorized<Read>) -> Json<Me> {
+pub async fn me(auth: Authorized<Staff>) -> Json<Me> {
     let Caller { username, role, .. } = auth.caller;
     Json(Me {
         username,

@@ -4,12 +4,15 @@
 //! extractor has no caller to pass on to the services. No login has the
 //! system's role, so no policy admits it.
 //!
-//! | policy | clerk | supervisor | auditor |
-//! |---|---|---|---|
-//! | [`Read`] (cases, own session) | yes | yes | yes |
-//! | [`Operate`] (intake, letters, batches, responses, PIN change) | yes | yes | no |
-//! | [`Supervise`] (cancel, unlock, reissue beyond limits) | no | yes | no |
-//! | [`Audit`] (audit log, verify, export) | no | no | yes |
+//! | policy | clerk | supervisor | auditor | printer |
+//! |---|---|---|---|---|
+//! | [`Read`] (cases, reports) | yes | yes | yes | no |
+//! | [`Operate`] (intake, letters, closing batches, responses, PIN change) | yes | yes | no | no |
+//! | [`Supervise`] (cancel, unlock, reissue beyond limits) | no | yes | no | no |
+//! | [`Audit`] (audit log, verify, export) | no | no | yes | no |
+//! | [`Staff`] (own session, listing print batches: numbers, counts, references) | yes | yes | yes | yes |
+//! | [`Post`] (the 発送簿, marking a batch mailed) | yes | yes | no | yes |
+//! | [`Print`] (the print file, which carries every code) | no | no | no | yes |
 
 use shokai_workflow::Role;
 
@@ -42,13 +45,24 @@ pub struct Supervise;
 /// The audit log: auditors only.
 #[derive(Debug)]
 pub struct Audit;
+/// Any member of staff: their own session, listing print batches.
+#[derive(Debug)]
+pub struct Staff;
+/// Posting batches (the 発送簿 with addresses, marking mailed): clerks,
+/// supervisors and the print room.
+#[derive(Debug)]
+pub struct Post;
+/// The print file with the codes: the print room only.
+#[derive(Debug)]
+pub struct Print;
 
 impl Policy for Read {
     fn allows(role: Role) -> bool {
         match role {
             Role::Clerk | Role::Supervisor | Role::Auditor => true,
-            // No login has the system's role; a session claiming it gets nothing.
-            Role::System => false,
+            // The print room handles paper, not cases; no login has the
+            // system's role, so a session claiming it gets nothing.
+            Role::Printer | Role::System => false,
         }
     }
 }
@@ -57,7 +71,7 @@ impl Policy for Operate {
     fn allows(role: Role) -> bool {
         match role {
             Role::Clerk | Role::Supervisor => true,
-            Role::Auditor | Role::System => false,
+            Role::Auditor | Role::Printer | Role::System => false,
         }
     }
 }
@@ -66,7 +80,7 @@ impl Policy for Supervise {
     fn allows(role: Role) -> bool {
         match role {
             Role::Supervisor => true,
-            Role::Clerk | Role::Auditor | Role::System => false,
+            Role::Clerk | Role::Auditor | Role::Printer | Role::System => false,
         }
     }
 }
@@ -75,7 +89,35 @@ impl Policy for Audit {
     fn allows(role: Role) -> bool {
         match role {
             Role::Auditor => true,
-            Role::Clerk | Role::Supervisor | Role::System => false,
+            Role::Clerk | Role::Supervisor | Role::Printer | Role::System => false,
+        }
+    }
+}
+
+impl Policy for Staff {
+    fn allows(role: Role) -> bool {
+        match role {
+            Role::Clerk | Role::Supervisor | Role::Auditor | Role::Printer => true,
+            Role::System => false,
+        }
+    }
+}
+
+impl Policy for Post {
+    fn allows(role: Role) -> bool {
+        match role {
+            Role::Clerk | Role::Supervisor | Role::Printer => true,
+            Role::Auditor | Role::System => false,
+        }
+    }
+}
+
+impl Policy for Print {
+    fn allows(role: Role) -> bool {
+        match role {
+            Role::Printer => true,
+            // Clerks and supervisors never get a file with a code in it.
+            Role::Clerk | Role::Supervisor | Role::Auditor | Role::System => false,
         }
     }
 }
@@ -84,7 +126,7 @@ impl Policy for Audit {
 mod tests {
     use super::*;
 
-    const ROLES: [Role; 3] = [Role::Clerk, Role::Supervisor, Role::Auditor];
+    const ROLES: [Role; 4] = Role::ALL;
 
     fn admitted<P: Policy>() -> Vec<&'static str> {
         ROLES
@@ -97,6 +139,12 @@ mod tests {
     #[test]
     fn each_policy_admits_exactly_the_roles_the_issue_gives_it() {
         assert_eq!(admitted::<Read>(), ["clerk", "supervisor", "auditor"]);
+        assert_eq!(
+            admitted::<Staff>(),
+            ["clerk", "supervisor", "auditor", "printer"]
+        );
+        assert_eq!(admitted::<Post>(), ["clerk", "supervisor", "printer"]);
+        assert_eq!(admitted::<Print>(), ["printer"]);
         assert_eq!(admitted::<Operate>(), ["clerk", "supervisor"]);
         assert_eq!(admitted::<Supervise>(), ["supervisor"]);
         assert_eq!(admitted::<Audit>(), ["auditor"]);

@@ -7,4 +7,4 @@
 
 pub mod caller;
 
-pub use caller::{Audit, Caller, Operate, Policy, Read, Supervise};
+pub use caller::{Audit, Caller, Operate, Policy, Post, Print, Read, Staff, Supervise};

@@ -59,7 +59,7 @@ pub struct AddArgs {
 }
 
 fn parse_role(code: &str) -> Result<Role, String> {
-    Role::from_code(code).ok_or_else(|| "one of clerk, supervisor, auditor".to_owned())
+    Role::from_code(code).ok_or_else(|| "one of clerk, supervisor, auditor, printer".to_owned())
 }
 
 /// Why `shokai user` failed.

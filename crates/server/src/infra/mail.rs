@@ -9,12 +9,11 @@
 //! a mail server (chosen only by naming `SHOKAI_MAIL_DIR`, and `serve` warns);
 //! tests use an in-memory mailer. No transport links OpenSSL.
 //!
-//! What a message may carry: references, dates, names and the office's
-//! details; never a verification code or a PIN (the outbox payloads hold
-//! none, and the print room's PDF is attached from the store at send time).
-//! Attachments are loaded when sending, so a batch whose print file was
-//! already dropped (it was marked mailed first) cannot be sent: the message
-//! fails every try and ends among the dead letters for a supervisor.
+//! What a message may carry: references, dates, names, the office's details
+//! and a file's SHA-256; never a verification code or a PIN, and no
+//! attachment that holds one. The print room's mail says a batch is ready;
+//! the print file itself is downloaded by the print room's login, and each
+//! download is recorded in the audit log.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -29,8 +28,6 @@ use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, To
 use secrecy::ExposeSecret;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use shokai_store::Store;
-use shokai_store::batches;
 use shokai_store::outbox::{OutboxMessage, SendError, Sender};
 
 use crate::settings::{MailSettings, MailTls, MailTransport, Office, SmtpSettings};
@@ -55,6 +52,7 @@ pub const KINDS: &[(&str, &[&str])] = &[
             "date",
             "letters",
             "references",
+            "print_sha256",
             "office_name",
             "office_phone",
         ],
@@ -343,7 +341,6 @@ impl Mailer for MemoryMailer {
 pub struct OutboxSender<M> {
     mailer: M,
     templates: Arc<MailTemplates>,
-    store: Store,
     from: Mailbox,
     print_room: Mailbox,
     office: Office,
@@ -354,32 +351,26 @@ impl<M: Mailer> OutboxSender<M> {
     pub fn new(
         mailer: M,
         templates: Arc<MailTemplates>,
-        store: Store,
         settings: &MailSettings,
         office: Office,
     ) -> Result<OutboxSender<M>, MailError> {
         Ok(OutboxSender {
             mailer,
             templates,
-            store,
             from: mailbox(&settings.from, "SHOKAI_MAIL_FROM")?,
             print_room: mailbox(&settings.print_room, "SHOKAI_MAIL_PRINT_ROOM")?,
             office,
         })
     }
 
-    /// The message for an outbox row (attachments read from the store).
+    /// The message for an outbox row.
     pub async fn build(&self, row: &OutboxMessage) -> Result<Message, MailError> {
         let vars = self.vars(row)?;
         let (subject, body) = self.templates.render(&row.kind, &vars)?;
+        // The print room's mail says a batch is ready; the file with the
+        // codes is downloaded by the print room's login, never mailed.
         let (to, attachments) = if row.kind == BATCH_PRINT {
-            let batch = payload_i64(&row.payload, "batch")?;
-            let (pdf, manifest) = self.batch_files(batch, &row.payload).await?;
-            let files = vec![
-                (PRINT_FILE, pdf, "application/pdf"),
-                (MANIFEST_FILE, manifest, "text/csv; charset=utf-8"),
-            ];
-            (self.print_room.clone(), files)
+            (self.print_room.clone(), Vec::new())
         } else {
             let to = mailbox(payload_str(&row.payload, "to")?, "the proxy's address")?;
             (to, Vec::new())
@@ -394,36 +385,6 @@ impl<M: Mailer> OutboxSender<M> {
         )
     }
 
-    /// The print file and manifest of a batch, checked against the SHA-256s
-    /// queued with the message.
-    async fn batch_files(
-        &self,
-        batch: i64,
-        payload: &Value,
-    ) -> Result<(Vec<u8>, Vec<u8>), MailError> {
-        let mut tx = self.store.read().await?;
-        let documents = batches::batch_documents(&mut tx, batch).await?;
-        tx.commit().await?;
-        let pdf = documents.pdf.ok_or_else(|| {
-            MailError::Unsendable(format!(
-                "the print file of batch {batch} was discarded (the batch was marked mailed before this mail went out)"
-            ))
-        })?;
-        for (name, bytes) in [(PRINT_FILE, &pdf), (MANIFEST_FILE, &documents.manifest)] {
-            let queued = payload["files"]
-                .as_array()
-                .and_then(|files| files.iter().find(|f| f["name"] == name))
-                .and_then(|f| f["sha256"].as_str());
-            if queued != Some(hex::encode(Sha256::digest(bytes)).as_str()) {
-                return Err(MailError::Unsendable(format!(
-                    "{name} of batch {batch} is not the file queued for the print room"
-                )));
-            }
-        }
-        Ok((pdf, documents.manifest))
-    }
-
-    /// The template values of a row: its payload plus the office.
     fn vars(&self, row: &OutboxMessage) -> Result<BTreeMap<&'static str, String>, MailError> {
         let allowed = KINDS
             .iter()
@@ -508,12 +469,6 @@ fn payload_text(payload: &Value, name: &str) -> String {
 fn payload_str<'a>(payload: &'a Value, name: &str) -> Result<&'a str, MailError> {
     payload[name]
         .as_str()
-        .ok_or_else(|| MailError::Unsendable(format!("the message has no {name}")))
-}
-
-fn payload_i64(payload: &Value, name: &str) -> Result<i64, MailError> {
-    payload[name]
-        .as_i64()
         .ok_or_else(|| MailError::Unsendable(format!("the message has no {name}")))
 }
 

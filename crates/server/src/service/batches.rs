@@ -357,6 +357,7 @@ fn print_room_message(
             "date": date,
             "letters": order.len(),
             "references": order,
+            "print_sha256": print_sha256,
             "files": [
                 { "name": PRINT_FILE, "sha256": print_sha256 },
                 { "name": MANIFEST_FILE, "sha256": fingerprint(&documents.manifest) },
@@ -400,17 +401,24 @@ pub async fn get(state: &AppState, _caller: &Caller, id: i64) -> Result<BatchVie
     Ok(view(batch, &order, sha, discarded))
 }
 
-/// The combined PDF for the press. It prints every code in the batch, so it
-/// is gone once the batch is mailed: 410 `print_file_discarded`.
+/// The combined PDF for the press (the print room only). It prints every
+/// code in the batch: each download is recorded in the audit log (who, when,
+/// the file's SHA-256), and it is gone once the batch is mailed
+/// (`PrintFileDiscarded`).
 pub async fn print_pdf(
     state: &AppState,
-    _caller: &Caller,
+    caller: &Caller,
     id: i64,
 ) -> Result<Vec<u8>, ServiceError> {
-    let mut tx = state.store().read().await?;
+    let now = state.now();
+    let mut tx = state.store().begin().await?;
     let documents = batches::batch_documents(&mut tx, id).await?;
+    let pdf = documents.pdf.ok_or_else(|| print_file_discarded(id))?;
+    // The download and its record commit together: no copy leaves unrecorded.
+    batches::record_print_download(&mut tx, id, &fingerprint(&pdf), &actor(caller), now).await?;
     tx.commit().await?;
-    documents.pdf.ok_or_else(|| print_file_discarded(id))
+    tracing::info!(batch = id, "print file downloaded");
+    Ok(pdf)
 }
 
 fn print_file_discarded(id: i64) -> ServiceError {

@@ -19,7 +19,7 @@ use super::cases::jst_time;
 use super::csrf::{CsrfForm, NoFields};
 use super::page::{self, Chrome, WebError};
 use super::session::WebAuthorized;
-use crate::auth::Operate;
+use crate::auth::{Operate, Post, Print};
 use crate::service::batches::{self, BatchView, MailedRequest};
 use crate::service::error::ServiceError;
 use crate::service::{cases, responses};
@@ -87,7 +87,7 @@ pub struct BatchesPage {
 
 /// `GET /batches`.
 pub async fn list(
-    auth: WebAuthorized<Operate>,
+    auth: WebAuthorized<Post>,
     State(state): State<AppState>,
 ) -> Result<Response, WebError> {
     let found = batches::list(&state, &auth.caller)
@@ -152,7 +152,7 @@ fn download(bytes: Vec<u8>, content_type: &'static str, name: String) -> Respons
 
 /// `GET /batches/{id}/print.pdf`.
 pub async fn print_pdf(
-    auth: WebAuthorized<Operate>,
+    auth: WebAuthorized<Print>,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Response, WebError> {
@@ -168,7 +168,7 @@ pub async fn print_pdf(
 
 /// `GET /batches/{id}/manifest.csv`.
 pub async fn manifest_csv(
-    auth: WebAuthorized<Operate>,
+    auth: WebAuthorized<Post>,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Response, WebError> {
@@ -192,7 +192,7 @@ pub struct MailedForm {
 
 /// `POST /batches/{id}/mailed`.
 pub async fn mailed(
-    auth: WebAuthorized<Operate>,
+    auth: WebAuthorized<Post>,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     CsrfForm(form, _): CsrfForm<MailedForm>,

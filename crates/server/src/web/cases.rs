@@ -51,8 +51,13 @@ fn state_ja(code: Option<&str>) -> String {
 }
 
 /// `GET /`: the case list is the home page.
-pub async fn home() -> Redirect {
-    Redirect::to("/cases")
+pub async fn home(auth: WebAuthorized<crate::auth::Staff>) -> Redirect {
+    // The print room sees no cases: its home is the batches.
+    if auth.chrome.is_printer() {
+        Redirect::to("/batches")
+    } else {
+        Redirect::to("/cases")
+    }
 }
 
 /// Filters of the case list, as typed (empty means "any").

@@ -34,12 +34,16 @@ pub struct Flash {
 pub struct UserChrome {
     /// Login name.
     pub username: String,
-    /// Role in Japanese (窓口職員, 監督者, 監査担当).
+    /// Role in Japanese (窓口職員, 監督者, 監査担当, 印刷担当).
     pub role_ja: &'static str,
     /// Whether the role may change cases (clerk, supervisor).
     pub can_operate: bool,
     /// Whether the role is the auditor (the 監査 menu).
     pub is_auditor: bool,
+    /// Whether the role reads cases (everyone but the print room).
+    pub reads_cases: bool,
+    /// Whether the role is the print room (the print file's only reader).
+    pub is_printer: bool,
 }
 
 /// The layout's data; every page template has a `chrome` field.
@@ -78,6 +82,11 @@ impl Chrome {
     /// Whether the user may change cases.
     pub fn can_operate(&self) -> bool {
         self.user.as_ref().is_some_and(|u| u.can_operate)
+    }
+
+    /// Whether the user is the print room.
+    pub fn is_printer(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.is_printer)
     }
 
     /// `aria-current="page"` for the menu entry of this page.

@@ -39,6 +39,7 @@ pub fn role_ja(role: Role) -> &'static str {
         Role::Clerk => "窓口職員",
         Role::Supervisor => "監督者",
         Role::Auditor => "監査担当",
+        Role::Printer => "印刷担当",
         Role::System => "システム",
     }
 }
@@ -81,6 +82,8 @@ impl<P: Policy> FromRequestParts<AppState> for WebAuthorized<P> {
                 role_ja: role_ja(caller.role),
                 can_operate: crate::auth::Operate::allows(caller.role),
                 is_auditor: crate::auth::Audit::allows(caller.role),
+                reads_cases: crate::auth::Read::allows(caller.role),
+                is_printer: crate::auth::Print::allows(caller.role),
             }),
             csrf: csrf::token_for(&token),
             flash: read_flash(&parts.headers),
@@ -183,7 +186,13 @@ pub async fn login(
     };
     match session::login(&state, attempt).await {
         Ok(new) => {
-            let mut response = Redirect::to("/cases").into_response();
+            // The print room's work is the batches; everyone else starts at the cases.
+            let start = if new.role == shokai_workflow::Role::Printer.code() {
+                "/batches"
+            } else {
+                "/cases"
+            };
+            let mut response = Redirect::to(start).into_response();
             let max_age = u64::from(hours) * 3600;
             set_cookie(
                 &mut response,

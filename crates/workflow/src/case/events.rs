@@ -839,6 +839,7 @@ fn require_role(ctx: &Context<'_>, kind: EventKind, required: Role) -> Result<()
         Role::Clerk => matches!(ctx.role, Role::Clerk | Role::Supervisor),
         Role::Supervisor => ctx.role == Role::Supervisor,
         Role::Auditor => ctx.role == Role::Auditor,
+        Role::Printer => ctx.role == Role::Printer,
         Role::System => ctx.role == Role::System,
     };
     if ok {

@@ -178,13 +178,16 @@ pub enum Role {
     Supervisor,
     /// 監査担当: reads, never changes a case.
     Auditor,
+    /// 印刷担当 (the print room): downloads the print files that carry the
+    /// codes and records when a batch was posted; never reads or changes a case.
+    Printer,
     /// The server's own jobs (expiry): never a login, never in [`Role::ALL`].
     System,
 }
 
 impl Role {
     /// Every role a member of staff can have (not [`Role::System`]).
-    pub const ALL: [Role; 3] = [Role::Clerk, Role::Supervisor, Role::Auditor];
+    pub const ALL: [Role; 4] = [Role::Clerk, Role::Supervisor, Role::Auditor, Role::Printer];
 
     /// Stable code name.
     pub fn code(self) -> &'static str {
@@ -192,6 +195,7 @@ impl Role {
             Role::Clerk => "clerk",
             Role::Supervisor => "supervisor",
             Role::Auditor => "auditor",
+            Role::Printer => "printer",
             Role::System => "system",
         }
     }

@@ -35,8 +35,11 @@ impl Case {
         reference: ReferenceNumber,
         ctx: &Context<'_>,
     ) -> Result<Transition, ApplicationError> {
-        if ctx.role == Role::Auditor {
-            return Err(ApplicationError::RoleNotPermitted { role: ctx.role });
+        match ctx.role {
+            Role::Clerk | Role::Supervisor => {}
+            Role::Auditor | Role::Printer | Role::System => {
+                return Err(ApplicationError::RoleNotPermitted { role: ctx.role });
+            }
         }
         let applied_on = ctx.today();
         check_reference(reference, applied_on)?;

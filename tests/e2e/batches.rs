@@ -124,7 +124,10 @@ async fn marking_a_batch_mailed_moves_each_case_on_and_keeps_only_code_blanked_c
     let (status, retained) = download(&app, &clerk, &letter_path).await;
     assert_eq!(status, StatusCode::OK);
     assert!(retained.starts_with(b"%PDF"));
-    assert_ne!(retained, printed_letter, "the kept letter is now the code-blanked copy");
+    assert_eq!(
+        retained, printed_letter,
+        "the copy a clerk got before mailing is the very copy kept after it (code blanked)"
+    );
     let printer = app.token_for(Role::Printer).await;
     let gone = app.call(Method::GET, &format!("/api/batches/{id}/print.pdf"), Some(&printer), None).await;
     assert_error(gone, StatusCode::GONE, "print_file_discarded").await;

@@ -336,9 +336,9 @@ async fn a_clerk_takes_an_optional_proxy_case_from_intake_to_pin_set_in_the_brow
 
     // The code reaches the proxy only on paper: read it off the printed
     // letter, as the proxy's response form carries it.
-    let code = printed_code(&app, &browser).await;
+    clerks_copy_has_no_code(&app, &browser).await;
 
-    close_and_mail_the_batch(&mut browser, &app).await;
+    let code = close_and_mail_the_batch(&mut browser, &app).await;
     record_the_response(&mut browser, &app, &reference, &code).await;
     // A complete response with the right code leads straight to the counter
     // PIN change for the case.
@@ -372,7 +372,7 @@ async fn a_clerk_takes_an_optional_proxy_case_from_intake_to_pin_set_in_the_brow
 
 /// The verification code printed on the case's first letter, read the way
 /// the print room's copy shows it (the kept PDF, before mailing blanks it).
-async fn printed_code(app: &TestApp, browser: &Browser) -> String {
+async fn clerks_copy_has_no_code(app: &TestApp, browser: &Browser) {
     let cookies = browser
         .client
         .get_all_cookies()
@@ -399,19 +399,39 @@ async fn printed_code(app: &TestApp, browser: &Browser) -> String {
         pdf.starts_with(b"%PDF"),
         "the letter preview links its PDF at {pdf_url}"
     );
-    crate::flow::code_in_letter(&helpers::pdf_text(&pdf)).expect("a code on the letter")
+    let text = helpers::pdf_text(&pdf);
+    assert_eq!(
+        crate::flow::code_in_letter(&text),
+        None,
+        "a clerk's copy has the code blanked: {text}"
+    );
 }
 
 /// 発送バッチ: close the batch now, then mark it mailed today.
-async fn close_and_mail_the_batch(browser: &mut Browser, app: &TestApp) {
+/// The print room downloads the print file (its own login, over the API)
+/// and reads the code off it, as the cardholder will read it off paper.
+async fn close_and_mail_the_batch(browser: &mut Browser, app: &TestApp) -> String {
     browser.goto(&app.url("/batches")).await;
     assert!(browser.text("batch-waiting").await.starts_with('1'));
     browser.click("batch-close").await;
     browser.by_id("batch-1-mailed").await;
     browser.shot("batch-closed").await;
+    let printer = app.token_for(Role::Printer).await;
+    let print = app
+        .call(
+            reqwest::Method::GET,
+            "/api/batches/1/print.pdf",
+            Some(&printer),
+            None,
+        )
+        .await;
+    assert_eq!(print.status(), reqwest::StatusCode::OK);
+    let text = helpers::pdf_text(&print.bytes().await.expect("the print file"));
+    let code = crate::flow::code_in_letter(&text).expect("the print file prints the code");
     browser.click("batch-1-mailed").await;
     browser.by_id("batch-1-letters").await;
     browser.shot("batch-mailed").await;
+    code
 }
 
 /// 回答受付: the proxy is back; scan the QR code, tick the checklist, submit.

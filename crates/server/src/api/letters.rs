@@ -1,6 +1,7 @@
 //! Inquiry letters: `POST /api/cases/{id}/letters` issues the next one and
-//! `GET /api/cases/{id}/letters/{n}/pdf` downloads it. The PDF carries the
-//! verification code, so auditors may not download it.
+//! `GET /api/cases/{id}/letters/{n}/pdf` downloads a clerk's copy, with the
+//! verification code and QR code blanked (the code leaves the server only in
+//! the print room's print file). Auditors get no copy.
 
 use axum::Json;
 use axum::extract::State;
@@ -32,7 +33,8 @@ pub async fn issue(
     Ok((StatusCode::CREATED, Json(issued)))
 }
 
-/// `GET /api/cases/{id}/letters/{n}/pdf`: the letter as issued.
+/// `GET /api/cases/{id}/letters/{n}/pdf`: a copy of the letter with the code
+/// blanked, naming the SHA-256 of the file printed.
 #[utoipa::path(get, path = "/api/cases/{id}/letters/{n}/pdf", tag = "cases", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Case id"), ("n" = u8, Path, description = "Letter number")),
     responses((status = 200, description = "The PDF", content_type = "application/pdf"),

@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 use shokai_store::cases as store_cases;
 use shokai_workflow::case::japan_date;
-use shokai_workflow::letter::{LetterContent, render_letter};
+use shokai_workflow::letter::{LetterContent, fingerprint, render_letter, render_retained_copy};
 use shokai_workflow::{Event, VerificationCode};
 
 use super::cases::{CaseView, actor};
@@ -79,7 +79,38 @@ pub async fn issue(
     })
 }
 
-/// The kept PDF of letter `number` of case `id`.
+/// A clerk's copy of letter `number` of case `id`, with the verification
+/// code and QR code blanked: the kept file with the code is for the print
+/// room's batch alone. Before mailing, the copy is rendered when asked and
+/// names the SHA-256 of the file that will be printed; once mailed, the kept
+/// file already is that copy (rendering is deterministic, so a re-render
+/// proves it matches).
 pub async fn pdf(state: &AppState, id: i64, number: u8) -> Result<Vec<u8>, ServiceError> {
-    Ok(store_cases::letter_pdf(state.store(), id, number).await?)
+    let kept = store_cases::letter_pdf(state.store(), id, number).await?;
+    let case = super::cases::load(state, id).await?.case()?;
+    let letter = case
+        .letters()
+        .iter()
+        .find(|l| l.number == number)
+        .ok_or_else(|| ServiceError::NotFound {
+            what: format!("letter {number} of case {id}"),
+        })?;
+    if letter.mailed_on.is_some() {
+        return Ok(kept);
+    }
+    let throwaway = VerificationCode::generate(&mut rand::rng());
+    let issued_on = japan_date(letter.issued_at);
+    let mut content = LetterContent::from_case(&case, state.workflow(), &throwaway, issued_on)
+        .map_err(ServiceError::internal)?;
+    content.verification_code = String::new();
+    content.letter_number = number;
+    let printed = fingerprint(&kept);
+    let assets = state.clone();
+    let copy = tokio::task::spawn_blocking(move || {
+        let l = assets.letters();
+        render_retained_copy(&content, &l.settings, &l.template, &l.fonts, &printed)
+    })
+    .await?
+    .map_err(ServiceError::internal)?;
+    Ok(copy.pdf)
 }

@@ -1,8 +1,7 @@
 //! Letter preview: `/cases/{id}/letters/{n}` shows the letter's details with
-//! the issued PDF embedded, and `/cases/{id}/letters/{n}/pdf` serves that PDF
-//! to the cookie session (the API's download route wants a bearer token).
-//! The PDF carries the verification code, so auditors get neither, as in
-//! the API.
+//! the clerk's copy embedded, and `/cases/{id}/letters/{n}/pdf` serves that
+//! copy (code and QR code blanked) to the cookie session (the API's download
+//! route wants a bearer token). Auditors get neither, as in the API.
 
 use askama::Template;
 use axum::extract::{Path, State};

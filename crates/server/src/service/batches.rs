@@ -23,13 +23,12 @@ use shokai_store::outbox::NewMessage;
 use shokai_store::schedule;
 use shokai_store::{StoreError, StoredCase};
 use shokai_workflow::case::japan_date;
-use shokai_workflow::letter::{
-    LetterContent, assemble_batch, batch_close, fingerprint, render_retained_copy,
-};
-use shokai_workflow::{Case, Event, Representation, TransitionError, VerificationCode};
+use shokai_workflow::letter::{LetterContent, assemble_batch, batch_close, fingerprint};
+use shokai_workflow::{Case, Event, Representation, TransitionError};
 
 use super::cases::{actor, system_actor};
 use super::error::ServiceError;
+use super::letters;
 use crate::auth::Caller;
 use crate::state::AppState;
 
@@ -154,21 +153,15 @@ fn manifest_order(manifest: &[u8]) -> Vec<String> {
         .collect()
 }
 
-/// What a letter prints, rebuilt from its case for the batch manifest and the
-/// retained copy. The code is not needed (and not known): the content is
-/// built with a throwaway code that is blanked at once.
+/// What a batched letter prints, without its code (see
+/// [`letters::blanked_content`]).
 fn kept_letter_content(
     state: &AppState,
     case: &Case,
     letter: &BatchLetter,
 ) -> Result<LetterContent, ServiceError> {
-    let issued_on = japan_date(letter.issued_at);
-    let throwaway = VerificationCode::generate(&mut rand::rng());
-    let mut content = LetterContent::from_case(case, state.workflow(), &throwaway, issued_on)
-        .map_err(ServiceError::internal)?;
-    content.verification_code = String::new();
-    content.letter_number = u8::try_from(letter.number).unwrap_or(u8::MAX);
-    Ok(content)
+    let number = u8::try_from(letter.number).map_err(ServiceError::internal)?;
+    letters::blanked_content(state, case, number, letter.issued_at)
 }
 
 /// Closes a batch now: takes every letter issued so far and not yet in a
@@ -647,17 +640,10 @@ async fn keep_retained_copy(
     if kept.as_deref().map(fingerprint).as_ref() != Some(&mailed) {
         return Ok(());
     }
-    let assets = state.clone();
-    let copy = tokio::task::spawn_blocking(move || {
-        let l = assets.letters();
-        render_retained_copy(&content, &l.settings, &l.template, &l.fonts, &mailed)
-    })
-    .await
-    .map_err(ServiceError::internal)?
-    .map_err(ServiceError::internal)?;
+    let copy = letters::render_blanked(state, content, mailed).await?;
     let number = u8::try_from(letter.number).map_err(ServiceError::internal)?;
     let mut tx = state.store().begin().await?;
-    store_cases::save_letter_pdf(&mut tx, letter.case_id, number, &copy.pdf).await?;
+    store_cases::save_letter_pdf(&mut tx, letter.case_id, number, &copy).await?;
     tx.commit().await?;
     Ok(())
 }

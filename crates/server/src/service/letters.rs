@@ -7,11 +7,12 @@
 //! no slot for it yet): a crash in between leaves an issued letter without
 //! a PDF, which a reissue replaces.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use shokai_store::cases as store_cases;
 use shokai_workflow::case::japan_date;
 use shokai_workflow::letter::{LetterContent, fingerprint, render_letter, render_retained_copy};
-use shokai_workflow::{Event, VerificationCode};
+use shokai_workflow::{Case, Event, VerificationCode};
 
 use super::cases::{CaseView, actor};
 use super::error::ServiceError;
@@ -98,13 +99,36 @@ pub async fn pdf(state: &AppState, id: i64, number: u8) -> Result<Vec<u8>, Servi
     if letter.mailed_on.is_some() {
         return Ok(kept);
     }
+    let content = blanked_content(state, &case, number, letter.issued_at)?;
+    render_blanked(state, content, fingerprint(&kept)).await
+}
+
+/// What letter `number` of `case` (issued at `issued_at`) prints, rebuilt
+/// from the case, with the code left out: for the batch manifest and every
+/// copy a clerk may see. The code is not known here; the content is built
+/// with a throwaway one that is blanked at once.
+pub(super) fn blanked_content(
+    state: &AppState,
+    case: &Case,
+    number: u8,
+    issued_at: DateTime<Utc>,
+) -> Result<LetterContent, ServiceError> {
     let throwaway = VerificationCode::generate(&mut rand::rng());
-    let issued_on = japan_date(letter.issued_at);
-    let mut content = LetterContent::from_case(&case, state.workflow(), &throwaway, issued_on)
-        .map_err(ServiceError::internal)?;
+    let mut content =
+        LetterContent::from_case(case, state.workflow(), &throwaway, japan_date(issued_at))
+            .map_err(ServiceError::internal)?;
     content.verification_code = String::new();
     content.letter_number = number;
-    let printed = fingerprint(&kept);
+    Ok(content)
+}
+
+/// The copy of `content` with code and QR code blanked, naming `printed`,
+/// the SHA-256 of the file as printed; rendered on the blocking pool.
+pub(super) async fn render_blanked(
+    state: &AppState,
+    content: LetterContent,
+    printed: String,
+) -> Result<Vec<u8>, ServiceError> {
     let assets = state.clone();
     let copy = tokio::task::spawn_blocking(move || {
         let l = assets.letters();

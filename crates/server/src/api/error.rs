@@ -147,6 +147,14 @@ impl AppError {
         }
     }
 
+    /// The cause of a 5xx, for the one log line in the request span.
+    pub fn report(&self) -> Option<ServerErrorReport> {
+        match self {
+            AppError::Internal(cause) => Some(ServerErrorReport(chain(cause.as_ref()).into())),
+            _ => None,
+        }
+    }
+
     fn body(&self) -> ErrorBody {
         let (message, field) = match self {
             AppError::Invalid { field, message, .. } => (message.clone(), Some(field.clone())),
@@ -176,8 +184,7 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
         let mut response = (status, Json(self.body())).into_response();
-        if let AppError::Internal(cause) = &self {
-            let report = ServerErrorReport(chain(cause.as_ref()).into());
+        if let Some(report) = self.report() {
             response.extensions_mut().insert(report);
         }
         if matches!(self, AppError::Unauthenticated) {

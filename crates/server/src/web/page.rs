@@ -298,14 +298,7 @@ impl WebError {
 /// JSON API never disagree.
 pub fn status_of(e: ServiceError) -> (StatusCode, Option<ServerErrorReport>) {
     let api = AppError::from(e);
-    let status = api.status();
-    // The API's response carries the cause of a 5xx for the log line.
-    let report = api
-        .into_response()
-        .extensions()
-        .get::<ServerErrorReport>()
-        .cloned();
-    (status, report)
+    (api.status(), api.report())
 }
 
 impl From<ServiceError> for WebError {

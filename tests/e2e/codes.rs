@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use crate::flow::code_in_letter;
 use crate::helpers::{Role, TestApp, assert_error, pdf_text};
+use crate::responses::response;
 
 async fn ok(app: &TestApp, token: &str, method: Method, path: &str, body: Option<&Value>) -> Value {
     let response = app.call(method, path, Some(token), body).await;
@@ -43,21 +44,6 @@ async fn mark_mailed(app: &TestApp, token: &str, batch: i64) {
 async fn version(app: &TestApp, token: &str, id: i64) -> i64 {
     let case = ok(app, token, Method::GET, &format!("/api/cases/{id}"), None).await;
     case["version"].as_i64().unwrap()
-}
-
-fn response(version: i64, code: &str) -> Value {
-    json!({
-        "version": version,
-        "code": code,
-        "checklist": {
-            "card_presented": true,
-            "proxy_photo_id": { "kind": "drivers_licence", "has_photo": true, "number_last4": "5678" },
-            "response_form_signed": true,
-            "power_of_attorney_complete": true,
-            "power_of_attorney_names_proxy": true,
-            "envelope_sealed": true,
-        },
-    })
 }
 
 crate::both_backends! {

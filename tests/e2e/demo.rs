@@ -14,13 +14,23 @@ fn fixtures() -> (String, String) {
     (path("demo"), path("cards"))
 }
 
-async fn demo_load(app: &TestApp) -> (Option<i32>, String, String) {
+/// Runs `shokai demo load` with the repository's fixtures on `app`'s
+/// database: (exit code, stdout, stderr).
+pub async fn demo_load(app: &TestApp) -> (Option<i32>, String, String) {
     let (demo, cards) = fixtures();
     app.cli(
         &["demo", "load", "--fixtures", &demo, "--cards", &cards],
         "",
     )
     .await
+}
+
+/// A demo account's bearer token (the demo's passwords are public).
+pub async fn demo_token(app: &TestApp, user: &str) -> String {
+    let response = app.login(user, &format!("{user}-demo-2026")).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let body: Value = response.json().await.unwrap();
+    body["token"].as_str().unwrap().to_owned()
 }
 
 async fn cases(app: &TestApp, token: &str, query: &str) -> Vec<Value> {
@@ -43,12 +53,7 @@ both_backends! {
         assert!(stdout.contains("loaded 15 demo cases"), "{stdout}");
         assert!(stdout.contains("audit chain intact"), "{stdout}");
 
-        let login = app.login("clerk", "clerk-demo-2026").await;
-        assert_eq!(login.status(), StatusCode::CREATED);
-        let token = login.json::<Value>().await.unwrap()["token"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let token = demo_token(&app, "clerk").await;
         let all = cases(&app, &token, "").await;
         let mut states: Vec<&str> = all.iter().filter_map(|c| c["state"].as_str()).collect();
         states.sort_unstable();

@@ -7,36 +7,15 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 use crate::both_backends;
+use crate::demo::{demo_load, demo_token};
 use crate::helpers::TestApp;
 
 /// Loads the demo office while the server is stopped, so no job runs
 /// between the load and what the test does next.
 async fn stopped_with_demo(app: &mut TestApp) {
     app.stop().await;
-    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
-    let (demo, cards) = (root.join("demo"), root.join("cards"));
-    let (code, stdout, stderr) = app
-        .cli(
-            &[
-                "demo",
-                "load",
-                "--fixtures",
-                &demo.display().to_string(),
-                "--cards",
-                &cards.display().to_string(),
-            ],
-            "",
-        )
-        .await;
+    let (code, stdout, stderr) = demo_load(app).await;
     assert_eq!(code, Some(0), "{stdout}\n{stderr}");
-}
-
-/// A demo account's bearer token (the demo's passwords are public).
-async fn demo_token(app: &TestApp, user: &str) -> String {
-    let response = app.login(user, &format!("{user}-demo-2026")).await;
-    assert_eq!(response.status(), StatusCode::CREATED);
-    let body: Value = response.json().await.unwrap();
-    body["token"].as_str().unwrap().to_owned()
 }
 
 /// The expired cases, and the audit trail's expiries (actor, role).

@@ -51,7 +51,8 @@ async fn mail_letter(app: &TestApp, id: i64, version: i64) -> String {
     printed
 }
 
-fn response(version: i64, code: &str) -> Value {
+/// A response form handed in with every checklist item ticked.
+pub fn response(version: i64, code: &str) -> Value {
     json!({
         "version": version,
         "code": code,

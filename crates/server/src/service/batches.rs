@@ -171,12 +171,15 @@ fn kept_letter_content(
 pub async fn close(state: &AppState, caller: &Caller) -> Result<BatchView, ServiceError> {
     let now = state.now();
     let mut tx = state.store().begin().await?;
-    // Dropping `tx` on an empty batch rolls its row and audit event back.
-    let batch = close_in(state, &mut tx, &actor(caller), now, now)
-        .await?
-        .ok_or(ServiceError::BatchEmpty)?;
-    tx.commit().await?;
-    Ok(batch)
+    // Dropping `tx` on anything but a batch rolls its row and audit event back.
+    match close_in(state, &mut tx, &actor(caller), now, now).await? {
+        Closing::Closed(batch) => {
+            tx.commit().await?;
+            Ok(*batch)
+        }
+        Closing::NothingWaiting => Err(ServiceError::BatchEmpty),
+        Closing::NothingPrintable(held) => Err(nothing_printable(held)),
+    }
 }
 
 /// The daily job's name in `scheduled_runs`.
@@ -201,19 +204,19 @@ pub async fn close_at_cutoff(state: &AppState) -> Result<Option<BatchView>, Serv
     if !schedule::claim_daily_run(&mut tx, CUTOFF_JOB, today, now).await? {
         return Ok(None);
     }
-    match close_in(state, &mut tx, &actor, cut_off, now).await {
-        Ok(Some(batch)) => {
+    match close_in(state, &mut tx, &actor, cut_off, now).await? {
+        Closing::Closed(batch) => {
             tx.commit().await?;
-            return Ok(Some(batch));
+            return Ok(Some(*batch));
         }
-        Ok(None) => {}
+        Closing::NothingWaiting => {}
         // Every waiting letter is unprintable: the day is done all the same
         // (the clerks see the letters still waiting and reissue them), rather
         // than failing again every minute until midnight.
-        Err(e @ ServiceError::LetterPdfMissing { .. }) => {
+        Closing::NothingPrintable(held) => {
+            let e = nothing_printable(held);
             tracing::warn!(error = %e, "the cut-off found only letters it cannot print");
         }
-        Err(other) => return Err(other),
     }
     // Nothing to print: forget the empty batch, keep the day's claim.
     drop(tx);
@@ -223,22 +226,32 @@ pub async fn close_at_cutoff(state: &AppState) -> Result<Option<BatchView>, Serv
     Ok(None)
 }
 
-/// Closes a batch of the letters issued before `cut_off` inside `tx`; `None`
-/// when there is none (the caller rolls the empty batch back).
+/// What closing a batch came to; anything but `Closed` leaves the caller's
+/// transaction to be rolled back.
+enum Closing {
+    /// The batch, ready to commit (boxed: a whole view beside two markers).
+    Closed(Box<BatchView>),
+    /// No letter was issued before the cut-off and not yet batched.
+    NothingWaiting,
+    /// Letters waited, but none could be printed.
+    NothingPrintable(Vec<HeldLetter>),
+}
+
+/// Closes a batch of the letters issued before `cut_off` inside `tx`.
 async fn close_in(
     state: &AppState,
     tx: &mut shokai_store::Tx,
     actor: &Actor,
     cut_off: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> Result<Option<BatchView>, ServiceError> {
+) -> Result<Closing, ServiceError> {
     let batch = batches::create_batch(tx, cut_off, actor, now).await?;
     if batch.letters.is_empty() {
-        return Ok(None);
+        return Ok(Closing::NothingWaiting);
     }
     let (kept, held) = kept_letters(state, tx, &batch, actor, now).await?;
     if kept.is_empty() {
-        return Err(nothing_printable(held));
+        return Ok(Closing::NothingPrintable(held));
     }
     let date = japan_date(now);
     let assets = state.clone();
@@ -282,7 +295,7 @@ async fn close_in(
     );
     let mut closed = view(batch, &order, Some(print.combined_fingerprint), false);
     closed.held = held;
-    Ok(Some(closed))
+    Ok(Closing::Closed(Box::new(closed)))
 }
 
 /// Each batched letter's content (for the manifest) and kept PDF. A letter

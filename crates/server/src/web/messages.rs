@@ -235,6 +235,28 @@ mod tests {
     }
 
     #[test]
+    fn a_badly_formed_pin_is_worded_in_japanese_by_pin_and_field_without_the_pin() {
+        let typed = "12a4";
+        let error = shokai_card::Pin::parse(shokai_card::PinKind::UserAuth, typed).unwrap_err();
+        let e = ServiceError::PinFormat {
+            pin: shokai_card::PinKind::UserAuth,
+            which: PinField::New,
+            error,
+        };
+        let text = error_ja(&e);
+        assert!(text.starts_with("利用者証明用"), "{text}");
+        assert!(
+            text.contains("新しい暗証番号の形式が正しくありません"),
+            "{text}"
+        );
+        assert!(!text.contains(typed), "{text}");
+        assert!(
+            text.chars().all(|c| !c.is_ascii_lowercase()),
+            "no English: {text}"
+        );
+    }
+
+    #[test]
     fn a_missing_letter_pdf_names_the_case_to_reissue() {
         let e = ServiceError::LetterPdfMissing {
             reference: "R8-000123-4".into(),

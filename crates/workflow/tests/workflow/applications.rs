@@ -219,6 +219,17 @@ fn an_auditor_cannot_register_an_application() {
 }
 
 #[test]
+fn neither_the_print_room_nor_the_system_can_register_an_application() {
+    let world = World::new();
+    for role in [Role::Printer, Role::System] {
+        let reference = ReferenceNumber::for_date(application_day(), 1).unwrap();
+        let ctx = world.ctx(morning(application_day()), role);
+        let err = Case::open(application(Path::InPerson), reference, &ctx).unwrap_err();
+        assert_eq!(err, ApplicationError::RoleNotPermitted { role });
+    }
+}
+
+#[test]
 fn a_reference_from_another_era_year_is_refused() {
     let world = World::new();
     let reference = ReferenceNumber::new(7, 1).unwrap();

@@ -333,9 +333,14 @@ async fn a_clerk_takes_an_optional_proxy_case_from_intake_to_pin_set_in_the_brow
     browser.shot("case-letter-issued").await;
     browser.click("letter-1-preview").await;
     browser.shot("letter-preview").await;
+    let note = browser.text("letter-copy-note").await;
+    assert!(
+        note.contains("伏せています"),
+        "the page says the copy hides the code: {note}"
+    );
 
-    // The code reaches the proxy only on paper: read it off the printed
-    // letter, as the proxy's response form carries it.
+    // The clerk's copy hides the code; it reaches the proxy only on paper,
+    // printed from the print room's file (read off it below).
     clerks_copy_has_no_code(&app, &browser).await;
 
     let code = close_and_mail_the_batch(&mut browser, &app).await;

@@ -356,3 +356,10 @@ impl Transport for SimulatedCard {
 
 #[cfg(test)]
 mod tests;
+
+/// The matcher of every secret scan (`tests/e2e/secrets.rs`): whole values
+/// only, so a PIN inside a random hex salt or hash is not taken for a leak.
+#[cfg(test)]
+#[allow(dead_code)] // only `assert_secret_absent` is used here
+#[path = "../../../../tests/e2e/secrets.rs"]
+mod secrets;

@@ -232,11 +232,12 @@ async fn only_the_print_room_downloads_the_print_file_and_every_download_is_in_t
 }
 }
 
-/// Breaks one letter the way a crash between issuing and saving its PDF
-/// would: the letter row stays, its kept PDF is gone.
-async fn drop_kept_pdf(app: &TestApp, case_id: i64) {
+/// Gives one cardholder a name the letter font cannot print (𠮷), as a case
+/// registered before intake checked for such characters would have.
+pub async fn make_name_unprintable(app: &TestApp, case_id: i64) {
     use sqlx::Connection;
-    let sql = format!("UPDATE letters SET pdf = NULL WHERE case_id = {case_id}");
+    let sql =
+        format!("UPDATE cases SET parties = REPLACE(parties, '山田', '𠮷田') WHERE id = {case_id}");
     let url = app.database_url();
     if url.starts_with("sqlite:") {
         let mut db = sqlx::SqliteConnection::connect(url).await.unwrap();
@@ -258,7 +259,7 @@ crate::both_backends! {
         let clerk = app.token_for(Role::Clerk).await;
         let (_, printable) = case_with_letter(&app, &clerk, "100-0001").await;
         let (broken_id, broken) = case_with_letter(&app, &clerk, "160-0022").await;
-        drop_kept_pdf(&app, broken_id).await;
+        make_name_unprintable(&app, broken_id).await;
 
         let batch = close_batch(&app, &clerk).await;
         let again = app.call(Method::POST, "/api/batches", Some(&clerk), None).await;
@@ -266,8 +267,8 @@ crate::both_backends! {
         assert_eq!(batch["letter_count"], 1, "{batch}");
         assert_eq!(batch["references"], json!([printable]));
         assert_eq!(batch["held"][0]["reference"], json!(broken));
-        assert_eq!(batch["held"][0]["reason"], "letter_pdf_missing");
-        let body = assert_error(again, StatusCode::CONFLICT, "letter_pdf_missing").await;
+        assert_eq!(batch["held"][0]["reason"], "unprintable_character");
+        let body = assert_error(again, StatusCode::CONFLICT, "letter_unprintable").await;
         assert!(
             body["message"].as_str().unwrap().contains(&broken),
             "the held letter waits for the next batch, which names it: {body}"

@@ -244,6 +244,7 @@ async fn a_proxy_case_goes_from_application_to_pin_set_and_the_audit_log_shows_e
     assert_eq!(steps, [
         ("open", "clerk", "applied"),
         ("issue_letter", "clerk", "applied"),
+        ("print_letter", "clerk", "applied"),
         ("mark_mailed", "clerk", "inquiry_mailed"),
         ("record_response", "clerk", "response_returned"),
         ("complete_pin_change", "clerk", "pin_set"),

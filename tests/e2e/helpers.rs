@@ -139,6 +139,7 @@ pub fn base_env(dir: &std::path::Path) -> Vec<(&'static str, String)> {
             repo_file("templates/letter/letter.toml"),
         ),
         ("SHOKAI_MAIL_TEMPLATES", repo_file("templates/mail")),
+        ("SHOKAI_PRINT_DIR", dir.join("print").display().to_string()),
     ]
 }
 

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::helpers::{Role, assert_error};
 
 crate::both_backends! {
-async fn issuing_a_letter_answers_its_number_and_the_pdf_downloads(app) {
+async fn issuing_a_letter_queues_it_without_a_code_and_the_clerks_copy_says_it_is_not_printed_yet(app) {
     let clerk = app.token_for(Role::Clerk).await;
     let case = app.open_proxy_case(&clerk).await;
     let id = case["id"].as_i64().unwrap();
@@ -19,12 +19,15 @@ async fn issuing_a_letter_answers_its_number_and_the_pdf_downloads(app) {
     let body: Value = answer.json().await.unwrap();
     assert_eq!(body["letter_number"], 1);
     assert_eq!(body["case"]["version"], version + 1);
-    assert_eq!(body["fingerprint"].as_str().unwrap().len(), 64);
     assert!(body.get("code").is_none() && body["case"].get("code").is_none(), "never the code: {body}");
     let pdf = app.call(Method::GET, &format!("/api/cases/{id}/letters/1/pdf"), Some(&clerk), None).await;
     assert_eq!(pdf.status(), StatusCode::OK);
     assert_eq!(pdf.headers()["content-type"], "application/pdf");
-    assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF"));
+    let bytes = pdf.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"%PDF"));
+    let text = crate::helpers::pdf_text(&bytes);
+    assert!(text.contains("未印刷"), "the copy says no print file exists yet: {text}");
+    assert_eq!(crate::flow::code_in_letter(&text), None, "{text}");
 }
 }
 

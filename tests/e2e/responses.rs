@@ -5,51 +5,11 @@
 //! server's own code key, as the letter and batch routes would, so the test
 //! knows the code printed on it.
 
-use chrono::Utc;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use shokai_store::{Actor, Store};
-use shokai_workflow::{
-    CodeKeyring, Context, Event, Role as WorkflowRole, VerificationCode, WorkflowSettings,
-};
 
-use crate::helpers::{CODE_KEY, Role, TestApp, assert_error, assert_secret_absent};
-
-/// Issues and mails a letter for case `id` (at `version`); returns the code
-/// printed on it.
-async fn mail_letter(app: &TestApp, id: i64, version: i64) -> String {
-    let store = Store::connect(app.database_url()).await.unwrap();
-    let (key_id, hex) = CODE_KEY.split_once('=').unwrap();
-    let secret: Vec<u8> = (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-        .collect();
-    let keyring = CodeKeyring::new(key_id, secret).unwrap();
-    let settings = WorkflowSettings::default();
-    let actor = Actor {
-        user_id: None,
-        username: "letter-room".into(),
-        role: WorkflowRole::Clerk,
-    };
-    let now = Utc::now();
-    let ctx = Context::new(now, WorkflowRole::Clerk, &settings, &keyring);
-    let code = VerificationCode::generate(&mut rand::rng());
-    let printed = code.expose().to_owned();
-    store
-        .transition(id, version, &actor, now, |case| {
-            case.apply(Event::IssueLetter { code }, &ctx)
-        })
-        .await
-        .unwrap();
-    let mailed_on = shokai_workflow::case::japan_date(now);
-    store
-        .transition(id, version + 1, &actor, now, |case| {
-            case.apply(Event::MarkMailed { mailed_on }, &ctx)
-        })
-        .await
-        .unwrap();
-    printed
-}
+use crate::helpers::{Role, TestApp, assert_error, assert_secret_absent};
+use crate::status::mail_letter;
 
 /// A response form handed in with every checklist item ticked.
 pub fn response(version: i64, code: &str) -> Value {
@@ -81,13 +41,13 @@ async fn the_right_code_with_a_complete_checklist_returns_the_response_and_the_p
     let id = app.open_proxy_case(&clerk).await["id"].as_i64().unwrap();
     let code = mail_letter(&app, id, 1).await;
 
-    let answer = app.call(Method::POST, &format!("/api/cases/{id}/response"), Some(&clerk), Some(&response(3, &code))).await;
+    let answer = app.call(Method::POST, &format!("/api/cases/{id}/response"), Some(&clerk), Some(&response(4, &code))).await;
 
     assert_eq!(answer.status(), StatusCode::OK);
     let body: Value = answer.json().await.unwrap();
     assert_eq!(body["state"], "response_returned");
     assert_secret_absent("the response answer", body.to_string(), &code);
-    let change = json!({ "version": 4, "changes": [{ "pin": "user_auth", "current": "1234", "new": "9876" }] });
+    let change = json!({ "version": 5, "changes": [{ "pin": "user_auth", "current": "1234", "new": "9876" }] });
     let set = app.call(Method::POST, &format!("/api/cases/{id}/pin-change"), Some(&clerk), Some(&change)).await;
     assert_eq!(set.status(), StatusCode::OK);
     assert_eq!(set.json::<Value>().await.unwrap()["case"]["state"], "pin_set");
@@ -114,7 +74,7 @@ async fn wrong_codes_count_down_and_then_the_case_is_locked(app) {
     let locked = case(&app, &clerk, id).await;
     assert_eq!(locked["locked"], true);
     assert_eq!(locked["wrong_code_attempts"], 5);
-    let store = Store::connect(app.database_url()).await.unwrap();
+    let store = shokai_store::Store::connect(app.database_url()).await.unwrap();
     let mut tx = store.read().await.unwrap();
     let attempts = shokai_store::cases::response_attempts(&mut tx, id).await.unwrap();
     tx.commit().await.unwrap();
@@ -134,7 +94,7 @@ async fn a_mailed_letter_that_comes_back_makes_the_case_undeliverable(app) {
     let id = app.open_proxy_case(&clerk).await["id"].as_i64().unwrap();
     mail_letter(&app, id, 1).await;
 
-    let body = json!({ "version": 3, "letter": 1, "note": "宛所に尋ねあたりません" });
+    let body = json!({ "version": 4, "letter": 1, "note": "宛所に尋ねあたりません" });
     let answer = app.call(Method::POST, &format!("/api/cases/{id}/undeliverable"), Some(&clerk), Some(&body)).await;
 
     assert_eq!(answer.status(), StatusCode::OK);

@@ -38,8 +38,9 @@ pub fn proxy_intake_with_phone() -> Value {
     intake
 }
 
-/// Issues and mails a letter for case `id` (read at `version`) through the
-/// store, as the batch routes would; returns the code printed on it.
+/// Issues, prints and mails a letter for case `id` (read at `version`)
+/// through the store, as the letter and batch routes would (three steps:
+/// the case is then at `version + 3`); returns the code printed on it.
 pub async fn mail_letter(app: &TestApp, id: i64, version: i64) -> String {
     let store = Store::connect(app.database_url()).await.unwrap();
     let (key_id, hex) = CODE_KEY.split_once('=').unwrap();
@@ -58,15 +59,24 @@ pub async fn mail_letter(app: &TestApp, id: i64, version: i64) -> String {
     let ctx = Context::new(now, WorkflowRole::Clerk, &settings, &keyring);
     let code = VerificationCode::generate(&mut rand::rng());
     let printed = code.expose().to_owned();
+    let mailed_on = shokai_workflow::case::japan_date(now);
     store
         .transition(id, version, &actor, now, |case| {
-            case.apply(Event::IssueLetter { code }, &ctx)
+            case.apply(Event::IssueLetter, &ctx)
         })
         .await
         .unwrap();
-    let mailed_on = shokai_workflow::case::japan_date(now);
+    let print = Event::PrintLetter {
+        number: 1,
+        code,
+        planned_mailing: mailed_on,
+    };
     store
-        .transition(id, version + 1, &actor, now, |case| {
+        .transition(id, version + 1, &actor, now, |case| case.apply(print, &ctx))
+        .await
+        .unwrap();
+    store
+        .transition(id, version + 2, &actor, now, |case| {
             case.apply(Event::MarkMailed { mailed_on }, &ctx)
         })
         .await
@@ -147,7 +157,7 @@ async fn a_closed_case_says_only_that_the_procedure_has_ended(app) {
     let case = app.open_case(&clerk, &proxy_intake_with_phone()).await;
     let (id, reference) = (case["id"].as_i64().unwrap(), case["reference"].as_str().unwrap().to_owned());
     mail_letter(&app, id, 1).await;
-    let back = json!({ "version": 3, "letter": 1, "note": "宛所に尋ねあたりません" });
+    let back = json!({ "version": 4, "letter": 1, "note": "宛所に尋ねあたりません" });
     let returned = app.call(Method::POST, &format!("/api/cases/{id}/undeliverable"), Some(&clerk), Some(&back)).await;
     assert_eq!(returned.status(), StatusCode::OK);
 

@@ -118,7 +118,7 @@ async fn a_scanned_qr_code_finds_the_case_and_the_checklist_records_the_response
     assert_eq!(status, StatusCode::OK, "{found}");
     assert!(found.contains(&reference), "the case is shown");
     assert!(found.contains(&format!(r#"value="{code}""#)), "the code is pre-filled from the QR code");
-    let version = "3";
+    let version = "4";
     let (status, location, _) = clerk
         .post(&format!("/response/{id}"), &[
             ("csrf", &csrf_of(&found)),
@@ -156,7 +156,7 @@ async fn a_wrong_code_is_refused_with_the_tries_left_and_the_code_field_empty(ap
 
     let (status, _, again) = clerk
         .post(&format!("/response/{id}"), &[
-            ("csrf", &csrf_of(&page)), ("version", "3"), ("card_presented", "1"), ("response_form_signed", "1"),
+            ("csrf", &csrf_of(&page)), ("version", "4"), ("card_presented", "1"), ("response_form_signed", "1"),
             ("power_of_attorney_complete", "1"), ("power_of_attorney_names_proxy", "1"), ("envelope_sealed", "1"),
             ("proxy_id_kind", "passport"), ("proxy_id_last4", "1234"), ("code", &wrong),
         ])

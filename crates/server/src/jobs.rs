@@ -107,12 +107,17 @@ async fn deliver(
     }
 }
 
-/// Closes the day's print batch at the cut-off (once a day, on open days).
+/// Closes the day's print batch at the cut-off (once a day, on open days),
+/// and deletes print files a crash left behind (each minute).
 async fn cut_off(state: AppState, stopped: watch::Receiver<bool>) {
     loop {
         if let Err(e) = batches::close_at_cutoff(&state).await {
             let e = anyhow::Error::new(e).context("batch cut-off");
             tracing::error!(error = format!("{e:#}"), "batch cut-off failed");
+        }
+        if let Err(e) = batches::sweep_print_files(&state).await {
+            let e = anyhow::Error::new(e).context("print-file sweep");
+            tracing::error!(error = format!("{e:#}"), "print-file sweep failed");
         }
         tokio::select! {
             () = until_stopped(stopped.clone()) => return,

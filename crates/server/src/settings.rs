@@ -21,6 +21,8 @@ use shokai_workflow::{CodeKeyring, KeyringError};
 
 /// Where the database lives when `SHOKAI_DATABASE_URL` is not set.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/shokai.db";
+/// Where print files are kept when `SHOKAI_PRINT_DIR` is not set.
+pub const DEFAULT_PRINT_DIR: &str = "data/print";
 /// Where `serve` listens when `SHOKAI_BIND` is not set.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 /// Shortest HMAC key accepted (the workflow's code keyring insists on it too).
@@ -53,6 +55,7 @@ pub const KEYS: &[&str] = &[
     "SHOKAI_CARD_TERMINAL",
     "SHOKAI_LETTER_FONT",
     "SHOKAI_LETTER_TEMPLATE",
+    "SHOKAI_PRINT_DIR",
 ];
 
 /// Why the settings could not be loaded. Each variant names the key.
@@ -126,6 +129,10 @@ pub struct Settings {
     pub letter_font: PathBuf,
     /// The letter wording (`letter.toml`).
     pub letter_template: PathBuf,
+    /// Where closed batches' print files are kept until they are mailed
+    /// (`SHOKAI_PRINT_DIR`, default `data/print`). They carry every code of
+    /// their batch: keep the directory private to the server.
+    pub print_dir: PathBuf,
 }
 
 /// Verification-code HMAC keys: one current, older ones still accepted.
@@ -377,6 +384,7 @@ impl Settings {
                 s.get("SHOKAI_LETTER_TEMPLATE")
                     .unwrap_or("templates/letter/letter.toml"),
             ),
+            print_dir: PathBuf::from(s.get("SHOKAI_PRINT_DIR").unwrap_or(DEFAULT_PRINT_DIR)),
         })
     }
 

@@ -31,7 +31,7 @@ struct Inner {
     workflow: WorkflowSettings,
     keyring: CodeKeyring,
     terminal: Terminal,
-    letters: LetterAssets,
+    letters: Arc<LetterAssets>,
     clock: Arc<dyn Clock>,
     codes: Arc<dyn CodeSource>,
 }
@@ -73,7 +73,7 @@ impl AppState {
                 workflow,
                 keyring,
                 terminal,
-                letters,
+                letters: Arc::new(letters),
                 settings,
                 metrics: Metrics::default(),
                 store,
@@ -118,6 +118,12 @@ impl AppState {
     /// Font, wording and office settings for letters.
     pub fn letters(&self) -> &LetterAssets {
         &self.inner.letters
+    }
+
+    /// The letter assets, shared: for a thread that renders on its own
+    /// (the print file of a batch being closed).
+    pub fn letters_shared(&self) -> Arc<LetterAssets> {
+        Arc::clone(&self.inner.letters)
     }
 
     /// The workflow's settings.

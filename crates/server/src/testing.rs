@@ -86,6 +86,10 @@ impl TestDb {
                 file("templates/letter/letter.toml"),
             ),
             ("SHOKAI_MAIL_TEMPLATES", file("templates/mail")),
+            (
+                "SHOKAI_PRINT_DIR",
+                self.dir.path().join("print").display().to_string(),
+            ),
         ];
         let mut sources = Sources::default();
         sources.overlay(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)));

@@ -1,8 +1,9 @@
 //! Print batches: the letters issued before a cut-off are gathered into one
-//! batch, its combined PDF and manifest are stored once rendered, and marking
-//! it mailed dates every letter in it. Moving each case to `inquiry_mailed`
-//! is the caller's job, one [`Store::transition`](crate::Store::transition)
-//! per case, so each gets its own audit event.
+//! batch, the path and SHA-256 of its print file and its manifest are stored
+//! once it is written, and marking it mailed dates every letter in it.
+//! Printing and mailing each case is the caller's job, one
+//! [`write_step`](crate::cases::write_step) per case in the batch's
+//! transaction, so each gets its own audit event.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -26,7 +27,7 @@ pub struct BatchLetter {
     pub number: i64,
     /// When it was issued.
     pub issued_at: DateTime<Utc>,
-    /// SHA-256 of its PDF, once rendered.
+    /// SHA-256 over its printed pages, once its batch is closed.
     pub fingerprint: Option<String>,
     /// The post date, once mailed.
     pub mailed_on: Option<NaiveDate>,
@@ -43,8 +44,13 @@ pub struct PrintBatch {
     pub created_at: DateTime<Utc>,
     /// Who made it.
     pub created_by: String,
-    /// Where the combined PDF is kept, if on disk rather than in the row.
+    /// Where the print file is kept until the batch is mailed.
     pub pdf_path: Option<String>,
+    /// The mailing date the batch planned for (its letters' deadlines count
+    /// from it); `None` for batches closed before dates were planned.
+    pub planned_mailing_on: Option<NaiveDate>,
+    /// SHA-256 of the print file; it stays after the file is deleted.
+    pub print_sha256: Option<String>,
     /// The post date, once mailed.
     pub mailed_on: Option<NaiveDate>,
     /// Its letters, by case reference.
@@ -56,6 +62,7 @@ pub struct PrintBatch {
 pub async fn create_batch(
     tx: &mut Tx,
     cut_off: DateTime<Utc>,
+    planned_mailing_on: NaiveDate,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<PrintBatch, StoreError> {
@@ -68,9 +75,9 @@ pub async fn create_batch(
     );
     let row = tx
         .fetch_one(
-            "INSERT INTO print_batches (cut_off, created_at, created_by, letter_count) \
-             VALUES (?, ?, ?, 0) RETURNING id",
-            args![cut_off, now, actor.username.as_str()],
+            "INSERT INTO print_batches (cut_off, created_at, created_by, letter_count, planned_mailing_on) \
+             VALUES (?, ?, ?, 0, ?) RETURNING id",
+            args![cut_off, now, actor.username.as_str(), planned_mailing_on],
         )
         .await?;
     let id: i64 = row.get("id")?;
@@ -85,7 +92,7 @@ pub async fn create_batch(
         tx,
         actor,
         "print_batch_created",
-        json!({ "batch": id, "letters": count }),
+        json!({ "batch": id, "letters": count, "planned_mailing_on": planned_mailing_on }),
         now,
     )
     .await?;
@@ -174,7 +181,8 @@ async fn append_batch_event(
 pub async fn get_batch(tx: &mut Tx, id: i64) -> Result<PrintBatch, StoreError> {
     let row = tx
         .fetch_optional(
-            "SELECT id, cut_off, created_at, created_by, pdf_path, mailed_on FROM print_batches WHERE id = ?",
+            "SELECT id, cut_off, created_at, created_by, pdf_path, planned_mailing_on, print_sha256, mailed_on \
+             FROM print_batches WHERE id = ?",
             args![id],
         )
         .await?
@@ -199,6 +207,8 @@ pub async fn get_batch(tx: &mut Tx, id: i64) -> Result<PrintBatch, StoreError> {
         created_at: row.ts("created_at")?,
         created_by: row.get("created_by")?,
         pdf_path: row.get("pdf_path")?,
+        planned_mailing_on: row.opt_date("planned_mailing_on")?,
+        print_sha256: row.get("print_sha256")?,
         mailed_on: row.opt_date("mailed_on")?,
         letters,
     })
@@ -216,34 +226,35 @@ fn batch_letter(row: &Row) -> Result<BatchLetter, StoreError> {
     })
 }
 
-/// The rendered output of a batch.
+/// What a closed batch keeps for the print room.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BatchDocuments {
-    /// The combined PDF bytes, if kept in the database.
+    /// The print file's bytes, for batches closed before print files moved
+    /// to disk (kept in the row until mailed).
     pub pdf: Option<Vec<u8>>,
-    /// Or where the combined PDF was written.
+    /// Where the print file is, until the batch is mailed.
     pub pdf_path: Option<String>,
-    /// The manifest (CSV or JSON, the caller's format).
+    /// SHA-256 of the print file.
+    pub print_sha256: Option<String>,
+    /// The 発送簿 (CSV).
     pub manifest: Vec<u8>,
-    /// SHA-256 of each letter's PDF, by letter row id.
-    pub fingerprints: Vec<(i64, String)>,
 }
 
-/// Stores the rendered PDF (or its path), manifest and per-letter fingerprints.
-pub async fn store_batch_documents(
+/// Records the print file written for batch `batch_id` (its path and
+/// SHA-256), the manifest, and each printed letter's page fingerprint by
+/// letter row id.
+pub async fn store_print_file(
     tx: &mut Tx,
     batch_id: i64,
-    documents: &BatchDocuments,
+    path: &str,
+    sha256: &str,
+    manifest: &[u8],
+    fingerprints: &[(i64, String)],
 ) -> Result<(), StoreError> {
     let changed = tx
         .execute(
-            "UPDATE print_batches SET pdf = ?, pdf_path = ?, manifest = ? WHERE id = ?",
-            args![
-                documents.pdf.clone(),
-                documents.pdf_path.clone(),
-                Some(documents.manifest.clone()),
-                batch_id
-            ],
+            "UPDATE print_batches SET pdf_path = ?, print_sha256 = ?, manifest = ? WHERE id = ?",
+            args![path, sha256, Some(manifest.to_vec()), batch_id],
         )
         .await?;
     if changed == 0 {
@@ -251,7 +262,7 @@ pub async fn store_batch_documents(
             what: format!("print batch {batch_id}"),
         });
     }
-    for (letter_id, fingerprint) in &documents.fingerprints {
+    for (letter_id, fingerprint) in fingerprints {
         tx.execute(
             "UPDATE letters SET fingerprint = ? WHERE id = ? AND batch_id = ?",
             args![fingerprint.as_str(), *letter_id, batch_id],
@@ -265,24 +276,43 @@ pub async fn store_batch_documents(
 pub async fn batch_documents(tx: &mut Tx, batch_id: i64) -> Result<BatchDocuments, StoreError> {
     let row = tx
         .fetch_optional(
-            "SELECT pdf, pdf_path, manifest FROM print_batches WHERE id = ?",
+            "SELECT pdf, pdf_path, print_sha256, manifest FROM print_batches WHERE id = ?",
             args![batch_id],
         )
         .await?
         .ok_or_else(|| StoreError::NotFound {
             what: format!("print batch {batch_id}"),
         })?;
-    let batch = get_batch(tx, batch_id).await?;
     Ok(BatchDocuments {
         pdf: row.get("pdf")?,
         pdf_path: row.get("pdf_path")?,
+        print_sha256: row.get("print_sha256")?,
         manifest: row.get::<Option<Vec<u8>>>("manifest")?.unwrap_or_default(),
-        fingerprints: batch
-            .letters
-            .into_iter()
-            .filter_map(|l| l.fingerprint.map(|f| (l.letter_id, f)))
-            .collect(),
     })
+}
+
+/// The SHA-256 of the print file letter `number` of case `case_id` was
+/// printed in, if its batch was closed: what a clerk's copy names. For a
+/// letter printed before print files, its own PDF's SHA-256.
+pub async fn printed_in(
+    tx: &mut Tx,
+    case_id: i64,
+    number: u8,
+) -> Result<Option<String>, StoreError> {
+    let row = tx
+        .fetch_optional(
+            "SELECT print_batches.print_sha256, letters.fingerprint FROM letters \
+             LEFT JOIN print_batches ON print_batches.id = letters.batch_id \
+             WHERE letters.case_id = ? AND letters.number = ?",
+            args![case_id, i64::from(number)],
+        )
+        .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let file: Option<String> = row.get("print_sha256")?;
+    let letter: Option<String> = row.get("fingerprint")?;
+    Ok(file.or(letter))
 }
 
 /// Records the batch as handed to the post on `mailed_on`: dates every
@@ -339,26 +369,27 @@ pub async fn list_batches(tx: &mut Tx) -> Result<Vec<PrintBatch>, StoreError> {
     Ok(batches)
 }
 
-/// The PDF kept for letter row `letter_id` (`None` if it has none).
-pub async fn letter_pdf_by_id(tx: &mut Tx, letter_id: i64) -> Result<Option<Vec<u8>>, StoreError> {
-    let row = tx
-        .fetch_optional("SELECT pdf FROM letters WHERE id = ?", args![letter_id])
-        .await?
-        .ok_or_else(|| StoreError::NotFound {
-            what: format!("letter {letter_id}"),
-        })?;
-    row.get("pdf")
+/// Forgets the print file of a mailed batch (the caller deletes the file):
+/// it prints every letter's code and is not needed once the post has it.
+/// The SHA-256, the manifest and the letters' fingerprints stay.
+pub async fn discard_print_file(tx: &mut Tx, batch_id: i64) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE print_batches SET pdf = NULL, pdf_path = NULL WHERE id = ?",
+        args![batch_id],
+    )
+    .await?;
+    Ok(())
 }
 
-/// Drops the combined PDF of a mailed batch: it prints every letter's code in
-/// plain text and is not needed once the post has it. Returns `false` if it
-/// was already gone. The manifest and the letters' fingerprints stay.
-pub async fn discard_batch_pdf(tx: &mut Tx, batch_id: i64) -> Result<bool, StoreError> {
-    let changed = tx
-        .execute(
-            "UPDATE print_batches SET pdf = NULL WHERE id = ? AND pdf IS NOT NULL",
-            args![batch_id],
-        )
-        .await?;
-    Ok(changed == 1)
+/// Each unmailed batch's print file (batch id, path): what a sweep of the
+/// print directory must keep.
+pub async fn unmailed_print_files(tx: &mut Tx) -> Result<Vec<(i64, String)>, StoreError> {
+    tx.fetch_all(
+        "SELECT id, pdf_path FROM print_batches WHERE mailed_on IS NULL AND pdf_path IS NOT NULL",
+        args![],
+    )
+    .await?
+    .iter()
+    .map(|row| Ok((row.get("id")?, row.get("pdf_path")?)))
+    .collect()
 }

@@ -179,8 +179,8 @@ fn audit_event(
     }
 }
 
-/// Keeps `letters` rows in step with `case.letters`. Batch id and PDF
-/// fingerprint belong to the store and are left alone; a mailing date set by
+/// Keeps `letters` rows in step with `case.letters`. Batch id and the
+/// printed pages' fingerprint belong to the store and are left alone; a mailing date set by
 /// a batch is kept if the case does not (yet) carry one.
 async fn sync_letters(tx: &mut Tx, case_id: i64, letters: &[Letter]) -> Result<(), StoreError> {
     for letter in letters {
@@ -194,8 +194,8 @@ async fn sync_letters(tx: &mut Tx, case_id: i64, letters: &[Letter]) -> Result<(
             args![
                 case_id,
                 i64::from(letter.number),
-                letter.digest.key_id.as_str(),
-                hex::encode(letter.digest.mac),
+                letter.digest.as_ref().map(|d| d.key_id.clone()),
+                letter.digest.as_ref().map(|d| hex::encode(d.mac)),
                 letter.issued_at,
                 letter.mailed_on,
                 letter.superseded_at
@@ -298,8 +298,12 @@ impl Store {
     }
 }
 
-/// The writes of one transition, inside its transaction.
-async fn write_step(
+/// The writes of one transition of `current` inside the caller's
+/// transaction `tx`: for steps that commit together with others (a print
+/// batch printing or mailing many letters at once). The caller read
+/// `current` in `tx` and applied the workflow to it; the version check still
+/// guards against a change in between.
+pub async fn write_step(
     tx: &mut Tx,
     current: &StoredCase,
     actor: &Actor,
@@ -363,11 +367,10 @@ pub struct LetterRow {
     pub case_id: i64,
     /// 1..=3 within the case.
     pub number: i64,
-    /// Id of the HMAC key that made `code_mac`.
-    pub code_key_id: String,
-    /// HMAC-SHA256 of the code.
-    #[serde(with = "hex::serde")]
-    pub code_mac: [u8; 32],
+    /// Id of the HMAC key that made `code_mac`; `None` until printed.
+    pub code_key_id: Option<String>,
+    /// HMAC-SHA256 of the code, hex; `None` until printed.
+    pub code_mac: Option<String>,
     /// When it was issued.
     pub issued_at: DateTime<Utc>,
     /// The post date.
@@ -391,19 +394,22 @@ pub async fn letters_of_case(tx: &mut Tx, case_id: i64) -> Result<Vec<LetterRow>
         .await?;
     rows.iter()
         .map(|row| {
-            let mac: String = row.get("code_mac")?;
+            let mac: Option<String> = row.get("code_mac")?;
+            if mac
+                .as_deref()
+                .is_some_and(|m| m.len() != 64 || hex::decode(m).is_err())
+            {
+                return Err(StoreError::Corrupt {
+                    column: "letters.code_mac",
+                    reason: "not 32 bytes of hex",
+                });
+            }
             Ok(LetterRow {
                 id: row.get("id")?,
                 case_id: row.get("case_id")?,
                 number: row.get("number")?,
                 code_key_id: row.get("code_key_id")?,
-                code_mac: hex::decode(mac)
-                    .ok()
-                    .and_then(|m| m.try_into().ok())
-                    .ok_or(StoreError::Corrupt {
-                        column: "letters.code_mac",
-                        reason: "not 32 bytes of hex",
-                    })?,
+                code_mac: mac,
                 issued_at: row.ts("issued_at")?,
                 mailed_on: row.opt_date("mailed_on")?,
                 superseded_at: row.opt_ts("superseded_at")?,
@@ -412,48 +418,6 @@ pub async fn letters_of_case(tx: &mut Tx, case_id: i64) -> Result<Vec<LetterRow>
             })
         })
         .collect()
-}
-
-/// Keeps the PDF of letter `number` of case `case_id` as rendered at issue
-/// time. It carries the verification code: callers must restrict who reads it.
-pub async fn save_letter_pdf(
-    tx: &mut Tx,
-    case_id: i64,
-    number: u8,
-    pdf: &[u8],
-) -> Result<(), StoreError> {
-    let changed = tx
-        .execute(
-            "UPDATE letters SET pdf = ? WHERE case_id = ? AND number = ?",
-            args![Some(pdf.to_vec()), case_id, i64::from(number)],
-        )
-        .await?;
-    if changed == 0 {
-        return Err(StoreError::NotFound {
-            what: format!("letter {number} of case {case_id}"),
-        });
-    }
-    Ok(())
-}
-
-/// The kept PDF of letter `number` of case `case_id`; `NotFound` when the
-/// letter does not exist or has no PDF.
-pub async fn letter_pdf(store: &Store, case_id: i64, number: u8) -> Result<Vec<u8>, StoreError> {
-    let mut tx = store.read().await?;
-    let row = tx
-        .fetch_optional(
-            "SELECT pdf FROM letters WHERE case_id = ? AND number = ?",
-            args![case_id, i64::from(number)],
-        )
-        .await?;
-    let pdf: Option<Vec<u8>> = match row {
-        Some(row) => row.get("pdf")?,
-        None => None,
-    };
-    tx.commit().await?;
-    pdf.ok_or_else(|| StoreError::NotFound {
-        what: format!("PDF of letter {number} of case {case_id}"),
-    })
 }
 
 /// Which cases to list.

@@ -13,9 +13,9 @@ use chrono::NaiveDate;
 use shokai_card::PinKind;
 use shokai_workflow::letter::{
     CodeVisibility, LetterContent, LetterError, LetterFonts, LetterSettings, LetterTemplate,
-    PreflightError, PreflightLimits, WindowMm, assemble_batch, check_layout, check_pdf,
-    fingerprint, has_subset_tag, layout_letter, qr_payload, read_facts, render_batch,
-    render_letter, render_retained_copy, wareki, write_pages,
+    ManifestRow, PreflightError, PreflightLimits, WindowMm, assemble_batch, check_layout,
+    check_pdf, fingerprint, has_subset_tag, layout_letter, print_order_key, qr_payload, read_facts,
+    render_batch, render_letter, render_retained_copy, wareki, write_pages,
 };
 
 fn repo() -> PathBuf {
@@ -617,4 +617,62 @@ fn a_batch_assembled_from_kept_letters_prints_each_kept_page_in_postal_code_orde
     let again = assemble_batch(&kept, date, &LetterSettings::default(), fonts()).unwrap();
     assert_eq!(again.combined_fingerprint, batch.combined_fingerprint);
     assert!(extracted_text(&batch.manifest_pdf).contains(&squash(&batch.manifest[0].name)));
+}
+
+#[test]
+fn a_manifest_row_of_a_letter_is_the_row_its_batch_writes_and_sorts_in_print_order() {
+    let letters: Vec<LetterContent> = [
+        "all_four_pins.json",
+        "long_address.json",
+        "rare_kanji_proxy.json",
+        "signature_only.json",
+    ]
+    .iter()
+    .map(|n| fixture(n))
+    .collect();
+    let date = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+    let batch = render_batch(
+        &letters,
+        date,
+        &LetterSettings::default(),
+        &template(),
+        fonts(),
+    )
+    .unwrap();
+    let mut ordered: Vec<&LetterContent> = letters.iter().collect();
+    ordered.sort_by_key(|c| print_order_key(&c.cardholder.postal_code, &c.reference));
+    let rows: Vec<ManifestRow> = ordered.iter().map(|c| ManifestRow::of(c, 2)).collect();
+    assert_eq!(rows, batch.manifest);
+    let long = ManifestRow::of(&fixture("long_address.json"), 2);
+    assert_eq!(long.postal_code, "150-0046");
+    assert_eq!(
+        long.address,
+        "東京都みどり区松濤二丁目18番地10号 グランドメゾン松濤ヒルズ・ザ・レジデンス東棟イースト・ウイング1203号室"
+    );
+}
+
+#[test]
+fn every_letter_error_has_its_own_stable_code() {
+    let errors = [
+        LetterError::FontUnreadable,
+        LetterError::MissingGlyph {
+            ch: '𠮷',
+            code: 0x20BB7,
+            field: "cardholder name",
+        },
+        LetterError::NoPins,
+        LetterError::NoVerificationCode,
+        LetterError::QrCode("too long".into()),
+        LetterError::Pdf("broken".into()),
+        LetterError::Write("disk full".into()),
+        LetterError::EmptyPrintFile,
+    ];
+    let codes: std::collections::BTreeSet<&str> = errors.iter().map(LetterError::code).collect();
+    assert_eq!(codes.len(), errors.len());
+    assert_eq!(LetterError::NoPins.code(), "no_pins");
+    assert!(
+        codes
+            .iter()
+            .all(|c| c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_'))
+    );
 }

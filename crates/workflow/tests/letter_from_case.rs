@@ -59,7 +59,8 @@ fn proxy() -> Representation {
     })
 }
 
-/// Opens the case on Thursday 26 November 2026 and issues its first letter.
+/// Opens the case on Thursday 26 November 2026 and issues its first letter,
+/// printed at once for mailing on Friday 27 November.
 fn issued(representation: Representation, settings: &WorkflowSettings) -> (Case, VerificationCode) {
     let keyring = CodeKeyring::new("k1", vec![42; 32]).unwrap();
     let now = Utc.with_ymd_and_hms(2026, 11, 26, 1, 0, 0).unwrap();
@@ -70,7 +71,15 @@ fn issued(representation: Representation, settings: &WorkflowSettings) -> (Case,
         .case;
     let code = VerificationCode::generate(&mut StdRng::seed_from_u64(7));
     let same = VerificationCode::parse(code.expose()).unwrap();
-    match case.apply(Event::IssueLetter { code }, &ctx) {
+    let printed = case.apply(Event::IssueLetter, &ctx).and_then(|t| {
+        let print = Event::PrintLetter {
+            number: 1,
+            code,
+            planned_mailing: day(2026, 11, 27),
+        };
+        t.case.apply(print, &ctx)
+    });
+    match printed {
         Ok(t) => (t.case, same),
         Err(_) => (case, same),
     }
@@ -87,6 +96,9 @@ fn a_letter_from_a_proxy_case_prints_its_people_reference_code_and_pins() {
     );
     let deadline = content.deadline.unwrap();
     assert!(deadline >= day(2026, 12, 26), "{deadline}");
+    // Fri 27 Nov + 30 = Sun 27 Dec → Mon 28 Dec: the deadline printing fixed.
+    assert_eq!(deadline, day(2026, 12, 28));
+    assert_eq!(case.current_letter().unwrap().deadline, Some(deadline));
 
     let fonts =
         LetterFonts::from_bytes(&std::fs::read(repo().join("templates/fonts/ipaexg.ttf")).unwrap())

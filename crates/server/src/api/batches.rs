@@ -1,31 +1,38 @@
 //! Print batches: `POST /api/batches` closes one now, `GET /api/batches`
 //! lists them, `GET /api/batches/{id}` shows one, the print file and the
 //! manifest download, and `POST /api/batches/{id}/mailed` records the
-//! mailing. The print file holds every code in the batch, so the downloads
-//! are for clerks and supervisors only.
+//! mailing. The print file holds every code in the batch: only the print
+//! room downloads it, and each download is in the audit log.
 
 use axum::Json;
+use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 
 use super::authorized::Authorized;
 use super::error::AppError;
-use super::json::ApiJson;
+use super::json::{ApiJson, OptionalApiJson};
 use crate::auth::{Operate, Post, Print, Staff};
-use crate::service::batches::{self, BatchView, MailedBatch, MailedRequest};
+use crate::service::batches::{
+    self, BatchView, CloseRequest, MailedBatch, MailedRequest, PrintDownload,
+};
 use crate::state::AppState;
 
-/// `POST /api/batches`: closes a batch with every letter issued so far.
+/// `POST /api/batches`: closes a batch with every letter issued so far:
+/// each gets its code and is printed into the batch's print file.
 #[utoipa::path(post, path = "/api/batches", tag = "batches", security(("bearer" = [])),
-    responses((status = 201, description = "{id, letter_count, references, print_sha256, links, ...}", body = Object),
+    request_body(content = Object, description = "optional {planned_mailing_on?: YYYY-MM-DD, default the next open day}"),
+    responses((status = 201, description = "{id, planned_mailing_on, letter_count, references, print_sha256, held, links, ...}", body = Object),
         (status = 403, description = "forbidden", body = super::openapi::ErrorSchema),
-        (status = 409, description = "batch_empty, letter_pdf_missing", body = super::openapi::ErrorSchema)))]
+        (status = 409, description = "batch_empty, letter_unprintable", body = super::openapi::ErrorSchema),
+        (status = 422, description = "planned_mailing_in_past (field planned_mailing_on)", body = super::openapi::ErrorSchema)))]
 pub async fn close(
     auth: Authorized<Operate>,
     State(state): State<AppState>,
+    OptionalApiJson(req): OptionalApiJson<CloseRequest>,
 ) -> Result<(StatusCode, Json<BatchView>), AppError> {
-    let batch = batches::close(&state, &auth.caller).await?;
+    let batch = batches::close(&state, &auth.caller, req).await?;
     Ok((StatusCode::CREATED, Json(batch)))
 }
 
@@ -63,8 +70,38 @@ pub async fn print_pdf(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<impl IntoResponse, AppError> {
-    let bytes = batches::print_pdf(&state, &auth.caller, id).await?;
-    Ok(([(header::CONTENT_TYPE, "application/pdf")], bytes))
+    let download = batches::print_pdf(&state, &auth.caller, id).await?;
+    Ok(print_file_response(download, None))
+}
+
+/// The print file as a response: streamed from disk, never cached; with
+/// `attachment`, offered for download under that name (the pages).
+pub fn print_file_response(download: PrintDownload, attachment: Option<&str>) -> Response {
+    let (body, len) = match download {
+        PrintDownload::File(file, len) => (
+            Body::from_stream(tokio_util::io::ReaderStream::new(file)),
+            Some(len),
+        ),
+        PrintDownload::Kept(bytes) => (Body::from(bytes), None),
+    };
+    let mut response = (
+        [
+            (header::CONTENT_TYPE, "application/pdf"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response();
+    let headers = response.headers_mut();
+    if let Some(len) = len {
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    }
+    if let Some(name) = attachment
+        && let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
+    {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
 }
 
 /// `GET /api/batches/{id}/manifest.csv`: the 発送簿.

@@ -220,7 +220,7 @@ impl From<ServiceError> for AppError {
             e @ ServiceError::Purged { .. } => conflict("purged", &e),
             e @ ServiceError::BatchEmpty => conflict("batch_empty", &e),
             e @ ServiceError::BatchAlreadyMailed { .. } => conflict("batch_already_mailed", &e),
-            e @ ServiceError::LetterPdfMissing { .. } => conflict("letter_pdf_missing", &e),
+            e @ ServiceError::LetterUnprintable { .. } => conflict("letter_unprintable", &e),
             e @ ServiceError::CardUnreadable(_) => conflict("card_unreadable", &e),
             e @ ServiceError::PrintFileDiscarded { .. } => AppError::Gone {
                 code: "print_file_discarded",

@@ -41,6 +41,36 @@ where
     }
 }
 
+/// A JSON body that may be left out: no body at all (and no content type)
+/// gives `T::default()`; a body must be JSON like [`ApiJson`]'s.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OptionalApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for OptionalApiJson<T>
+where
+    T: DeserializeOwned + Default,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if req.headers().get(CONTENT_TYPE).is_none() {
+            let bytes = Bytes::from_request(req, state)
+                .await
+                .map_err(|e| AppError::invalid("body", e.body_text()))?;
+            if bytes.is_empty() {
+                return Ok(OptionalApiJson(T::default()));
+            }
+            return Err(AppError::invalid(
+                "content-type",
+                "send the body as application/json",
+            ));
+        }
+        let ApiJson(value) = ApiJson::<T>::from_request(req, state).await?;
+        Ok(OptionalApiJson(value))
+    }
+}
+
 /// Path parameters (`/api/cases/{id}`). A value that cannot name anything
 /// (`/api/cases/abc`, a letter number beyond 255) is 404 `not_found` in the
 /// usual `{"code","message"}` body rather than axum's plain-text 400: there

@@ -20,7 +20,7 @@ use crate::state::AppState;
 #[utoipa::path(post, path = "/api/cases/{id}/letters", tag = "cases", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Case id")),
     request_body(content = Object, description = "{version, override_reason?}"),
-    responses((status = 201, description = "{case, letter_number, fingerprint}; never the code", body = Object),
+    responses((status = 201, description = "{case, letter_number}: the letter waits for the next print batch, which gives it its code", body = Object),
         (status = 403, description = "forbidden (an override by a clerk)", body = super::openapi::ErrorSchema),
         (status = 409, description = "letter_too_soon, version_conflict, invalid_transition, ...", body = super::openapi::ErrorSchema)))]
 pub async fn issue(

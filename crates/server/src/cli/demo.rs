@@ -6,10 +6,10 @@
 //! terminal, so the cases, letters, batches, outbox and audit chain are
 //! exactly what the office would have made.
 //!
-//! Letters are issued and batched as usual; a mailed letter keeps only the
-//! copy with the code blanked. The code source keeps each letter's code in
-//! this process's memory for the demo response step; it is never printed or
-//! stored.
+//! Letters are issued and batched as usual: closing a batch gives each
+//! letter its code and writes the print file, marking it mailed deletes the
+//! file. The code source keeps each code made at close in this process's
+//! memory for the demo response step; it is never printed or stored.
 //!
 //! On a database that already has cases it says so and changes nothing.
 //! A fresh load also puts a fresh copy of the counter card into the
@@ -37,7 +37,7 @@ use super::demo_fixture::{self, Action, CasesFile, DemoCase, DemoStep, FixtureEr
 use crate::auth::Caller;
 use crate::clock::{Clock, KeptCodes, ManualClock};
 use crate::infra::letter_assets::{LetterAssetError, LetterAssets};
-use crate::service::batches::{self, MailedRequest};
+use crate::service::batches::{self, CloseRequest, MailedRequest};
 use crate::service::cases::{self, CaseQuery, CaseView, Intake};
 use crate::service::error::ServiceError;
 use crate::service::letters::{self, IssueRequest};
@@ -174,6 +174,7 @@ fn load(args: LoadArgs) -> Result<(), DemoCliError> {
             cards_dir: &args.cards,
             now,
             callers: BTreeMap::new(),
+            printed: std::sync::Mutex::new(BTreeMap::new()),
         };
         let loaded = loader.load(&users, &demo).await;
         store.close().await;
@@ -217,8 +218,6 @@ struct Progress {
     state: &'static str,
     /// The number of the case's current letter.
     letter: u8,
-    /// The code printed on the current letter, for the response step.
-    code: Option<VerificationCode>,
 }
 
 /// Drives the demo cases through the services on a clock it sets to each
@@ -231,6 +230,9 @@ struct Loader<'a> {
     cards_dir: &'a Path,
     now: DateTime<Utc>,
     callers: BTreeMap<String, Caller>,
+    /// The code each case's current letter was printed with, by reference,
+    /// from the batch close until the response step.
+    printed: std::sync::Mutex<BTreeMap<String, VerificationCode>>,
 }
 
 impl<'a> Loader<'a> {
@@ -347,9 +349,9 @@ impl<'a> Loader<'a> {
             Action::IssueLetter => return self.issue_letter(caller, progress).await,
             Action::MarkMailed => return self.mail(caller, progress).await,
             Action::RecordResponse { photo_id } => {
-                let code = progress
-                    .code
-                    .take()
+                let code = self
+                    .printed_codes()
+                    .remove(&progress.reference)
                     .ok_or("no letter code to respond with")?;
                 let code = SecretString::from(code.expose().to_owned());
                 return match self.respond(caller, code, photo_id, progress).await {
@@ -404,8 +406,13 @@ impl<'a> Loader<'a> {
         Ok(())
     }
 
-    /// Issues the next letter through the letter service and keeps its
-    /// code (in memory only) for the response step.
+    fn printed_codes(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, VerificationCode>> {
+        self.printed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Issues (queues) the next letter through the letter service.
     async fn issue_letter(&self, caller: &Caller, progress: &mut Progress) -> Result<(), String> {
         let request = IssueRequest {
             version: progress.version,
@@ -415,17 +422,31 @@ impl<'a> Loader<'a> {
             .await
             .map_err(|e| e.to_string())?;
         progress.letter = issued.letter_number;
-        progress.code = self.codes.take().pop();
         progress.record(&issued.case);
         Ok(())
     }
 
-    /// Closes a print batch with the letters waiting and marks it mailed on
-    /// the step's date, as the print room and the clerk would.
+    /// Closes a print batch with the letters waiting, planned for the
+    /// step's date, and marks it mailed that day, as the print room and the
+    /// clerk would. Keeps the codes the close made (in print order, as the
+    /// batch lists its references) for the response steps.
     async fn mail(&self, caller: &Caller, progress: &mut Progress) -> Result<(), String> {
-        let batch = batches::close(self.state, caller)
+        let request = CloseRequest {
+            planned_mailing_on: Some(self.clock.today()),
+        };
+        let batch = batches::close(self.state, caller, request)
             .await
             .map_err(|e| e.to_string())?;
+        let codes = self.codes.take();
+        if !batch.held.is_empty() || codes.len() != batch.references.len() {
+            return Err(format!(
+                "batch {} printed {} of its letters",
+                batch.id,
+                batch.references.len()
+            ));
+        }
+        self.printed_codes()
+            .extend(batch.references.iter().cloned().zip(codes));
         let request = MailedRequest {
             mailed_on: Some(self.clock.today()),
         };

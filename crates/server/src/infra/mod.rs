@@ -6,6 +6,7 @@ pub mod letter_assets;
 pub mod mail;
 pub mod metrics;
 pub mod password;
+pub mod print_file;
 pub mod rate_limit;
 pub mod telemetry;
 pub mod token;

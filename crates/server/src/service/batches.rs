@@ -1,35 +1,44 @@
-//! Print batches: closing one (the issued letters joined into the press file,
-//! the 発送簿, and the mail to the print room queued in the same
-//! transaction), the downloads, and marking a batch mailed.
+//! Print batches: closing one (every queued letter gets its code and is
+//! printed into the batch's one print file, the 発送簿 is written and the
+//! mail to the print room queued, all in one transaction), the downloads,
+//! and marking a batch mailed.
 //!
-//! The combined PDF is built from the letter PDFs kept at issue time, never
-//! re-rendered: once issued, a verification code survives only inside its
-//! letter's PDF. Marking a batch mailed runs in steps, each committed on its
-//! own: (1) the batch is dated; (2) each case takes `MarkMailed`, its audit
-//! event and the proxy's notice in one store transition; (3) each kept letter
-//! PDF is replaced by the retained copy (code blanked, the mailed file's
-//! SHA-256 printed); (4) the combined PDF, which prints every code, is
-//! dropped. Step 4 is the completion mark: a repeated request on a batch
-//! stopped part-way (a crash, a lost connection) finishes the remaining
-//! steps; on a completed batch it is a 409 `batch_already_mailed`.
+//! A verification code exists in plain text only between its generation at
+//! close and the print file: the case keeps its HMAC, the letter its printed
+//! deadline. The print file is written to `SHOKAI_PRINT_DIR` while the
+//! letters render, one chunk at a time ([`print_file`]), so closing a batch
+//! of any size holds one chunk in memory. A letter that cannot be printed
+//! is left out of the file, taken back out of the batch with its reason,
+//! and waits for the next batch without a code.
+//!
+//! Marking a batch mailed is one transaction that dates the batch, moves
+//! each case on (`MarkMailed`, its audit event and the proxy's notice) and
+//! forgets the print file; the file is then overwritten and deleted. It
+//! renders nothing.
+
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use shokai_store::Actor;
-use shokai_store::batches::{self, BatchDocuments, BatchLetter, PrintBatch};
+use shokai_store::batches::{self, BatchLetter, PrintBatch};
 use shokai_store::cases::{self as store_cases, Commit};
 use shokai_store::outbox::NewMessage;
 use shokai_store::schedule;
 use shokai_store::{StoreError, StoredCase};
+use shokai_workflow::VerificationCode;
 use shokai_workflow::case::japan_date;
-use shokai_workflow::letter::{LetterContent, assemble_batch, batch_close, fingerprint};
-use shokai_workflow::{Case, Event, Representation, TransitionError};
+use shokai_workflow::letter::{
+    LetterContent, LetterError, ManifestRow, PrintFileSummary, batch_close, fingerprint,
+    manifest_csv as write_manifest, planned_mailing, print_order_key,
+};
+use shokai_workflow::{Case, Context, Event, Representation, Transition, TransitionError};
 
 use super::cases::{actor, system_actor};
 use super::error::ServiceError;
-use super::letters;
 use crate::auth::Caller;
+use crate::infra::print_file::{self, CHUNK, PrintFileWriter};
 use crate::state::AppState;
 
 pub use crate::infra::mail::{
@@ -44,15 +53,18 @@ pub struct BatchView {
     pub cut_off: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
     pub created_by: String,
+    /// The mailing date the batch planned for: its letters print the
+    /// deadline that date gives.
+    pub planned_mailing_on: Option<NaiveDate>,
     /// The post date, once marked mailed.
     pub mailed_on: Option<NaiveDate>,
     pub letter_count: usize,
     /// Case references in the batch, in postal-code (print) order when known.
     pub references: Vec<String>,
     pub letters: Vec<BatchLetterView>,
-    /// SHA-256 of `print.pdf` while it is kept (absent in listings).
+    /// SHA-256 of the print file (it stays known after the file is deleted).
     pub print_sha256: Option<String>,
-    /// True once the combined PDF was dropped after mailing.
+    /// True once the print file was deleted after mailing.
     pub print_file_discarded: bool,
     /// Letters taken back out when the batch was closed (they could not be
     /// printed); they wait for the next batch. Only in the closing answer.
@@ -66,7 +78,8 @@ pub struct HeldLetter {
     pub case_id: i64,
     pub reference: String,
     pub letter_number: i64,
-    /// Stable code: `letter_pdf_missing`.
+    /// Stable code: `unprintable_character`, `layout_preflight`, … (a
+    /// [`LetterError`] code) or the workflow's refusal code.
     pub reason: &'static str,
 }
 
@@ -76,7 +89,7 @@ pub struct BatchLetterView {
     pub case_id: i64,
     pub reference: String,
     pub letter_number: i64,
-    /// SHA-256 of the letter's file as printed.
+    /// SHA-256 over the letter's pages as printed.
     pub fingerprint: Option<String>,
     pub mailed_on: Option<NaiveDate>,
 }
@@ -102,12 +115,7 @@ impl BatchLinks {
     }
 }
 
-fn view(
-    batch: PrintBatch,
-    order: &[String],
-    print_sha256: Option<String>,
-    discarded: bool,
-) -> BatchView {
+fn view(batch: PrintBatch, order: &[String], discarded: bool) -> BatchView {
     let mut letters: Vec<BatchLetterView> = batch
         .letters
         .into_iter()
@@ -131,11 +139,12 @@ fn view(
         cut_off: batch.cut_off,
         created_at: batch.created_at,
         created_by: batch.created_by,
+        planned_mailing_on: batch.planned_mailing_on,
         mailed_on: batch.mailed_on,
         letter_count: letters.len(),
         references: letters.iter().map(|l| l.reference.clone()).collect(),
         letters,
-        print_sha256,
+        print_sha256: batch.print_sha256,
         print_file_discarded: discarded,
         held: Vec::new(),
     }
@@ -153,32 +162,57 @@ fn manifest_order(manifest: &[u8]) -> Vec<String> {
         .collect()
 }
 
-/// What a batched letter prints, without its code (see
-/// [`letters::blanked_content`]).
-fn kept_letter_content(
-    state: &AppState,
-    case: &Case,
-    letter: &BatchLetter,
-) -> Result<LetterContent, ServiceError> {
-    let number = u8::try_from(letter.number).map_err(ServiceError::internal)?;
-    letters::blanked_content(state, case, number, letter.issued_at)
+/// A request to close a batch now.
+#[derive(Debug, Default, Deserialize)]
+pub struct CloseRequest {
+    /// The day the letters will be posted (Japan date, today or later);
+    /// the next open office day when absent.
+    pub planned_mailing_on: Option<NaiveDate>,
 }
 
-/// Closes a batch now: takes every letter issued so far and not yet in a
-/// batch, joins their kept PDFs in postal-code order with the manifest, and
-/// queues the mail to the print room, all in one transaction.
+/// Closes a batch now: every letter issued so far and not yet in a batch
+/// gets its code and is printed, in postal-code order, with the manifest
+/// and the print room's mail, all in one transaction.
 #[tracing::instrument(skip_all)]
-pub async fn close(state: &AppState, caller: &Caller) -> Result<BatchView, ServiceError> {
+pub async fn close(
+    state: &AppState,
+    caller: &Caller,
+    req: CloseRequest,
+) -> Result<BatchView, ServiceError> {
     let now = state.now();
     let mut tx = state.store().begin().await?;
     // Dropping `tx` on anything but a batch rolls its row and audit event back.
-    match close_in(state, &mut tx, &actor(caller), now, now).await? {
-        Closing::Closed(batch) => {
-            tx.commit().await?;
+    match close_in(
+        state,
+        &mut tx,
+        &actor(caller),
+        now,
+        now,
+        req.planned_mailing_on,
+    )
+    .await?
+    {
+        Closing::Closed(batch, file) => {
+            commit_with_file(tx, &file).await?;
             Ok(*batch)
         }
         Closing::NothingWaiting => Err(ServiceError::BatchEmpty),
         Closing::NothingPrintable(held) => Err(nothing_printable(held)),
+    }
+}
+
+/// Commits a closed batch; if the commit fails, its print file goes.
+async fn commit_with_file(tx: shokai_store::Tx, file: &Path) -> Result<(), ServiceError> {
+    if let Err(e) = tx.commit().await {
+        remove_print_file(file);
+        return Err(e.into());
+    }
+    Ok(())
+}
+
+fn remove_print_file(file: &Path) {
+    if let Err(e) = print_file::delete(file) {
+        tracing::error!(error = %e, "a print file could not be deleted");
     }
 }
 
@@ -204,15 +238,15 @@ pub async fn close_at_cutoff(state: &AppState) -> Result<Option<BatchView>, Serv
     if !schedule::claim_daily_run(&mut tx, CUTOFF_JOB, today, now).await? {
         return Ok(None);
     }
-    match close_in(state, &mut tx, &actor, cut_off, now).await? {
-        Closing::Closed(batch) => {
-            tx.commit().await?;
+    match close_in(state, &mut tx, &actor, cut_off, now, None).await? {
+        Closing::Closed(batch, file) => {
+            commit_with_file(tx, &file).await?;
             return Ok(Some(*batch));
         }
         Closing::NothingWaiting => {}
         // Every waiting letter is unprintable: the day is done all the same
-        // (the clerks see the letters still waiting and reissue them), rather
-        // than failing again every minute until midnight.
+        // (the clerks see the letters still waiting and mend the cases),
+        // rather than failing again every minute until midnight.
         Closing::NothingPrintable(held) => {
             let e = nothing_printable(held);
             tracing::warn!(error = %e, "the cut-off found only letters it cannot print");
@@ -229,109 +263,259 @@ pub async fn close_at_cutoff(state: &AppState) -> Result<Option<BatchView>, Serv
 /// What closing a batch came to; anything but `Closed` leaves the caller's
 /// transaction to be rolled back.
 enum Closing {
-    /// The batch, ready to commit (boxed: a whole view beside two markers).
-    Closed(Box<BatchView>),
+    /// The batch, ready to commit, and its print file (boxed: a whole view
+    /// beside two markers).
+    Closed(Box<BatchView>, PathBuf),
     /// No letter was issued before the cut-off and not yet batched.
     NothingWaiting,
     /// Letters waited, but none could be printed.
     NothingPrintable(Vec<HeldLetter>),
 }
 
-/// Closes a batch of the letters issued before `cut_off` inside `tx`.
+/// A batched letter ready to render: its case as read, the workflow's
+/// `PrintLetter` step (applied, not yet written), its content (with the
+/// code) and its 発送簿 line.
+struct Prepared<'a> {
+    letter: &'a BatchLetter,
+    stored: StoredCase,
+    transition: Transition,
+    content: LetterContent,
+    row: ManifestRow,
+}
+
+/// Closes a batch of the letters issued before `cut_off` inside `tx`,
+/// planned for mailing on `planned` (default: the next open day).
 async fn close_in(
     state: &AppState,
     tx: &mut shokai_store::Tx,
     actor: &Actor,
     cut_off: DateTime<Utc>,
     now: DateTime<Utc>,
+    planned: Option<NaiveDate>,
 ) -> Result<Closing, ServiceError> {
-    let batch = batches::create_batch(tx, cut_off, actor, now).await?;
+    let closed_on = japan_date(now);
+    let planned = match planned {
+        Some(day) if day < closed_on => {
+            return Err(TransitionError::PlannedMailingInPast { today: closed_on }.into());
+        }
+        Some(day) => day,
+        None => planned_mailing(&state.workflow().calendar, closed_on),
+    };
+    let batch = batches::create_batch(tx, cut_off, planned, actor, now).await?;
     if batch.letters.is_empty() {
         return Ok(Closing::NothingWaiting);
     }
-    let (kept, held) = kept_letters(state, tx, &batch, actor, now).await?;
-    if kept.is_empty() {
-        return Ok(Closing::NothingPrintable(held));
-    }
-    let date = japan_date(now);
-    let assets = state.clone();
-    let print = tokio::task::spawn_blocking(move || {
-        let letters = assets.letters();
-        assemble_batch(&kept, date, &letters.settings, &letters.fonts)
-    })
-    .await
-    .map_err(ServiceError::internal)?
-    .map_err(ServiceError::internal)?;
-    let manifest = print.manifest_csv.clone().into_bytes();
-    let fingerprints = batch
-        .letters
-        .iter()
-        .filter_map(|l| {
-            let rendered = print.letters.iter().find(|r| r.reference == l.reference)?;
-            Some((l.letter_id, rendered.fingerprint.clone()))
-        })
-        .collect();
-    let documents = BatchDocuments {
-        pdf: Some(print.combined_pdf),
-        pdf_path: None,
-        manifest,
-        fingerprints,
-    };
-    batches::store_batch_documents(tx, batch.id, &documents).await?;
-    let order: Vec<String> = print.manifest.iter().map(|r| r.reference.clone()).collect();
-    let message = print_room_message(
+    let writer = PrintFileWriter::start(
+        state.letters_shared(),
+        &state.settings().print_dir,
         batch.id,
-        date,
-        &order,
-        &documents,
-        &print.combined_fingerprint,
-    );
-    shokai_store::outbox::enqueue(tx, &message, now).await?;
-    let batch = batches::get_batch(tx, batch.id).await?;
-    tracing::info!(
-        batch = batch.id,
-        letters = order.len(),
-        "print batch closed"
-    );
-    let mut closed = view(batch, &order, Some(print.combined_fingerprint), false);
-    closed.held = held;
-    Ok(Closing::Closed(Box::new(closed)))
+    )
+    .map_err(ServiceError::internal)?;
+    let run = Run {
+        state,
+        batch: &batch,
+        actor,
+        ctx: state.context(now, actor.role),
+        planned,
+        now,
+    };
+    let printed = run.print(tx, &writer).await?;
+    if printed.fingerprints.is_empty() {
+        return Ok(Closing::NothingPrintable(printed.held));
+    }
+    let (path, summary) = writer.finish().await.map_err(ServiceError::internal)?;
+    match run.record(tx, &path, &summary, printed).await {
+        Ok(view) => Ok(Closing::Closed(Box::new(view), path)),
+        Err(e) => {
+            remove_print_file(&path);
+            Err(e)
+        }
+    }
 }
 
-/// Each batched letter's content (for the manifest) and kept PDF. A letter
-/// that cannot be printed (no kept PDF: a crash between issuing and saving
-/// it) does not stop the batch: it is taken back out, waits for the next
-/// batch, and is named in the answer with the reason.
-async fn kept_letters(
-    state: &AppState,
-    tx: &mut shokai_store::Tx,
-    batch: &PrintBatch,
-    actor: &Actor,
+/// One batch being closed.
+struct Run<'a> {
+    state: &'a AppState,
+    batch: &'a PrintBatch,
+    actor: &'a Actor,
+    ctx: Context<'a>,
+    planned: NaiveDate,
     now: DateTime<Utc>,
-) -> Result<(Vec<(LetterContent, Vec<u8>)>, Vec<HeldLetter>), ServiceError> {
-    let mut kept = Vec::with_capacity(batch.letters.len());
-    let mut held = Vec::new();
-    for letter in &batch.letters {
-        let case = store_cases::get_case(tx, letter.case_id).await?.case()?;
-        let Some(pdf) = batches::letter_pdf_by_id(tx, letter.letter_id).await? else {
-            let reason = "letter_pdf_missing";
-            batches::release_letter(tx, batch.id, letter.letter_id, reason, actor, now).await?;
-            tracing::warn!(
-                case_id = letter.case_id,
-                reason,
-                "letter held back from the batch"
-            );
-            held.push(HeldLetter {
-                case_id: letter.case_id,
-                reference: letter.reference.clone(),
-                letter_number: letter.number,
-                reason,
-            });
-            continue;
+}
+
+/// What went into the print file: the 発送簿 lines and page fingerprints of
+/// the letters printed (in print order), and the letters held back.
+struct Printed {
+    manifest: Vec<ManifestRow>,
+    fingerprints: Vec<(i64, String)>,
+    held: Vec<HeldLetter>,
+}
+
+impl Run<'_> {
+    /// Prints every letter of the batch into `writer`, chunk by chunk in
+    /// print order, and writes each printed letter's step.
+    async fn print(
+        &self,
+        tx: &mut shokai_store::Tx,
+        writer: &PrintFileWriter,
+    ) -> Result<Printed, ServiceError> {
+        let queue = print_order(tx, self.batch).await?;
+        let mut printed = Printed {
+            manifest: Vec::with_capacity(queue.len()),
+            fingerprints: Vec::with_capacity(queue.len()),
+            held: Vec::new(),
         };
-        kept.push((kept_letter_content(state, &case, letter)?, pdf));
+        for chunk in queue.chunks(CHUNK) {
+            let mut contents = Vec::with_capacity(chunk.len());
+            let mut ready = Vec::with_capacity(chunk.len());
+            for letter in chunk {
+                match self.prepare(tx, letter).await? {
+                    Ok(p) => {
+                        contents.push(p.content);
+                        ready.push((p.letter, p.stored, p.transition, p.row));
+                    }
+                    Err(reason) => self.hold(tx, letter, reason, &mut printed.held).await?,
+                }
+            }
+            let results = writer
+                .write(contents)
+                .await
+                .map_err(ServiceError::internal)?;
+            for ((letter, stored, transition, mut row), result) in ready.into_iter().zip(results) {
+                match result {
+                    Ok(receipt) => {
+                        let step = transition.into();
+                        store_cases::write_step(tx, &stored, self.actor, self.now, step).await?;
+                        row.pages = receipt.pages;
+                        printed.manifest.push(row);
+                        printed
+                            .fingerprints
+                            .push((letter.letter_id, receipt.digest));
+                    }
+                    // The file itself failed: nothing of this batch can print.
+                    Err(e @ LetterError::Write(_)) => return Err(ServiceError::internal(e)),
+                    Err(e) => self.hold(tx, letter, e.code(), &mut printed.held).await?,
+                }
+            }
+        }
+        Ok(printed)
     }
-    Ok((kept, held))
+
+    /// Records the finished print file, the 発送簿 and the print room's
+    /// mail; answers the closed batch.
+    async fn record(
+        &self,
+        tx: &mut shokai_store::Tx,
+        path: &Path,
+        summary: &PrintFileSummary,
+        printed: Printed,
+    ) -> Result<BatchView, ServiceError> {
+        let id = self.batch.id;
+        let csv = write_manifest(&printed.manifest).into_bytes();
+        let file = path.display().to_string();
+        let sha = &summary.sha256;
+        batches::store_print_file(tx, id, &file, sha, &csv, &printed.fingerprints).await?;
+        let order: Vec<String> = printed.manifest.into_iter().map(|r| r.reference).collect();
+        let message = print_room_message(id, self.planned, order.len(), &order, sha);
+        shokai_store::outbox::enqueue(tx, &message, self.now).await?;
+        let closed = batches::get_batch(tx, id).await?;
+        tracing::info!(
+            batch = id,
+            letters = order.len(),
+            pages = summary.pages,
+            bytes = summary.bytes,
+            held = printed.held.len(),
+            "print batch closed"
+        );
+        let mut view = view(closed, &order, false);
+        view.held = printed.held;
+        Ok(view)
+    }
+}
+
+/// The batch's letters in print order: by the cardholder's postal code,
+/// then by reference. Reads each case once for its postal code; the cases
+/// themselves are read again chunk by chunk as they are printed.
+async fn print_order<'b>(
+    tx: &mut shokai_store::Tx,
+    batch: &'b PrintBatch,
+) -> Result<Vec<&'b BatchLetter>, ServiceError> {
+    let mut keyed = Vec::with_capacity(batch.letters.len());
+    for letter in &batch.letters {
+        let stored = store_cases::get_case(tx, letter.case_id).await?;
+        let postal = stored
+            .parties
+            .as_ref()
+            .map(|p| p.cardholder.address.postal_code().to_string())
+            .unwrap_or_default();
+        keyed.push((print_order_key(&postal, &letter.reference), letter));
+    }
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(keyed.into_iter().map(|(_, l)| l).collect())
+}
+
+impl Run<'_> {
+    /// Generates the letter's code and applies `PrintLetter` (not yet
+    /// written): `Err(reason)` when the workflow refuses, which holds the
+    /// letter back.
+    async fn prepare<'l>(
+        &self,
+        tx: &mut shokai_store::Tx,
+        letter: &'l BatchLetter,
+    ) -> Result<Result<Prepared<'l>, &'static str>, ServiceError> {
+        let stored = store_cases::get_case(tx, letter.case_id).await?;
+        let case = stored.case()?;
+        let number = u8::try_from(letter.number).map_err(ServiceError::internal)?;
+        let code = self.state.codes().generate();
+        // The event consumes the code; this copy is what gets printed.
+        let printed = VerificationCode::parse(code.expose()).map_err(ServiceError::internal)?;
+        let event = Event::PrintLetter {
+            number,
+            code,
+            planned_mailing: self.planned,
+        };
+        let transition = match case.apply(event, &self.ctx) {
+            Ok(t) => t,
+            Err(e) => return Ok(Err(e.code())),
+        };
+        let made_on = japan_date(self.now);
+        let content =
+            LetterContent::from_case(&transition.case, self.state.workflow(), &printed, made_on)
+                .map_err(ServiceError::internal)?;
+        let row = ManifestRow::of(&content, 0);
+        Ok(Ok(Prepared {
+            letter,
+            stored,
+            transition,
+            content,
+            row,
+        }))
+    }
+
+    /// Takes a letter that cannot be printed back out of the batch: it
+    /// keeps waiting, without a code, and the answer names it with the reason.
+    async fn hold(
+        &self,
+        tx: &mut shokai_store::Tx,
+        letter: &BatchLetter,
+        reason: &'static str,
+        held: &mut Vec<HeldLetter>,
+    ) -> Result<(), ServiceError> {
+        let (batch, actor) = (self.batch.id, self.actor);
+        batches::release_letter(tx, batch, letter.letter_id, reason, actor, self.now).await?;
+        tracing::warn!(
+            case_id = letter.case_id,
+            reason,
+            "letter held back from the batch"
+        );
+        held.push(HeldLetter {
+            case_id: letter.case_id,
+            reference: letter.reference.clone(),
+            letter_number: letter.number,
+            reason,
+        });
+        Ok(())
+    }
 }
 
 /// Every letter of a batch failed: no batch, and the clerk learns which
@@ -340,34 +524,32 @@ fn nothing_printable(held: Vec<HeldLetter>) -> ServiceError {
     held.into_iter()
         .next()
         .map_or(ServiceError::BatchEmpty, |h| {
-            ServiceError::LetterPdfMissing {
+            ServiceError::LetterUnprintable {
                 reference: h.reference,
                 letter: h.letter_number,
+                reason: h.reason,
             }
         })
 }
 
-/// The print room's mail: what to say and the SHA-256 of each file to
-/// attach; the files themselves are read from the store when it is sent.
+/// The print room's mail: that batch `batch` of `letters` letters, to be
+/// mailed on `planned`, is ready for download. No code and no attachment:
+/// the file is fetched by a printer account, and each download is audited.
 fn print_room_message(
     batch: i64,
-    date: NaiveDate,
+    planned: NaiveDate,
+    letters: usize,
     order: &[String],
-    documents: &BatchDocuments,
     print_sha256: &str,
 ) -> NewMessage {
     NewMessage {
         kind: BATCH_PRINT.to_owned(),
         payload: json!({
             "batch": batch,
-            "date": date,
-            "letters": order.len(),
+            "date": planned,
+            "letters": letters,
             "references": order,
             "print_sha256": print_sha256,
-            "files": [
-                { "name": PRINT_FILE, "sha256": print_sha256 },
-                { "name": MANIFEST_FILE, "sha256": fingerprint(&documents.manifest) },
-            ],
         }),
         idempotency_key: format!("batch-print:{batch}"),
     }
@@ -390,41 +572,65 @@ pub async fn list(state: &AppState, _caller: &Caller) -> Result<Vec<BatchView>, 
         .into_iter()
         .map(|b| {
             let mailed = b.mailed_on.is_some();
-            view(b, &[], None, mailed)
+            view(b, &[], mailed)
         })
         .collect())
 }
 
-/// One batch, with the SHA-256 of its combined PDF while it is kept.
+/// One batch.
 pub async fn get(state: &AppState, _caller: &Caller, id: i64) -> Result<BatchView, ServiceError> {
     let mut tx = state.store().read().await?;
     let batch = batches::get_batch(&mut tx, id).await?;
     let documents = batches::batch_documents(&mut tx, id).await?;
     tx.commit().await?;
     let order = manifest_order(&documents.manifest);
-    let sha = documents.pdf.as_deref().map(fingerprint);
-    let discarded = sha.is_none() && batch.mailed_on.is_some();
-    Ok(view(batch, &order, sha, discarded))
+    let kept = documents.pdf.is_some() || documents.pdf_path.is_some();
+    let discarded = !kept && batch.mailed_on.is_some();
+    Ok(view(batch, &order, discarded))
 }
 
-/// The combined PDF for the press (the print room only). It prints every
-/// code in the batch: each download is recorded in the audit log (who, when,
-/// the file's SHA-256), and it is gone once the batch is mailed
+/// The print file as handed to the print room.
+#[derive(Debug)]
+pub enum PrintDownload {
+    /// The file on disk, opened, and its length.
+    File(tokio::fs::File, u64),
+    /// A batch closed before print files moved to disk: its bytes.
+    Kept(Vec<u8>),
+}
+
+/// The print file for the press (the print room only). It prints every
+/// code in the batch: each download is recorded in the audit log (who,
+/// when, the file's SHA-256), and it is gone once the batch is mailed
 /// (`PrintFileDiscarded`).
 pub async fn print_pdf(
     state: &AppState,
     caller: &Caller,
     id: i64,
-) -> Result<Vec<u8>, ServiceError> {
+) -> Result<PrintDownload, ServiceError> {
     let now = state.now();
     let mut tx = state.store().begin().await?;
     let documents = batches::batch_documents(&mut tx, id).await?;
-    let pdf = documents.pdf.ok_or_else(|| print_file_discarded(id))?;
+    let (download, sha) = match (documents.pdf, documents.pdf_path) {
+        (Some(bytes), _) => {
+            let sha = fingerprint(&bytes);
+            (PrintDownload::Kept(bytes), sha)
+        }
+        (None, Some(path)) => {
+            let file = print_file::open(Path::new(&path)).map_err(ServiceError::internal)?;
+            let len = file.metadata().map_err(ServiceError::internal)?.len();
+            let sha = documents.print_sha256.unwrap_or_default();
+            (
+                PrintDownload::File(tokio::fs::File::from_std(file), len),
+                sha,
+            )
+        }
+        (None, None) => return Err(print_file_discarded(id)),
+    };
     // The download and its record commit together: no copy leaves unrecorded.
-    batches::record_print_download(&mut tx, id, &fingerprint(&pdf), &actor(caller), now).await?;
+    batches::record_print_download(&mut tx, id, &sha, &actor(caller), now).await?;
     tx.commit().await?;
     tracing::info!(batch = id, "print file downloaded");
-    Ok(pdf)
+    Ok(download)
 }
 
 fn print_file_discarded(id: i64) -> ServiceError {
@@ -474,9 +680,10 @@ pub struct MailedCase {
     pub deadline: Option<NaiveDate>,
 }
 
-/// Marks batch `id` handed to the post on `mailed_on` (default today), moves
-/// each case to `inquiry_mailed`, keeps only code-blanked letter copies and
-/// drops the combined print file. See the module doc for the steps.
+/// Marks batch `id` handed to the post on `mailed_on` (default today): in
+/// one transaction the batch is dated, each case moves to `inquiry_mailed`
+/// with its deadline and the proxy's notice, and the print file is
+/// forgotten; then the file is overwritten and deleted.
 #[tracing::instrument(skip_all, fields(batch_id = id))]
 pub async fn mark_mailed(
     state: &AppState,
@@ -486,93 +693,91 @@ pub async fn mark_mailed(
 ) -> Result<MailedBatch, ServiceError> {
     let now = state.now();
     let today = japan_date(now);
+    let actor = actor(caller);
     let mut tx = state.store().begin().await?;
     let batch = batches::get_batch(&mut tx, id).await?;
     let documents = batches::batch_documents(&mut tx, id).await?;
-    let mailed_on = match batch.mailed_on {
-        Some(recorded) if documents.pdf.is_none() => {
-            return Err(StoreError::BatchAlreadyMailed {
-                batch_id: id,
-                mailed_on: recorded,
-            }
-            .into());
+    if let Some(recorded) = batch.mailed_on {
+        return Err(StoreError::BatchAlreadyMailed {
+            batch_id: id,
+            mailed_on: recorded,
         }
-        // Stopped part-way earlier: finish with the recorded date.
-        Some(recorded) => recorded,
-        None => {
-            let mailed_on = req.mailed_on.unwrap_or(today);
-            check_mailing_date(&batch, mailed_on, today)?;
-            batches::mark_batch_mailed(&mut tx, id, mailed_on, &actor(caller), now).await?;
-            mailed_on
-        }
-    };
-    tx.commit().await?;
+        .into());
+    }
+    let mailed_on = req.mailed_on.unwrap_or(today);
+    check_mailing_date(&batch, mailed_on, today)?;
+    batches::mark_batch_mailed(&mut tx, id, mailed_on, &actor, now).await?;
+    let ctx = state.context(now, caller.role);
     let mut cases = Vec::with_capacity(batch.letters.len());
     for letter in &batch.letters {
-        cases.push(mark_letter_mailed(state, caller, letter, mailed_on).await?);
+        cases.push(mark_letter_mailed(&mut tx, &ctx, &actor, letter, mailed_on, now).await?);
     }
-    let mut tx = state.store().begin().await?;
-    batches::discard_batch_pdf(&mut tx, id).await?;
-    let batch = batches::get_batch(&mut tx, id).await?;
+    batches::discard_print_file(&mut tx, id).await?;
+    let after = batches::get_batch(&mut tx, id).await?;
     tx.commit().await?;
+    if let Some(path) = documents.pdf_path {
+        remove_print_file(Path::new(&path));
+    }
     tracing::info!(batch = id, cases = cases.len(), "print batch mailed");
     let order = manifest_order(&documents.manifest);
     Ok(MailedBatch {
-        batch: view(batch, &order, None, true),
+        batch: view(after, &order, true),
         mailed_on,
         cases,
     })
 }
 
-/// The workflow's own rule (issue date ≤ post date ≤ today), checked for the
-/// whole batch before anything is written.
+/// The workflow's own rule (print date ≤ post date ≤ today), checked for
+/// the whole batch before anything is written.
 fn check_mailing_date(
     batch: &PrintBatch,
     mailed_on: NaiveDate,
     today: NaiveDate,
 ) -> Result<(), ServiceError> {
-    let issued_on = batch
-        .letters
-        .iter()
-        .map(|l| japan_date(l.issued_at))
-        .max()
-        .unwrap_or(today);
+    let issued_on = japan_date(batch.created_at);
     if mailed_on < issued_on || mailed_on > today {
         return Err(TransitionError::MailingDateOutOfRange { issued_on, today }.into());
     }
     Ok(())
 }
 
-/// Steps 2 and 3 for one letter of the batch.
+/// `MarkMailed` for one letter of the batch, with the proxy's notice, in the
+/// batch's transaction; a case that moved on is skipped with the reason.
 async fn mark_letter_mailed(
-    state: &AppState,
-    caller: &Caller,
+    tx: &mut shokai_store::Tx,
+    ctx: &Context<'_>,
+    actor: &Actor,
     letter: &BatchLetter,
     mailed_on: NaiveDate,
+    now: DateTime<Utc>,
 ) -> Result<MailedCase, ServiceError> {
-    let mut tx = state.store().read().await?;
-    let before = store_cases::get_case(&mut tx, letter.case_id).await?;
-    tx.commit().await?;
+    let before = store_cases::get_case(tx, letter.case_id).await?;
     let case = before.case()?;
-    let content = kept_letter_content(state, &case, letter)?;
     let is_current = case
         .current_letter()
-        .is_some_and(|l| i64::from(l.number) == letter.number && l.mailed_on.is_none());
-    let (after, skipped_because) = if is_current {
-        match move_case(state, caller, &before, mailed_on).await {
-            Ok(after) => (after, None),
-            Err(StoreError::Transition(e)) => (before, Some(e.code())),
-            Err(other) => return Err(other.into()),
-        }
+        .is_some_and(|l| i64::from(l.number) == letter.number);
+    let outcome = if is_current {
+        case.apply(Event::MarkMailed { mailed_on }, ctx)
     } else {
-        // Already mailed: a repeated request finishing a batch stopped part-way.
-        let already = case
-            .letters()
-            .iter()
-            .any(|l| i64::from(l.number) == letter.number && l.mailed_on.is_some());
-        (before, (!already).then_some("letter_superseded"))
+        Err(TransitionError::LetterSuperseded {
+            number: u8::try_from(letter.number).unwrap_or(u8::MAX),
+        })
     };
-    keep_retained_copy(state, letter, content).await?;
+    let (after, skipped_because) = match outcome {
+        Ok(transition) => {
+            let messages = letter_mailed_message(&transition.case, mailed_on)
+                .into_iter()
+                .collect();
+            let commit = Commit {
+                transition,
+                messages,
+                response_attempt: None,
+            };
+            store_cases::write_step(tx, &before, actor, now, commit).await?;
+            (store_cases::get_case(tx, letter.case_id).await?, None)
+        }
+        Err(e) => (before, Some(e.code())),
+    };
     Ok(MailedCase {
         case_id: after.id,
         reference: letter.reference.clone(),
@@ -587,31 +792,6 @@ async fn mark_letter_mailed(
         version: after.version,
         deadline: after.core.deadline(),
     })
-}
-
-/// `MarkMailed` and the proxy's notice, in one transition.
-async fn move_case(
-    state: &AppState,
-    caller: &Caller,
-    before: &StoredCase,
-    mailed_on: NaiveDate,
-) -> Result<StoredCase, StoreError> {
-    let now = state.now();
-    let ctx = state.context(now, caller.role);
-    state
-        .store()
-        .transition(before.id, before.version, &actor(caller), now, |case| {
-            let transition = case.apply(Event::MarkMailed { mailed_on }, &ctx)?;
-            let messages = letter_mailed_message(&transition.case, mailed_on)
-                .into_iter()
-                .collect();
-            Ok(Commit {
-                transition,
-                messages,
-                response_attempt: None,
-            })
-        })
-        .await
 }
 
 /// The proxy's notice, if the proxy gave an e-mail address. The payload holds
@@ -637,28 +817,23 @@ fn letter_mailed_message(case: &Case, mailed_on: NaiveDate) -> Option<NewMessage
     })
 }
 
-/// Step 3: replaces the kept letter PDF by the retained copy, unless that
-/// already happened (the kept file no longer matches the mailed fingerprint).
-async fn keep_retained_copy(
-    state: &AppState,
-    letter: &BatchLetter,
-    content: LetterContent,
-) -> Result<(), ServiceError> {
-    let Some(mailed) = letter.fingerprint.clone() else {
-        return Ok(());
-    };
+/// Deletes print files a crash left behind (see [`print_file::sweep`]): run
+/// by the minute job. Keeps every file an unmailed batch still names.
+pub async fn sweep_print_files(state: &AppState) -> Result<usize, ServiceError> {
     let mut tx = state.store().read().await?;
-    let kept = batches::letter_pdf_by_id(&mut tx, letter.letter_id).await?;
+    let live = batches::unmailed_print_files(&mut tx).await?;
     tx.commit().await?;
-    if kept.as_deref().map(fingerprint).as_ref() != Some(&mailed) {
-        return Ok(());
+    let dir = state.settings().print_dir.clone();
+    let removed = tokio::task::spawn_blocking(move || {
+        print_file::sweep(&dir, |id| live.iter().any(|(batch, _)| *batch == id))
+    })
+    .await
+    .map_err(ServiceError::internal)?
+    .map_err(ServiceError::internal)?;
+    if removed > 0 {
+        tracing::warn!(removed, "print files left behind were deleted");
     }
-    let copy = letters::render_blanked(state, content, mailed).await?;
-    let number = u8::try_from(letter.number).map_err(ServiceError::internal)?;
-    let mut tx = state.store().begin().await?;
-    store_cases::save_letter_pdf(&mut tx, letter.case_id, number, &copy).await?;
-    tx.commit().await?;
-    Ok(())
+    Ok(removed)
 }
 
 #[cfg(test)]
@@ -669,9 +844,9 @@ mod tests {
     use crate::testing::{TestDb, jst, proxy_intake, staff};
     use shokai_workflow::Role;
 
-    /// Opens a proxy case and issues its letter at the clock's time.
-    async fn letter_waiting(state: &AppState, clerk: &Caller) {
-        let case = cases::open(state, clerk, proxy_intake()).await.unwrap();
+    /// Opens a proxy case for `intake` and issues its letter at the clock's time.
+    async fn letter_waiting_for(state: &AppState, clerk: &Caller, intake: cases::Intake) {
+        let case = cases::open(state, clerk, intake).await.unwrap();
         let request = IssueRequest {
             version: case.version,
             override_reason: None,
@@ -679,6 +854,10 @@ mod tests {
         letters::issue(state, clerk, case.id, request)
             .await
             .unwrap();
+    }
+
+    async fn letter_waiting(state: &AppState, clerk: &Caller) {
+        letter_waiting_for(state, clerk, proxy_intake()).await;
     }
 
     async fn batch_count(state: &AppState, clerk: &Caller) -> usize {
@@ -753,10 +932,11 @@ mod tests {
         db.finish().await;
     }
 
-    /// Breaks every waiting letter the way a crash after issuing would.
-    async fn drop_kept_pdfs(db: &TestDb) {
+    /// Gives every cardholder a name the letter font cannot print, as a
+    /// case registered before intake checked for such characters would have.
+    async fn make_names_unprintable(db: &TestDb) {
         use sqlx::Connection;
-        let sql = "UPDATE letters SET pdf = NULL";
+        let sql = "UPDATE cases SET parties = REPLACE(parties, '山田', '𠮷田')";
         if db.url.starts_with("sqlite:") {
             let mut conn = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
             sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
@@ -772,7 +952,7 @@ mod tests {
         let (state, clock) = db.state(jst("2026-11-30 10:00")).await;
         let clerk = staff(&state, "clerk", Role::Clerk).await;
         letter_waiting(&state, &clerk).await;
-        drop_kept_pdfs(&db).await;
+        make_names_unprintable(&db).await;
         clock.set(jst("2026-11-30 17:00"));
 
         let first = close_at_cutoff(&state).await.unwrap();
@@ -785,6 +965,139 @@ mod tests {
             letters_waiting(&state).await.unwrap(),
             1,
             "the letter still waits"
+        );
+        db.finish().await;
+    }
+
+    /// Runs `program` with `args`; its standard output, or a failure that
+    /// names the program (they come from poppler-utils, qpdf, zbar-tools).
+    fn run(program: &str, args: &[&str]) -> String {
+        let out = std::process::Command::new(program)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("{program} runs (.ci/run installs it): {e}"));
+        assert!(
+            out.status.success(),
+            "{program} {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Registers `n` proxy applications, each at its own postal code, and
+    /// issues their letters.
+    async fn letters_waiting_at_many_addresses(state: &AppState, clerk: &Caller, n: usize) {
+        for i in 0..n {
+            let mut intake = proxy_intake();
+            let postal = format!("{:03}-{:04}", 100 + (i * 7) % 900, i);
+            let rest = format!("新宿一丁目{}番{}号", i / 50 + 1, i % 50 + 1);
+            intake.cardholder.address =
+                shokai_workflow::Address::parse(&postal, "東京都", "新宿区", &rest).unwrap();
+            letter_waiting_for(state, clerk, intake).await;
+        }
+    }
+
+    /// Every QR code of the print file at `path`, in page order: cut out of
+    /// each page at 150 dpi (24 mm square, 19 mm from the right edge, 15 mm
+    /// from the top) by pdftoppm and decoded by zbar.
+    fn qr_codes(path: &str) -> Vec<String> {
+        let images = tempfile::tempdir().unwrap();
+        let prefix = images.path().join("qr");
+        let crop = [
+            "-r", "150", "-x", "960", "-y", "70", "-W", "190", "-H", "190",
+        ];
+        let mut args = crop.to_vec();
+        args.extend(["-gray", path, prefix.to_str().unwrap()]);
+        run("pdftoppm", &args);
+        let mut pngs: Vec<_> = std::fs::read_dir(images.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        pngs.sort();
+        // zbarimg exits 4 when an image (the other page of each letter) has no code.
+        let out = std::process::Command::new("zbarimg")
+            .args(["-q", "--raw"])
+            .args(&pngs)
+            .output()
+            .expect("zbarimg runs (.ci/run installs zbar-tools)");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// The codes printed after their label in the print file at `path`, in
+    /// page order, as pdftotext reads them.
+    fn printed_codes(path: &str) -> Vec<String> {
+        let text: String = run("pdftotext", &[path, "-"])
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        let shaped = |w: &[char]| {
+            let alnum = |c: &char| c.is_ascii_uppercase() || c.is_ascii_digit();
+            w.len() == 11 && w[5] == '-' && w[..5].iter().all(alnum) && w[6..].iter().all(alnum)
+        };
+        text.match_indices("確認コード")
+            .filter_map(|(at, label)| {
+                let next: Vec<char> = text[at + label.len()..].chars().take(11).collect();
+                shaped(&next).then(|| next.into_iter().collect())
+            })
+            .collect()
+    }
+
+    /// The print room's file for a batch of 1,000 letters, as the server
+    /// writes it: one embedded font subset, at most 10 KB a letter, clean
+    /// for qpdf, and every letter's QR code decodes to the reference and
+    /// code printed beside it.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_thousand_letter_print_file_embeds_one_font_subset_and_every_qr_code_decodes() {
+        const LETTERS: usize = 1_000;
+        let db = TestDb::sqlite();
+        let (state, clock) = db.state(jst("2026-11-30 10:00")).await;
+        let clerk = staff(&state, "clerk", Role::Clerk).await;
+        let printer = staff(&state, "printer", Role::Printer).await;
+        letters_waiting_at_many_addresses(&state, &clerk, LETTERS).await;
+        clock.set(jst("2026-11-30 16:00"));
+
+        let batch = close(&state, &clerk, CloseRequest::default())
+            .await
+            .unwrap();
+
+        assert_eq!(batch.letter_count, LETTERS);
+        assert!(batch.held.is_empty());
+        let download = print_pdf(&state, &printer, batch.id).await.unwrap();
+        let PrintDownload::File(_, bytes) = download else {
+            panic!("a new batch's print file is on disk");
+        };
+        let per_letter = bytes / LETTERS as u64;
+        assert!(per_letter <= 10 * 1024, "{per_letter} bytes a letter");
+        let dir = &state.settings().print_dir;
+        let path = dir.join(print_file::file_name(batch.id));
+        let path = path.to_str().unwrap();
+        let fonts = run("pdffonts", &[path]);
+        let embedded: Vec<&str> = fonts.lines().skip(2).collect();
+        assert_eq!(embedded.len(), 1, "one font: {fonts}");
+        assert!(
+            embedded[0].contains('+') && embedded[0].contains(" yes "),
+            "an embedded subset: {fonts}"
+        );
+        let check = run("qpdf", &["--check", path]);
+        assert!(
+            check.contains("No syntax or stream encoding errors found"),
+            "{check}"
+        );
+        let codes = printed_codes(path);
+        assert_eq!(codes.len(), LETTERS, "one printed code a letter");
+        let printed: Vec<String> = batch
+            .references
+            .iter()
+            .zip(&codes)
+            .map(|(reference, code)| shokai_workflow::letter::qr_payload(reference, code))
+            .collect();
+        assert_eq!(
+            qr_codes(path),
+            printed,
+            "each letter's QR code holds its reference and code"
         );
         db.finish().await;
     }

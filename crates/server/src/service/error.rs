@@ -104,14 +104,16 @@ pub enum ServiceError {
         /// The batch.
         batch_id: i64,
     },
-    /// A letter in the batch has no kept PDF (a crash between issuing and
-    /// saving it): reissuing it mends the batch.
-    #[error("letter {letter} of {reference} has no kept PDF: issue it again")]
-    LetterPdfMissing {
+    /// No letter waiting for the batch could be printed; this one (the
+    /// first) names why. The letters keep waiting, without a code.
+    #[error("letter {letter} of {reference} cannot be printed ({reason})")]
+    LetterUnprintable {
         /// The case's reference.
         reference: String,
         /// The letter's number.
         letter: i64,
+        /// Stable code of the reason (`unprintable_character`, …).
+        reason: &'static str,
     },
     /// A PIN typed at the counter breaks its kind's format (never echoed).
     #[error("the {which} {pin} PIN: {error}")]
@@ -205,7 +207,7 @@ impl ServiceError {
             | ServiceError::BatchEmpty
             | ServiceError::BatchAlreadyMailed { .. }
             | ServiceError::PrintFileDiscarded { .. }
-            | ServiceError::LetterPdfMissing { .. }
+            | ServiceError::LetterUnprintable { .. }
             | ServiceError::TerminalUnavailable
             | ServiceError::CardUnreadable(_)
             | ServiceError::Internal(_) => None,
@@ -223,6 +225,7 @@ pub fn transition_field(e: &TransitionError) -> Option<&'static str> {
         | TransitionError::UnmailedCode { .. } => Some("code"),
         TransitionError::ChecklistIncomplete { .. } => Some("checklist"),
         TransitionError::MailingDateOutOfRange { .. } => Some("mailed_on"),
+        TransitionError::PlannedMailingInPast { .. } => Some("planned_mailing_on"),
         TransitionError::EntryInFuture | TransitionError::EntryBeforeMailing => Some("entered_at"),
         // Listed one by one (no `_`), so a new workflow refusal is placed
         // here deliberately.
@@ -236,6 +239,8 @@ pub fn transition_field(e: &TransitionError) -> Option<&'static str> {
         | TransitionError::UnknownLetter { .. }
         | TransitionError::LetterSuperseded { .. }
         | TransitionError::LetterNotMailed { .. }
+        | TransitionError::LetterNotPrinted { .. }
+        | TransitionError::LetterAlreadyPrinted { .. }
         | TransitionError::LetterLimit { .. }
         | TransitionError::LetterTooSoon { .. }
         | TransitionError::DeadlinePassed { .. }

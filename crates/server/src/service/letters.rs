@@ -1,23 +1,26 @@
-//! Inquiry letters: issuing one (a fresh verification code, `IssueLetter`
-//! through one store transition) and keeping its PDF for the print room.
+//! Inquiry letters: issuing one (`IssueLetter`: the letter is queued for the
+//! next print batch, without a code) and the clerks' copies.
 //!
-//! The code exists in plain text only here, between generation and the PDF;
-//! the answer carries the letter number and the PDF's fingerprint, never the
-//! code. The PDF is saved right after the transition commits (a `Commit` has
-//! no slot for it yet): a crash in between leaves an issued letter without
-//! a PDF, which a reissue replaces.
+//! No code exists until the batch is closed (see [`super::batches`]), and
+//! then only inside the print file; so nothing here ever holds one. A
+//! clerk's copy is rendered when asked for, with the code and QR code
+//! blanked, and names the SHA-256 of the print file the letter went out in.
 
-use chrono::{DateTime, Utc};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use shokai_store::cases as store_cases;
+use shokai_store::batches as store_batches;
 use shokai_workflow::case::japan_date;
-use shokai_workflow::letter::{LetterContent, fingerprint, render_letter, render_retained_copy};
+use shokai_workflow::letter::{LetterContent, planned_mailing, render_retained_copy};
 use shokai_workflow::{Case, Event, VerificationCode};
 
 use super::cases::{CaseView, actor};
 use super::error::ServiceError;
 use crate::auth::Caller;
 use crate::state::AppState;
+
+/// What a clerk's copy of a letter not yet printed names instead of the
+/// print file's SHA-256.
+const NOT_YET_PRINTED: &str = "未印刷（発送バッチの締めで印刷されます）";
 
 /// A request to issue the next letter of a case.
 #[derive(Debug, Deserialize)]
@@ -28,15 +31,15 @@ pub struct IssueRequest {
     pub override_reason: Option<String>,
 }
 
-/// The issued letter: the case, the letter's number and its PDF's SHA-256.
+/// The issued letter: the case and the letter's number. It waits for the
+/// next print batch, which gives it its code.
 #[derive(Debug, Serialize)]
 pub struct IssuedLetter {
     pub case: CaseView,
     pub letter_number: u8,
-    pub fingerprint: String,
 }
 
-/// Issues the next letter of case `id` and keeps its PDF.
+/// Issues (queues) the next letter of case `id`.
 #[tracing::instrument(skip_all, fields(case_id = id))]
 pub async fn issue(
     state: &AppState,
@@ -44,12 +47,9 @@ pub async fn issue(
     id: i64,
     req: IssueRequest,
 ) -> Result<IssuedLetter, ServiceError> {
-    let code = state.codes().generate();
-    // The event consumes the code; this zeroizing copy is what gets printed.
-    let printed = VerificationCode::parse(code.expose()).map_err(ServiceError::internal)?;
     let event = match req.override_reason {
-        Some(reason) => Event::IssueLetterOverride { code, reason },
-        None => Event::IssueLetter { code },
+        Some(reason) => Event::IssueLetterOverride { reason },
+        None => Event::IssueLetter,
     };
     let now = state.now();
     let ctx = state.context(now, caller.role);
@@ -59,35 +59,23 @@ pub async fn issue(
             case.apply(event, &ctx)
         })
         .await?;
-    let case = stored.case()?;
-    let letters = state.letters();
-    let content = LetterContent::from_case(&case, state.workflow(), &printed, japan_date(now))
-        .map_err(ServiceError::internal)?;
-    let letter = render_letter(
-        &content,
-        &letters.settings,
-        &letters.template,
-        &letters.fonts,
-    )
-    .map_err(ServiceError::internal)?;
-    let mut tx = state.store().begin().await?;
-    store_cases::save_letter_pdf(&mut tx, id, content.letter_number, &letter.pdf).await?;
-    tx.commit().await?;
+    let letter_number = stored
+        .core
+        .letters()
+        .last()
+        .map(|l| l.number)
+        .ok_or_else(|| ServiceError::internal(shokai_workflow::TransitionError::NoLetter))?;
     Ok(IssuedLetter {
-        letter_number: content.letter_number,
-        fingerprint: letter.fingerprint,
+        letter_number,
         case: stored.into(),
     })
 }
 
-/// A clerk's copy of letter `number` of case `id`, with the verification
-/// code and QR code blanked: the kept file with the code is for the print
-/// room's batch alone. Before mailing, the copy is rendered when asked and
-/// names the SHA-256 of the file that will be printed; once mailed, the kept
-/// file already is that copy (rendering is deterministic, so a re-render
-/// proves it matches).
+/// A clerk's copy of letter `number` of case `id`: what the letter prints,
+/// with the verification code and QR code blanked, naming the SHA-256 of
+/// the print file it was printed in. Rendering is deterministic, so the same
+/// request gives the same bytes.
 pub async fn pdf(state: &AppState, id: i64, number: u8) -> Result<Vec<u8>, ServiceError> {
-    let kept = store_cases::letter_pdf(state.store(), id, number).await?;
     let case = super::cases::load(state, id).await?.case()?;
     let letter = case
         .letters()
@@ -96,35 +84,55 @@ pub async fn pdf(state: &AppState, id: i64, number: u8) -> Result<Vec<u8>, Servi
         .ok_or_else(|| ServiceError::NotFound {
             what: format!("letter {number} of case {id}"),
         })?;
-    if letter.mailed_on.is_some() {
-        return Ok(kept);
-    }
-    let content = blanked_content(state, &case, number, letter.issued_at)?;
-    render_blanked(state, content, fingerprint(&kept)).await
+    // Not printed yet: the copy shows what a batch closed today would print.
+    let made_on = match letter.printed_at {
+        Some(printed) => japan_date(printed),
+        None if letter.has_code() => japan_date(letter.issued_at),
+        None => japan_date(state.now()),
+    };
+    let mut tx = state.store().read().await?;
+    let printed_in = store_batches::printed_in(&mut tx, id, number).await?;
+    tx.commit().await?;
+    let printed_in = match printed_in {
+        Some(sha) if letter.has_code() => sha,
+        Some(_) | None => NOT_YET_PRINTED.to_owned(),
+    };
+    let content = blanked_content(state, &case, number, made_on)?;
+    render_blanked(state, content, printed_in).await
 }
 
-/// What letter `number` of `case` (issued at `issued_at`) prints, rebuilt
-/// from the case, with the code left out: for the batch manifest and every
-/// copy a clerk may see. The code is not known here; the content is built
-/// with a throwaway one that is blanked at once.
-pub(super) fn blanked_content(
+/// What letter `number` of `case` prints (dated `made_on`), rebuilt from
+/// the case, with the code left out. The code is not known here; the
+/// content is built with a throwaway one that is blanked at once. The
+/// deadline is the letter's own; a letter not printed yet shows the one a
+/// batch closed on `made_on` would print.
+fn blanked_content(
     state: &AppState,
     case: &Case,
     number: u8,
-    issued_at: DateTime<Utc>,
+    made_on: NaiveDate,
 ) -> Result<LetterContent, ServiceError> {
     let throwaway = VerificationCode::generate(&mut rand::rng());
-    let mut content =
-        LetterContent::from_case(case, state.workflow(), &throwaway, japan_date(issued_at))
-            .map_err(ServiceError::internal)?;
+    let mut content = LetterContent::from_case(case, state.workflow(), &throwaway, made_on)
+        .map_err(ServiceError::internal)?;
     content.verification_code = String::new();
     content.letter_number = number;
+    let letter = case.letters().iter().find(|l| l.number == number);
+    let workflow = state.workflow();
+    match letter {
+        Some(l) if !l.has_code() => {
+            let planned = planned_mailing(&workflow.calendar, made_on);
+            content.deadline = Some(workflow.calendar.deadline(planned, workflow.deadline_days));
+        }
+        Some(l) => content.deadline = l.deadline.or(content.deadline),
+        None => {}
+    }
     Ok(content)
 }
 
-/// The copy of `content` with code and QR code blanked, naming `printed`,
-/// the SHA-256 of the file as printed; rendered on the blocking pool.
-pub(super) async fn render_blanked(
+/// The copy of `content` with code and QR code blanked, naming `printed`
+/// (the print file's SHA-256); rendered on the blocking pool.
+async fn render_blanked(
     state: &AppState,
     content: LetterContent,
     printed: String,

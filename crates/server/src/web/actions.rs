@@ -47,8 +47,8 @@ impl CaseAction {
             EventKind::CompletePinChange => Some(CaseAction::PinChange),
             EventKind::Cancel => Some(CaseAction::Cancel),
             EventKind::MarkUndeliverable => Some(CaseAction::MarkUndeliverable),
-            // Mailing is recorded per print batch on the batches page.
-            EventKind::MarkMailed => None,
+            // Printing and mailing happen per print batch on the batches page.
+            EventKind::PrintLetter | EventKind::MarkMailed => None,
             // Failing is the outcome of a PIN change (a blocked PIN), never a button.
             EventKind::Fail => None,
             // Expiry follows the deadline; it is not a clerk's decision.
@@ -234,15 +234,26 @@ mod tests {
 
             let applied = self.open(World::proxy());
             out.push(("proxy applied", applied.clone(), String::new()));
+            let queued = self.step(&applied, Event::IssueLetter);
+            out.push((
+                "proxy applied with a letter queued",
+                queued.clone(),
+                String::new(),
+            ));
             let code = VerificationCode::generate(&mut rand::rng());
             let printed = code.expose().to_owned();
-            let issued = self.step(&applied, Event::IssueLetter { code });
+            let today = shokai_workflow::case::japan_date(self.now);
+            let print = Event::PrintLetter {
+                number: 1,
+                code,
+                planned_mailing: today,
+            };
+            let issued = self.step(&queued, print);
             out.push((
-                "proxy applied with a letter",
+                "proxy applied with a letter printed",
                 issued.clone(),
                 printed.clone(),
             ));
-            let today = shokai_workflow::case::japan_date(self.now);
             let mailed = self.step(&issued, Event::MarkMailed { mailed_on: today });
             out.push(("proxy mailed", mailed.clone(), printed.clone()));
             let wrong = VerificationCode::generate(&mut rand::rng());
@@ -280,12 +291,12 @@ mod tests {
         fn sample(&self, kind: EventKind, case: &Case, code: &str) -> Event {
             let reason = "理由".to_owned();
             match kind {
-                EventKind::IssueLetter => Event::IssueLetter {
+                EventKind::IssueLetter => Event::IssueLetter,
+                EventKind::IssueLetterOverride => Event::IssueLetterOverride { reason },
+                EventKind::PrintLetter => Event::PrintLetter {
+                    number: case.letters().last().map_or(1, |l| l.number),
                     code: VerificationCode::generate(&mut rand::rng()),
-                },
-                EventKind::IssueLetterOverride => Event::IssueLetterOverride {
-                    code: VerificationCode::generate(&mut rand::rng()),
-                    reason,
+                    planned_mailing: shokai_workflow::case::japan_date(self.now),
                 },
                 EventKind::MarkMailed => Event::MarkMailed {
                     mailed_on: shokai_workflow::case::japan_date(self.now),

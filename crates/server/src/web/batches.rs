@@ -20,7 +20,7 @@ use super::csrf::{CsrfForm, NoFields};
 use super::page::{self, Chrome, WebError};
 use super::session::WebAuthorized;
 use crate::auth::{Operate, Post, Print};
-use crate::service::batches::{self, BatchView, MailedRequest};
+use crate::service::batches::{self, BatchView, CloseRequest, MailedRequest};
 use crate::service::error::ServiceError;
 use crate::service::{cases, responses};
 use crate::state::AppState;
@@ -40,6 +40,8 @@ pub struct BatchRow {
     pub created_at: String,
     pub created_by: String,
     pub letter_count: usize,
+    /// The planned mailing date (the letters' deadlines count from it).
+    pub planned_mailing_on: String,
     pub mailed_on: Option<String>,
     pub print_available: bool,
     pub letters: Vec<LetterLine>,
@@ -53,6 +55,10 @@ impl From<BatchView> for BatchRow {
             created_at: jst_time(b.created_at),
             created_by: b.created_by,
             letter_count: b.letter_count,
+            planned_mailing_on: b
+                .planned_mailing_on
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
             mailed_on: b.mailed_on.map(|d| d.to_string()),
             print_available: !b.print_file_discarded,
             letters: b
@@ -113,16 +119,20 @@ pub async fn close(
     State(state): State<AppState>,
     CsrfForm(NoFields {}, _): CsrfForm<NoFields>,
 ) -> Result<Response, WebError> {
-    match batches::close(&state, &auth.caller).await {
+    match batches::close(&state, &auth.caller, CloseRequest::default()).await {
         Ok(batch) => {
+            let planned = batch
+                .planned_mailing_on
+                .map(|d| format!("発送予定日 {d}、"))
+                .unwrap_or_default();
             let mut text = format!(
-                "発送バッチ{}を締めました（{}通）。印刷用PDFと発送簿をダウンロードできます。",
+                "発送バッチ{}を締めました（{planned}{}通）。印刷担当が印刷用PDFをダウンロードできます。",
                 batch.id, batch.letter_count
             );
             if !batch.held.is_empty() {
                 let held: Vec<&str> = batch.held.iter().map(|h| h.reference.as_str()).collect();
                 text.push_str(&format!(
-                    "次の案件の照会書は印刷データがないため、このバッチから外しました。照会書を再発行してください：{}",
+                    "次の案件の照会書は印刷できないため、このバッチから外しました（次のバッチを待ちます。案件の内容を確認してください）：{}",
                     held.join("、")
                 ));
             }
@@ -156,14 +166,11 @@ pub async fn print_pdf(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Response, WebError> {
-    let bytes = batches::print_pdf(&state, &auth.caller, id)
+    let file = batches::print_pdf(&state, &auth.caller, id)
         .await
         .map_err(|e| auth.fail(e).back_to("/batches"))?;
-    Ok(download(
-        bytes,
-        "application/pdf",
-        format!("batch-{id}.pdf"),
-    ))
+    let name = format!("batch-{id}.pdf");
+    Ok(crate::api::batches::print_file_response(file, Some(&name)))
 }
 
 /// `GET /batches/{id}/manifest.csv`.

@@ -407,7 +407,7 @@ fn refused_on_the_page(e: &ServiceError) -> bool {
         | ServiceError::Purged { .. }
         | ServiceError::BatchEmpty
         | ServiceError::BatchAlreadyMailed { .. }
-        | ServiceError::LetterPdfMissing { .. }
+        | ServiceError::LetterUnprintable { .. }
         | ServiceError::CardUnreadable(_)
         | ServiceError::PinFormat { .. }
         | ServiceError::PinsNotOfCase(_)

@@ -11,6 +11,17 @@ use crate::service::error::{PinField, ServiceError};
 /// What a clerk reads when their role may not do something.
 pub const FORBIDDEN: &str = "この操作を行う権限がありません。";
 
+/// Why letter `letter` of `reference` could not be printed, and what to do.
+fn unprintable_ja(reference: &str, letter: i64, reason: &str) -> String {
+    let why = match reason {
+        "unprintable_character" => {
+            "氏名または住所に、照会書の書体で印字できない文字があります。この案件を取り消し、住民票の記載を標準の文字で登録し直してください"
+        }
+        _ => "照会書の作成に失敗しました。システム管理者に連絡してください",
+    };
+    format!("受付番号 {reference} の照会書（{letter}通目）を印刷できません。{why}。")
+}
+
 /// What a clerk reads for `e`.
 pub fn error_ja(e: &ServiceError) -> String {
     let fixed = match e {
@@ -30,11 +41,11 @@ pub fn error_ja(e: &ServiceError) -> String {
         ServiceError::PrintFileDiscarded { .. } => {
             "発送済みのため、印刷用PDFは削除されています（照会番号を含むため）。"
         }
-        ServiceError::LetterPdfMissing { reference, letter } => {
-            return format!(
-                "受付番号 {reference} の照会書（{letter}通目）の印刷データがありません。照会書を再発行してください。"
-            );
-        }
+        ServiceError::LetterUnprintable {
+            reference,
+            letter,
+            reason,
+        } => return unprintable_ja(reference, *letter, reason),
         ServiceError::TerminalUnavailable => {
             "カードリーダーが使用できません。接続と設定を確認してください。"
         }
@@ -130,6 +141,13 @@ fn transition_ja(e: &TransitionError) -> &'static str {
         TransitionError::UnknownLetter { .. } => "その番号の照会書はありません。",
         TransitionError::LetterSuperseded { .. } => "その照会書は再発行により無効になっています。",
         TransitionError::LetterNotMailed { .. } => "その照会書はまだ発送されていません。",
+        TransitionError::LetterNotPrinted { .. } => {
+            "その照会書はまだ印刷されていません。発送バッチを締めて印刷してから発送済みにしてください。"
+        }
+        TransitionError::LetterAlreadyPrinted { .. } => "その照会書は既に印刷されています。",
+        TransitionError::PlannedMailingInPast { .. } => {
+            "発送予定日には今日以降の日付を指定してください。"
+        }
         TransitionError::LetterLimit { .. } => {
             "照会書の発行回数が上限に達しています。監督者が理由を付けて発行してください。"
         }
@@ -257,11 +275,14 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_letter_pdf_names_the_case_to_reissue() {
-        let e = ServiceError::LetterPdfMissing {
+    fn an_unprintable_letter_names_the_case_and_what_to_do() {
+        let e = ServiceError::LetterUnprintable {
             reference: "R8-000123-4".into(),
             letter: 2,
+            reason: "unprintable_character",
         };
-        assert!(error_ja(&e).contains("R8-000123-4"), "{}", error_ja(&e));
+        let text = error_ja(&e);
+        assert!(text.contains("R8-000123-4"), "{text}");
+        assert!(text.contains("標準の文字"), "{text}");
     }
 }

@@ -14,10 +14,10 @@ use shokai_workflow::{Case, CaseState, CodeDigest, CodeKeyring, Event, Verificat
 
 use crate::both_backends;
 use crate::fixtures::{
-    clerk, ctx, issue_letter, keyring, mailed_case, mark_mailed, new_code, open_case, supervisor,
-    t0,
+    clerk, ctx, issue_letter, keyring, mailed_case, mark_mailed, new_code, open_case, print_letter,
+    supervisor, system, t0,
 };
-use crate::harness::{CHILD_DB_ENV, TestDb};
+use crate::harness::{CHILD_DB_ENV, TestDb, raw_sql};
 
 async fn reload(db: &TestDb, id: i64) -> StoredCase {
     let mut tx = db.store.read().await.unwrap();
@@ -66,7 +66,7 @@ both_backends! {
                     let actor = clerk();
                     store
                         .transition(case.id, case.version, &actor, now, |c: &Case| {
-                            c.apply(Event::IssueLetter { code: new_code() }, &ctx(&actor, now))
+                            c.apply(Event::IssueLetter, &ctx(&actor, now))
                         })
                         .await
                 })
@@ -99,13 +99,13 @@ both_backends! {
 both_backends! {
     async fn a_stale_version_is_refused_even_when_nobody_is_writing(db) {
         let case = open_case(&db.store, t0()).await;
-        issue_letter(&db.store, &case, new_code(), t0() + Duration::hours(1)).await;
+        issue_letter(&db.store, &case, t0() + Duration::hours(1)).await;
 
         let actor = clerk();
         let stale = db
             .store
             .transition(case.id, case.version, &actor, t0(), |c: &Case| {
-                c.apply(Event::IssueLetter { code: new_code() }, &ctx(&actor, t0()))
+                c.apply(Event::IssueLetter, &ctx(&actor, t0()))
             })
             .await;
 
@@ -147,7 +147,7 @@ both_backends! {
         let stored = db
             .store
             .transition(case.id, case.version, &actor, now, |c: &Case| {
-                let transition = c.apply(Event::IssueLetter { code: new_code() }, &ctx(&actor, now))?;
+                let transition = c.apply(Event::IssueLetter, &ctx(&actor, now))?;
                 Ok(Commit {
                     transition,
                     messages: vec![NewMessage {
@@ -179,20 +179,30 @@ both_backends! {
 }
 
 both_backends! {
-    async fn a_letter_stays_verifiable_after_the_code_key_is_rotated(db) {
+    async fn a_letter_has_no_code_until_printed_and_stays_verifiable_after_the_code_key_is_rotated(db) {
         let case = open_case(&db.store, t0()).await;
+        let case = issue_letter(&db.store, &case, t0() + Duration::hours(1)).await;
+        let mut tx = db.store.read().await.unwrap();
+        let queued = cases::letters_of_case(&mut tx, case.id).await.unwrap().remove(0);
+        drop(tx);
+        assert_eq!((queued.code_key_id, queued.code_mac), (None, None), "no code before its batch");
+
         let code = new_code();
         let printed = code.expose().to_owned();
-        let case = issue_letter(&db.store, &case, code, t0() + Duration::hours(1)).await;
+        let planned = japan_date(t0()) + Duration::days(1);
+        let case = print_letter(&db.store, &case, code, planned, t0() + Duration::hours(8)).await;
+        assert_eq!(case.core.letters()[0].printed_at, Some(t0() + Duration::hours(8)));
 
         let mut tx = db.store.read().await.unwrap();
         let row = cases::letters_of_case(&mut tx, case.id).await.unwrap().remove(0);
         assert_eq!(row.number, 1);
-        assert_eq!(row.code_key_id, keyring().current_key_id());
+        assert_eq!(row.code_key_id.as_deref(), Some(keyring().current_key_id()));
         assert_eq!(row.issued_at, t0() + Duration::hours(1));
 
         let rotated = CodeKeyring::new("2027-a", vec![9; 32]).unwrap().with_previous("2026-a", vec![7; 32]).unwrap();
-        let digest = CodeDigest { key_id: row.code_key_id.clone(), mac: row.code_mac };
+        let mac: [u8; 32] = hex::decode(row.code_mac.unwrap()).unwrap().try_into().unwrap();
+        let digest = CodeDigest { key_id: row.code_key_id.clone().unwrap(), mac };
+        assert_eq!(case.core.letters()[0].digest.as_ref(), Some(&digest), "the row holds the case's digest");
         let entered = VerificationCode::parse(&printed).unwrap();
         assert!(rotated.verify(&entered, &digest));
         let wrong = VerificationCode::parse(new_code().expose()).unwrap();
@@ -249,27 +259,54 @@ both_backends! {
     }
 }
 
+/// Prints letter `number` of case `case_id` inside the batch's transaction
+/// `tx`, as closing a batch does for each of its letters.
+async fn print_in_batch(
+    tx: &mut shokai_store::Tx,
+    case_id: i64,
+    number: u8,
+    planned_mailing: chrono::NaiveDate,
+    now: chrono::DateTime<chrono::Utc>,
+) {
+    let actor = system();
+    let current = cases::get_case(tx, case_id).await.unwrap();
+    let print = Event::PrintLetter {
+        number,
+        code: new_code(),
+        planned_mailing,
+    };
+    let transition = current
+        .case()
+        .unwrap()
+        .apply(print, &ctx(&actor, now))
+        .unwrap();
+    cases::write_step(tx, &current, &actor, now, transition.into())
+        .await
+        .unwrap();
+}
+
 both_backends! {
-    async fn a_batch_takes_the_letters_issued_before_its_cut_off_and_mailing_dates_them(db) {
+    async fn a_batch_takes_the_letters_issued_before_its_cut_off_prints_them_and_mailing_dates_them(db) {
         let first = open_case(&db.store, t0()).await;
         let second = open_case(&db.store, t0()).await;
-        let first = issue_letter(&db.store, &first, new_code(), t0() + Duration::hours(1)).await;
-        issue_letter(&db.store, &second, new_code(), t0() + Duration::hours(5)).await;
+        let first = issue_letter(&db.store, &first, t0() + Duration::hours(1)).await;
+        issue_letter(&db.store, &second, t0() + Duration::hours(5)).await;
         let actor = clerk();
+        let mailed_on = japan_date(t0());
+        let closed = t0() + Duration::hours(6);
 
         let mut tx = db.store.begin().await.unwrap();
-        let batch = batches::create_batch(&mut tx, t0() + Duration::hours(3), &actor, t0() + Duration::hours(6)).await.unwrap();
+        let batch = batches::create_batch(&mut tx, t0() + Duration::hours(3), mailed_on, &actor, closed).await.unwrap();
         assert_eq!(batch.letters.iter().map(|l| l.case_id).collect::<Vec<_>>(), vec![first.id]);
-        let later = batches::create_batch(&mut tx, t0() + Duration::hours(6), &actor, t0() + Duration::hours(6)).await.unwrap();
+        assert_eq!(batch.planned_mailing_on, Some(mailed_on));
+        assert_eq!(batch.print_sha256, None, "nothing written yet");
+        let later = batches::create_batch(&mut tx, t0() + Duration::hours(6), mailed_on, &actor, closed).await.unwrap();
         assert_eq!(later.letters.iter().map(|l| l.case_id).collect::<Vec<_>>(), vec![second.id], "no letter is batched twice");
-        let documents = BatchDocuments {
-            pdf: Some(b"%PDF-1.7 combined".to_vec()),
-            pdf_path: None,
-            manifest: b"reference,letter\n".to_vec(),
-            fingerprints: vec![(batch.letters[0].letter_id, "ab".repeat(32))],
-        };
-        batches::store_batch_documents(&mut tx, batch.id, &documents).await.unwrap();
-        let mailed_on = japan_date(t0());
+        print_in_batch(&mut tx, first.id, 1, mailed_on, closed).await;
+        let sha256 = "5a".repeat(32);
+        let manifest = b"reference,name,postal_code,address,pages\r\n".to_vec();
+        let fingerprints = vec![(batch.letters[0].letter_id, "ab".repeat(32))];
+        batches::store_print_file(&mut tx, batch.id, "print/batch-1.pdf", &sha256, &manifest, &fingerprints).await.unwrap();
         let mailed = batches::mark_batch_mailed(&mut tx, batch.id, mailed_on, &actor, t0() + Duration::hours(7)).await.unwrap();
         let again = batches::mark_batch_mailed(&mut tx, batch.id, mailed_on, &actor, t0() + Duration::hours(7)).await;
         tx.commit().await.unwrap();
@@ -277,46 +314,87 @@ both_backends! {
         assert!(matches!(again, Err(StoreError::BatchAlreadyMailed { .. })), "{again:?}");
         assert_eq!(mailed.mailed_on, Some(mailed_on));
         assert_eq!(mailed.letters[0].mailed_on, Some(mailed_on));
+        assert_eq!(mailed.letters[0].fingerprint.as_deref(), Some("ab".repeat(32).as_str()));
+        assert_eq!(mailed.print_sha256.as_deref(), Some(sha256.as_str()));
         let mut tx = db.store.read().await.unwrap();
-        assert_eq!(batches::batch_documents(&mut tx, batch.id).await.unwrap(), documents);
+        let documents = batches::batch_documents(&mut tx, batch.id).await.unwrap();
+        assert_eq!(
+            documents,
+            BatchDocuments {
+                pdf: None,
+                pdf_path: Some("print/batch-1.pdf".to_owned()),
+                print_sha256: Some(sha256.clone()),
+                manifest: manifest.clone(),
+            }
+        );
+        assert_eq!(batches::printed_in(&mut tx, first.id, 1).await.unwrap(), Some(sha256.clone()));
+        assert_eq!(batches::printed_in(&mut tx, second.id, 1).await.unwrap(), None, "its batch wrote no file");
         drop(tx);
         // The caller moves the case on; the batch's mailing date is kept.
+        let first = reload(&db, first.id).await;
+        assert!(first.core.letters()[0].has_code(), "printed in the batch's transaction");
         let moved = mark_mailed(&db.store, &first, mailed_on, t0() + Duration::hours(8)).await;
         assert_eq!(moved.core.state(), CaseState::InquiryMailed);
         let mut tx = db.store.read().await.unwrap();
         let letter = cases::letters_of_case(&mut tx, first.id).await.unwrap().remove(0);
         assert_eq!((letter.mailed_on, letter.batch_id), (Some(mailed_on), Some(batch.id)));
+        assert!(letter.code_mac.is_some());
+        assert_eq!(letter.fingerprint.as_deref(), Some("ab".repeat(32).as_str()));
         assert!(audit::verify(&db.store).await.unwrap().is_intact());
     }
 }
 
 both_backends! {
-    async fn a_mailed_batch_drops_its_combined_pdf_once_and_keeps_the_manifest(db) {
+    async fn a_mailed_batch_forgets_its_print_file_and_keeps_its_sha256_manifest_and_fingerprints(db) {
         let case = open_case(&db.store, t0()).await;
-        issue_letter(&db.store, &case, new_code(), t0() + Duration::hours(1)).await;
+        issue_letter(&db.store, &case, t0() + Duration::hours(1)).await;
+        let closed = t0() + Duration::hours(2);
+        let planned = japan_date(t0()) + Duration::days(1);
         let mut tx = db.store.begin().await.unwrap();
-        cases::save_letter_pdf(&mut tx, case.id, 1, b"%PDF letter with code").await.unwrap();
-        let batch = batches::create_batch(&mut tx, t0() + Duration::hours(2), &clerk(), t0() + Duration::hours(2)).await.unwrap();
+        let batch = batches::create_batch(&mut tx, closed, planned, &system(), closed).await.unwrap();
         let letter_id = batch.letters[0].letter_id;
-        assert_eq!(batches::letter_pdf_by_id(&mut tx, letter_id).await.unwrap().as_deref(), Some(&b"%PDF letter with code"[..]));
-        let documents = BatchDocuments {
-            pdf: Some(b"%PDF combined".to_vec()),
-            pdf_path: None,
-            manifest: b"reference\r\n".to_vec(),
-            fingerprints: vec![(letter_id, "cd".repeat(32))],
-        };
-        batches::store_batch_documents(&mut tx, batch.id, &documents).await.unwrap();
-
-        let first = batches::discard_batch_pdf(&mut tx, batch.id).await.unwrap();
-        let second = batches::discard_batch_pdf(&mut tx, batch.id).await.unwrap();
+        print_in_batch(&mut tx, case.id, 1, planned, closed).await;
+        let sha256 = "e3".repeat(32);
+        let manifest = b"reference\r\n".to_vec();
+        batches::store_print_file(&mut tx, batch.id, "print/batch-1.pdf", &sha256, &manifest, &[(letter_id, "cd".repeat(32))]).await.unwrap();
         tx.commit().await.unwrap();
 
-        assert!(first && !second, "dropped once");
+        let mut tx = db.store.begin().await.unwrap();
+        assert_eq!(batches::unmailed_print_files(&mut tx).await.unwrap(), vec![(batch.id, "print/batch-1.pdf".to_owned())]);
+        batches::mark_batch_mailed(&mut tx, batch.id, planned, &clerk(), closed + Duration::days(1)).await.unwrap();
+        assert!(batches::unmailed_print_files(&mut tx).await.unwrap().is_empty(), "a mailed batch's file may go");
+        batches::discard_print_file(&mut tx, batch.id).await.unwrap();
+        batches::discard_print_file(&mut tx, batch.id).await.unwrap();
+        tx.commit().await.unwrap();
+
         let mut tx = db.store.read().await.unwrap();
         let kept = batches::batch_documents(&mut tx, batch.id).await.unwrap();
-        assert_eq!(kept.pdf, None);
-        assert_eq!(kept.manifest, documents.manifest);
-        assert_eq!(kept.fingerprints, documents.fingerprints);
+        assert_eq!((kept.pdf, kept.pdf_path), (None, None), "forgotten, and forgetting again changes nothing");
+        assert_eq!(kept.print_sha256.as_deref(), Some(sha256.as_str()));
+        assert_eq!(kept.manifest, manifest);
+        let batch = batches::get_batch(&mut tx, batch.id).await.unwrap();
+        assert_eq!(batch.pdf_path, None);
+        assert_eq!(batch.letters[0].fingerprint.as_deref(), Some("cd".repeat(32).as_str()));
+        assert_eq!(batches::printed_in(&mut tx, case.id, 1).await.unwrap(), Some(sha256), "a copy still names the file");
+    }
+}
+
+both_backends! {
+    async fn a_letter_printed_before_print_files_is_named_by_its_own_fingerprint(db) {
+        let case = open_case(&db.store, t0()).await;
+        issue_letter(&db.store, &case, t0() + Duration::hours(1)).await;
+        let closed = t0() + Duration::hours(2);
+        let mut tx = db.store.begin().await.unwrap();
+        let batch = batches::create_batch(&mut tx, closed, japan_date(t0()), &clerk(), closed).await.unwrap();
+        let letter_id = batch.letters[0].letter_id;
+        batches::store_print_file(&mut tx, batch.id, "print/old.pdf", &"00".repeat(32), b"", &[(letter_id, "9f".repeat(32))]).await.unwrap();
+        tx.commit().await.unwrap();
+        // A batch closed before print files kept no SHA-256 of a file.
+        raw_sql(&db, &format!("UPDATE print_batches SET print_sha256 = NULL WHERE id = {}", batch.id)).await;
+
+        let mut tx = db.store.read().await.unwrap();
+        assert_eq!(batches::printed_in(&mut tx, case.id, 1).await.unwrap(), Some("9f".repeat(32)));
+        assert_eq!(batches::printed_in(&mut tx, case.id, 2).await.unwrap(), None, "no such letter");
     }
 }
 
@@ -378,7 +456,7 @@ async fn run_crash_child(db: TestDb, spec: &str) -> ! {
             version.parse().unwrap(),
             &actor,
             now,
-            |c: &Case| c.apply(Event::IssueLetter { code: new_code() }, &ctx(&actor, now)),
+            |c: &Case| c.apply(Event::IssueLetter, &ctx(&actor, now)),
         )
         .await;
     unreachable!("the hook never returns");
@@ -420,33 +498,8 @@ both_backends! {
         assert_eq!(audit_count(&db, case.id).await, 1, "no audit event from the killed step");
         assert!(audit::verify(&db.store).await.unwrap().is_intact());
         // Nothing is left locked: the same step now goes through.
-        let moved = issue_letter(&db.store, &case, new_code(), t0() + Duration::hours(2)).await;
+        let moved = issue_letter(&db.store, &case, t0() + Duration::hours(2)).await;
         assert_eq!(moved.version, case.version + 1);
         assert_eq!(audit_count(&db, case.id).await, 2);
-    }
-}
-
-both_backends! {
-    async fn a_letter_pdf_saved_after_issue_can_be_read_back_and_a_missing_one_is_not_found(db) {
-        let case = open_case(&db.store, t0()).await;
-        let case = issue_letter(&db.store, &case, new_code(), t0() + Duration::hours(1)).await;
-        assert!(matches!(
-            cases::letter_pdf(&db.store, case.id, 1).await,
-            Err(StoreError::NotFound { .. })
-        ), "no PDF before one is saved");
-
-        let pdf = b"%PDF-1.7 letter one".to_vec();
-        let mut tx = db.store.begin().await.unwrap();
-        cases::save_letter_pdf(&mut tx, case.id, 1, &pdf).await.unwrap();
-        tx.commit().await.unwrap();
-
-        assert_eq!(cases::letter_pdf(&db.store, case.id, 1).await.unwrap(), pdf);
-        let mut tx = db.store.begin().await.unwrap();
-        assert!(matches!(
-            cases::save_letter_pdf(&mut tx, case.id, 2, &pdf).await,
-            Err(StoreError::NotFound { .. })
-        ), "letter 2 was never issued");
-        tx.rollback().await.unwrap();
-        assert!(matches!(cases::letter_pdf(&db.store, case.id, 2).await, Err(StoreError::NotFound { .. })));
     }
 }

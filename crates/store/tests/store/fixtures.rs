@@ -81,20 +81,61 @@ pub fn new_code() -> VerificationCode {
     VerificationCode::generate(&mut rand::rng())
 }
 
-/// Issues a letter with `code` at `now`.
-pub async fn issue_letter(
-    store: &Store,
-    case: &StoredCase,
-    code: VerificationCode,
-    now: DateTime<Utc>,
-) -> StoredCase {
+/// The cut-off job, which closes print batches as the system.
+pub fn system() -> Actor {
+    Actor {
+        user_id: None,
+        username: "system".to_owned(),
+        role: Role::System,
+    }
+}
+
+/// Issues the case's next letter at `now`: queued for a print batch, no code yet.
+pub async fn issue_letter(store: &Store, case: &StoredCase, now: DateTime<Utc>) -> StoredCase {
     let actor = clerk();
     store
         .transition(case.id, case.version, &actor, now, |c: &Case| {
-            c.apply(Event::IssueLetter { code }, &ctx(&actor, now))
+            c.apply(Event::IssueLetter, &ctx(&actor, now))
         })
         .await
         .unwrap()
+}
+
+/// Prints the case's current letter with `code` at `now` for mailing on
+/// `planned_mailing`, as the cut-off job closing its batch does.
+pub async fn print_letter(
+    store: &Store,
+    case: &StoredCase,
+    code: VerificationCode,
+    planned_mailing: NaiveDate,
+    now: DateTime<Utc>,
+) -> StoredCase {
+    let actor = system();
+    let number = case.core.current_letter().expect("an issued letter").number;
+    let print = Event::PrintLetter {
+        number,
+        code,
+        planned_mailing,
+    };
+    store
+        .transition(case.id, case.version, &actor, now, |c: &Case| {
+            c.apply(print, &ctx(&actor, now))
+        })
+        .await
+        .unwrap()
+}
+
+/// Issues a letter at `now` and prints it at once with `code` for mailing
+/// on `planned_mailing`.
+pub async fn issue_and_print(
+    store: &Store,
+    case: &StoredCase,
+    code: VerificationCode,
+    planned_mailing: NaiveDate,
+    now: DateTime<Utc>,
+) -> StoredCase {
+    let issued = issue_letter(store, case, now).await;
+    print_letter(store, &issued, code, planned_mailing, now).await
 }
 
 /// Records the letter as mailed on `mailed_on`.
@@ -113,10 +154,11 @@ pub async fn mark_mailed(
         .unwrap()
 }
 
-/// A case with a letter issued an hour after opening and mailed the same day.
+/// A case with a letter issued and printed an hour after opening for
+/// mailing the same day, and mailed that day.
 pub async fn mailed_case(store: &Store, now: DateTime<Utc>) -> StoredCase {
     let case = open_case(store, now).await;
-    let case = issue_letter(store, &case, new_code(), now + Duration::hours(1)).await;
     let today = shokai_workflow::case::japan_date(now);
+    let case = issue_and_print(store, &case, new_code(), today, now + Duration::hours(1)).await;
     mark_mailed(store, &case, today, now + Duration::hours(2)).await
 }

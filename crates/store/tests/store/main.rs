@@ -8,6 +8,7 @@ mod audit;
 mod cases;
 mod fixtures;
 mod harness;
+mod migration;
 mod outbox;
 mod reports;
 mod schedule;

@@ -8,9 +8,7 @@ use shokai_workflow::case::japan_date;
 use shokai_workflow::{Case, CaseState, Event, Path, Representation};
 
 use crate::both_backends;
-use crate::fixtures::{
-    clerk, ctx, issue_letter, mailed_case, new_code, open_case, proxy_application, t0,
-};
+use crate::fixtures::{clerk, ctx, issue_letter, mailed_case, open_case, proxy_application, t0};
 use crate::harness::TestDb;
 
 /// An in-person case opened at `at` whose PIN is set `after` later (same day).
@@ -96,7 +94,7 @@ both_backends! {
         let a = mailed_case(&db.store, t0()).await;
         let b = mailed_case(&db.store, t0() + Duration::days(1)).await;
         let c = open_case(&db.store, t0()).await;
-        issue_letter(&db.store, &c, new_code(), t0() + Duration::hours(3)).await;
+        issue_letter(&db.store, &c, t0() + Duration::hours(3)).await;
 
         let mut tx = db.store.read().await.unwrap();
         let issued = reports::letters_issued_between(&mut tx, t0(), t0() + Duration::hours(12)).await.unwrap();

@@ -107,6 +107,16 @@ pub enum TransitionError {
     /// The letter was never mailed.
     #[error("letter {number} was never marked mailed")]
     LetterNotMailed { number: u8 },
+    /// The letter waits for its print batch: it has no code yet, so it
+    /// cannot have been mailed.
+    #[error("letter {number} has not been printed yet")]
+    LetterNotPrinted { number: u8 },
+    /// A print batch already made this letter.
+    #[error("letter {number} has already been printed")]
+    LetterAlreadyPrinted { number: u8 },
+    /// A planned mailing date before today.
+    #[error("the planned mailing date must be today ({today}) or later")]
+    PlannedMailingInPast { today: NaiveDate },
     /// The usual letter limit is reached; a supervisor may override.
     #[error("the case already has {max} letters")]
     LetterLimit { max: u8 },
@@ -119,8 +129,11 @@ pub enum TransitionError {
     /// Expire before the deadline has passed.
     #[error("the response deadline {deadline} has not passed yet")]
     DeadlineNotPassed { deadline: NaiveDate },
-    /// A mailing date before the letter was issued, or in the future.
-    #[error("a mailing date must lie between the issue date {issued_on} and today {today}")]
+    /// A mailing date before the letter was printed (issued, for a letter
+    /// from before codes moved to print time), or in the future.
+    #[error(
+        "a mailing date must lie between the day the letter was printed ({issued_on}) and today {today}"
+    )]
     MailingDateOutOfRange {
         issued_on: NaiveDate,
         today: NaiveDate,
@@ -158,6 +171,9 @@ impl TransitionError {
             TransitionError::UnknownLetter { .. } => "unknown_letter",
             TransitionError::LetterSuperseded { .. } => "letter_superseded",
             TransitionError::LetterNotMailed { .. } => "letter_not_mailed",
+            TransitionError::LetterNotPrinted { .. } => "letter_not_printed",
+            TransitionError::LetterAlreadyPrinted { .. } => "letter_already_printed",
+            TransitionError::PlannedMailingInPast { .. } => "planned_mailing_in_past",
             TransitionError::LetterLimit { .. } => "letter_limit",
             TransitionError::LetterTooSoon { .. } => "letter_too_soon",
             TransitionError::DeadlinePassed { .. } => "deadline_passed",

@@ -5,11 +5,14 @@
 //! method is: is the event possible in this state on this path (else
 //! `InvalidTransition`), may this role do it, then the event's own rules.
 //!
-//! Letters: `issue_letter` records a freshly generated code's digest (the
-//! letter joins a print batch) and leaves the state alone; `mark_mailed`
-//! records the post date, sets the deadline and moves `applied` to
-//! `inquiry_mailed`. A reissued letter supersedes every earlier letter at
-//! issue; its mailing resets the deadline.
+//! Letters: `issue_letter` queues the next letter (no code yet) and leaves
+//! the state alone; `print_letter` is its print batch making it: the freshly
+//! generated code's digest and the printed deadline (the batch's planned
+//! mailing date + the deadline days, on an open day); `mark_mailed` records
+//! the post date, sets the case's deadline to the printed one (later only
+//! if the post was late) and moves `applied` to `inquiry_mailed`. A reissued
+//! letter supersedes every earlier letter at issue; its mailing resets the
+//! deadline.
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde_json::json;
@@ -30,6 +33,7 @@ pub const MAX_REASON_CHARS: usize = 500;
 pub enum EventKind {
     IssueLetter,
     IssueLetterOverride,
+    PrintLetter,
     MarkMailed,
     RecordResponse,
     Unlock,
@@ -42,9 +46,10 @@ pub enum EventKind {
 
 impl EventKind {
     /// Every kind.
-    pub const ALL: [EventKind; 10] = [
+    pub const ALL: [EventKind; 11] = [
         EventKind::IssueLetter,
         EventKind::IssueLetterOverride,
+        EventKind::PrintLetter,
         EventKind::MarkMailed,
         EventKind::RecordResponse,
         EventKind::Unlock,
@@ -60,6 +65,7 @@ impl EventKind {
         match self {
             EventKind::IssueLetter => "issue_letter",
             EventKind::IssueLetterOverride => "issue_letter_override",
+            EventKind::PrintLetter => "print_letter",
             EventKind::MarkMailed => "mark_mailed",
             EventKind::RecordResponse => "record_response",
             EventKind::Unlock => "unlock",
@@ -81,6 +87,7 @@ impl EventKind {
         match self {
             EventKind::IssueLetter => "照会書発行",
             EventKind::IssueLetterOverride => "照会書発行（監督者・理由付き）",
+            EventKind::PrintLetter => "照会書印刷",
             EventKind::MarkMailed => "照会書発送",
             EventKind::RecordResponse => "回答書受理",
             EventKind::Unlock => "ロック解除",
@@ -145,12 +152,16 @@ impl ResponseEntry {
 /// Something that happens to a case.
 #[derive(Debug)]
 pub enum Event {
-    /// A letter is issued with this freshly generated code (only its digest is kept).
-    IssueLetter { code: VerificationCode },
+    /// The next letter is queued for the print batch (it has no code yet).
+    IssueLetter,
     /// A supervisor issues a letter beyond the letter limits, the gap or the deadline.
-    IssueLetterOverride {
+    IssueLetterOverride { reason: String },
+    /// A print batch makes letter `number` with this freshly generated code
+    /// (only its digest is kept), to be mailed on `planned_mailing`.
+    PrintLetter {
+        number: u8,
         code: VerificationCode,
-        reason: String,
+        planned_mailing: NaiveDate,
     },
     /// The current letter was handed to the post on this Japan date.
     MarkMailed { mailed_on: NaiveDate },
@@ -177,8 +188,9 @@ impl Event {
     /// The event's kind.
     pub fn kind(&self) -> EventKind {
         match self {
-            Event::IssueLetter { .. } => EventKind::IssueLetter,
+            Event::IssueLetter => EventKind::IssueLetter,
             Event::IssueLetterOverride { .. } => EventKind::IssueLetterOverride,
+            Event::PrintLetter { .. } => EventKind::PrintLetter,
             Event::MarkMailed { .. } => EventKind::MarkMailed,
             Event::RecordResponse(_) => EventKind::RecordResponse,
             Event::Unlock { .. } => EventKind::Unlock,
@@ -226,10 +238,12 @@ const SAME_DAY_MACHINE: &[(CaseState, EventKind, CaseState)] = &[
 const PROXY_MACHINE: &[(CaseState, EventKind, CaseState)] = &[
     (S::Applied, E::IssueLetter, S::Applied),
     (S::Applied, E::IssueLetterOverride, S::Applied),
+    (S::Applied, E::PrintLetter, S::Applied),
     (S::Applied, E::MarkMailed, S::InquiryMailed),
     (S::Applied, E::Cancel, S::Cancelled),
     (S::InquiryMailed, E::IssueLetter, S::InquiryMailed),
     (S::InquiryMailed, E::IssueLetterOverride, S::InquiryMailed),
+    (S::InquiryMailed, E::PrintLetter, S::InquiryMailed),
     (S::InquiryMailed, E::MarkMailed, S::InquiryMailed),
     (S::InquiryMailed, E::RecordResponse, S::ResponseReturned),
     (S::InquiryMailed, E::Unlock, S::InquiryMailed),
@@ -291,10 +305,13 @@ impl Case {
     /// The case itself is not changed: persist `Transition::case`.
     pub fn apply(&self, event: Event, ctx: &Context<'_>) -> Result<Transition, TransitionError> {
         match event {
-            Event::IssueLetter { code } => self.issue_letter(code, None, ctx),
-            Event::IssueLetterOverride { code, reason } => {
-                self.issue_letter(code, Some(reason), ctx)
-            }
+            Event::IssueLetter => self.issue_letter(None, ctx),
+            Event::IssueLetterOverride { reason } => self.issue_letter(Some(reason), ctx),
+            Event::PrintLetter {
+                number,
+                code,
+                planned_mailing,
+            } => self.print_letter(number, code, planned_mailing, ctx),
             Event::MarkMailed { mailed_on } => self.mark_mailed(mailed_on, ctx),
             Event::RecordResponse(entry) => self.record_response(entry, ctx),
             Event::Unlock { reason } => self.unlock(reason, ctx),
@@ -338,7 +355,6 @@ impl Case {
 
     fn issue_letter(
         &self,
-        code: VerificationCode,
         override_reason: Option<String>,
         ctx: &Context<'_>,
     ) -> Result<Transition, TransitionError> {
@@ -347,16 +363,7 @@ impl Case {
         } else {
             EventKind::IssueLetter
         };
-        let allowed = match self.core.state {
-            CaseState::Applied | CaseState::InquiryMailed => true,
-            CaseState::ResponseReturned
-            | CaseState::PinSet
-            | CaseState::Cancelled
-            | CaseState::Undeliverable
-            | CaseState::Expired
-            | CaseState::Failed => false,
-        };
-        self.guard(allowed && self.core.path.mails_letters(), kind)?;
+        self.guard(self.takes_letters(), kind)?;
         let reason = match override_reason {
             Some(r) => {
                 require_role(ctx, kind, Role::Supervisor)?;
@@ -368,14 +375,12 @@ impl Case {
                 None
             }
         };
-        let digest = ctx.keyring.digest(&code);
-        drop(code);
         let number = u8::try_from(self.core.letters.len() + 1).unwrap_or(u8::MAX);
         let step = Step {
             event: AuditEventKind::Step(kind),
             to: self.core.state,
             reason,
-            details: json!({ "letter": number, "key_id": digest.key_id }),
+            details: json!({ "letter": number }),
             personal: None,
         };
         Ok(self.finish(ctx, step, |case| {
@@ -389,12 +394,88 @@ impl Case {
             }
             case.core.letters.push(Letter {
                 number,
-                digest,
+                digest: None,
                 issued_at: ctx.now,
+                printed_at: None,
+                deadline: None,
                 mailed_on: None,
                 superseded_at: None,
             });
         }))
+    }
+
+    /// The print batch makes the current letter: its code's digest and the
+    /// deadline it prints. Only a queued letter can be printed, once.
+    fn print_letter(
+        &self,
+        number: u8,
+        code: VerificationCode,
+        planned_mailing: NaiveDate,
+        ctx: &Context<'_>,
+    ) -> Result<Transition, TransitionError> {
+        let kind = EventKind::PrintLetter;
+        self.guard(self.takes_letters(), kind)?;
+        // A clerk closes a batch by hand; the cut-off job closes it as the system.
+        if ctx.role != Role::System {
+            require_role(ctx, kind, Role::Clerk)?;
+        }
+        let letter = self
+            .core
+            .letters
+            .iter()
+            .find(|l| l.number == number)
+            .ok_or(TransitionError::UnknownLetter { number })?;
+        if letter.superseded_at.is_some() {
+            return Err(TransitionError::LetterSuperseded { number });
+        }
+        if !letter.awaits_print() {
+            return Err(TransitionError::LetterAlreadyPrinted { number });
+        }
+        let today = ctx.today();
+        if planned_mailing < today {
+            return Err(TransitionError::PlannedMailingInPast { today });
+        }
+        let digest = ctx.keyring.digest(&code);
+        drop(code);
+        let deadline = ctx
+            .settings
+            .calendar
+            .deadline(planned_mailing, ctx.settings.deadline_days);
+        let step = Step {
+            event: AuditEventKind::Step(kind),
+            to: self.core.state,
+            reason: None,
+            details: json!({
+                "letter": number,
+                "key_id": digest.key_id,
+                "planned_mailing": planned_mailing,
+                "deadline": deadline,
+            }),
+            personal: None,
+        };
+        Ok(self.finish(ctx, step, |case| {
+            if let Some(l) = case.core.letters.iter_mut().find(|l| l.number == number) {
+                l.digest = Some(digest);
+                l.printed_at = Some(ctx.now);
+                l.deadline = Some(deadline);
+            }
+        }))
+    }
+
+    /// Whether letters can be issued, printed and mailed now: on a path that
+    /// mails them, before the response is in (a reissue while waiting for
+    /// it included).
+    fn takes_letters(&self) -> bool {
+        let before_response = match self.core.state {
+            CaseState::Applied | CaseState::InquiryMailed => true,
+            CaseState::ResponseReturned
+            | CaseState::PinSet
+            | CaseState::Cancelled
+            | CaseState::Undeliverable
+            | CaseState::Expired
+            | CaseState::Failed => false,
+        };
+        before_response && self.core.path.mails_letters()
     }
 
     /// The usual limits on letters: how many, how far apart, and not after the deadline.
@@ -425,16 +506,7 @@ impl Case {
         ctx: &Context<'_>,
     ) -> Result<Transition, TransitionError> {
         let kind = EventKind::MarkMailed;
-        let allowed = match self.core.state {
-            CaseState::Applied | CaseState::InquiryMailed => true,
-            CaseState::ResponseReturned
-            | CaseState::PinSet
-            | CaseState::Cancelled
-            | CaseState::Undeliverable
-            | CaseState::Expired
-            | CaseState::Failed => false,
-        };
-        self.guard(allowed && self.core.path.mails_letters(), kind)?;
+        self.guard(self.takes_letters(), kind)?;
         require_role(ctx, kind, Role::Clerk)?;
         let letter = self
             .core
@@ -445,14 +517,25 @@ impl Case {
                 number: letter.number,
             });
         }
-        let (issued_on, today) = (japan_date(letter.issued_at), ctx.today());
+        if !letter.has_code() {
+            return Err(TransitionError::LetterNotPrinted {
+                number: letter.number,
+            });
+        }
+        let made = letter.printed_at.unwrap_or(letter.issued_at);
+        let (issued_on, today) = (japan_date(made), ctx.today());
         if mailed_on < issued_on || mailed_on > today {
             return Err(TransitionError::MailingDateOutOfRange { issued_on, today });
         }
-        let deadline = ctx
+        // The printed deadline stands; a late post only moves it later, so
+        // the cardholder never has less time than the letter says.
+        let from_post = ctx
             .settings
             .calendar
             .deadline(mailed_on, ctx.settings.deadline_days);
+        let deadline = letter
+            .deadline
+            .map_or(from_post, |printed| printed.max(from_post));
         let number = letter.number;
         let step = Step {
             event: AuditEventKind::Step(kind),
@@ -512,11 +595,11 @@ impl Case {
         let photo_id = self.check_checklist(&entry.checklist)?;
         let code = VerificationCode::parse(&entry.code).map_err(TransitionError::CodeMalformed)?;
         // Which letter printed this code, if any: only the newest, once mailed, counts.
-        let printed_on = self
-            .core
-            .letters
-            .iter()
-            .find(|l| ctx.keyring.verify(&code, &l.digest));
+        let printed_on = self.core.letters.iter().find(|l| {
+            l.digest
+                .as_ref()
+                .is_some_and(|d| ctx.keyring.verify(&code, d))
+        });
         let at = entry.entered_at;
         Ok(match printed_on {
             Some(l) if l.number == letter.number && l.mailed_on.is_some() => {

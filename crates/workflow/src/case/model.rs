@@ -212,19 +212,47 @@ impl std::fmt::Display for Role {
     }
 }
 
-/// One inquiry letter of a case. The code itself is gone; its digest remains.
+/// One inquiry letter of a case.
+///
+/// Issuing only queues it: it has no code until its print batch is closed,
+/// when the code is generated, printed into the batch's print file and
+/// forgotten; only its digest is kept here.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Letter {
     /// 1 for the first letter of the case, then 2, 3…
     pub number: u8,
-    /// HMAC of the code printed on it.
-    pub digest: CodeDigest,
-    /// When it was issued (code generated, queued for printing).
+    /// HMAC of the code printed on it; `None` while the letter waits for
+    /// its print batch.
+    pub digest: Option<CodeDigest>,
+    /// When it was issued (queued for the next print batch).
     pub issued_at: DateTime<Utc>,
+    /// When its print batch made it (code generated, printed). Letters
+    /// issued before codes moved to print time carry a digest but no date.
+    #[serde(default)]
+    pub printed_at: Option<DateTime<Utc>>,
+    /// The response deadline printed on it: the batch's planned mailing date
+    /// plus the office's deadline days, on an open day.
+    #[serde(default)]
+    pub deadline: Option<NaiveDate>,
     /// The Japan date it was handed to the post, once known.
     pub mailed_on: Option<NaiveDate>,
     /// When a newer letter replaced it; its code is no longer accepted.
     pub superseded_at: Option<DateTime<Utc>>,
+}
+
+impl Letter {
+    /// Whether a code exists for this letter (it was printed).
+    pub fn has_code(&self) -> bool {
+        self.digest.is_some()
+    }
+
+    /// Whether the letter still waits for a print batch to make it: not
+    /// printed and not mailed. A letter issued before codes moved to print
+    /// time and never batched counts too: its code was in a file that is
+    /// gone, so it is printed afresh with a new one.
+    pub fn awaits_print(&self) -> bool {
+        self.printed_at.is_none() && self.mailed_on.is_none()
+    }
 }
 
 /// Whether a legally represented cardholder is a minor or an adult ward.

@@ -208,6 +208,33 @@ fn postal_digits(code: &str) -> String {
     code.chars().filter(char::is_ascii_digit).collect()
 }
 
+/// Where a letter goes in its print file: by postal code (digits only, so
+/// `150-0001` and `1500001` sort alike), then by reference. The post office
+/// gives a discount for mail handed in sorted by postal code.
+pub fn print_order_key(postal_code: &str, reference: &str) -> (String, String) {
+    (postal_digits(postal_code), reference.to_owned())
+}
+
+/// The mailing date a batch closed on `closed_on` plans for: the next open
+/// office day after it (the letters are printed and enveloped that evening
+/// and posted the next working day).
+pub fn planned_mailing(calendar: &crate::OfficeCalendar, closed_on: NaiveDate) -> NaiveDate {
+    calendar.next_open_day(closed_on.succ_opt().unwrap_or(closed_on))
+}
+
+impl ManifestRow {
+    /// The 発送簿 line of a letter of `pages` pages.
+    pub fn of(content: &LetterContent, pages: usize) -> ManifestRow {
+        ManifestRow {
+            reference: content.reference.clone(),
+            name: content.cardholder.name.clone(),
+            postal_code: content.postal_code_hyphenated(),
+            address: content.cardholder.address_lines.join(" "),
+            pages,
+        }
+    }
+}
+
 /// The manifest as CSV (UTF-8, CRLF line ends as spreadsheet software expects).
 pub fn manifest_csv(rows: &[ManifestRow]) -> String {
     let mut out = String::from("reference,name,postal_code,address,pages\r\n");
@@ -377,6 +404,67 @@ mod tests {
         // 2026-11-26 23:30 UTC is 2026-11-27 08:30 JST.
         let date = batch_date_for(utc("2026-11-26T23:30:00Z"), cutoff);
         assert_eq!(date, NaiveDate::from_ymd_opt(2026, 11, 27).unwrap());
+    }
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn a_batch_plans_to_mail_on_the_next_open_day_after_it_closes() {
+        let calendar = crate::OfficeCalendar::new();
+        // Thu → Fri; Fri → Mon.
+        assert_eq!(
+            planned_mailing(&calendar, date(2026, 11, 26)),
+            date(2026, 11, 27)
+        );
+        assert_eq!(
+            planned_mailing(&calendar, date(2026, 11, 27)),
+            date(2026, 11, 30)
+        );
+        // Fri 20 Nov: Mon 23 Nov is 勤労感謝の日 → Tue 24 Nov.
+        assert_eq!(
+            planned_mailing(&calendar, date(2026, 11, 20)),
+            date(2026, 11, 24)
+        );
+        // Mon 28 Dec: closed 29 Dec – 3 Jan → Mon 4 Jan 2027.
+        assert_eq!(
+            planned_mailing(&calendar, date(2026, 12, 28)),
+            date(2027, 1, 4)
+        );
+    }
+
+    #[test]
+    fn a_batch_closed_on_a_closed_day_still_plans_the_next_open_day() {
+        let mut calendar = crate::OfficeCalendar::new();
+        calendar.extra_closed.insert(date(2026, 11, 30));
+        // Sat 28 Nov → Mon 30 Nov is an extra closure → Tue 1 Dec.
+        assert_eq!(
+            planned_mailing(&calendar, date(2026, 11, 28)),
+            date(2026, 12, 1)
+        );
+    }
+
+    #[test]
+    fn the_print_order_is_by_postal_code_digits_whatever_the_hyphen_then_by_reference() {
+        assert_eq!(
+            print_order_key("150-0001", "R8-000123-4"),
+            print_order_key("1500001", "R8-000123-4")
+        );
+        let mut keys = vec![
+            print_order_key("151-0053", "R8-000001-1"),
+            print_order_key("1500002", "R8-000009-1"),
+            print_order_key("150-0002", "R8-000002-1"),
+        ];
+        keys.sort();
+        assert_eq!(
+            keys,
+            [
+                ("1500002".to_owned(), "R8-000002-1".to_owned()),
+                ("1500002".to_owned(), "R8-000009-1".to_owned()),
+                ("1510053".to_owned(), "R8-000001-1".to_owned()),
+            ]
+        );
     }
 
     #[test]

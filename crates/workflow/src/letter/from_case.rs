@@ -20,10 +20,11 @@ impl LetterContent {
     /// Japan date) with the freshly generated `code`, which the case itself
     /// only keeps as a digest.
     ///
-    /// Before mailing the case has no deadline yet; the letter then prints the
-    /// deadline a mailing on the issue day would give (office calendar, open
-    /// days). The real mailing is never earlier, so the printed deadline is
-    /// never later than the one the case will enforce.
+    /// The deadline is the one `print_letter` fixed for the letter (the
+    /// batch's planned mailing date + the deadline days, on an open day),
+    /// which the case takes over when the letter is mailed. A letter not yet
+    /// printed (a clerk's preview) shows the case's deadline, or the one a
+    /// mailing on `issued_on` would give.
     pub fn from_case(
         case: &Case,
         settings: &WorkflowSettings,
@@ -43,11 +44,19 @@ impl LetterContent {
             letter_number: letter.number,
             verification_code: code.grouped(),
             issued_on,
-            deadline: Some(case.deadline().unwrap_or_else(|| {
-                settings
-                    .calendar
-                    .deadline(issued_on, settings.deadline_days)
-            })),
+            // The deadline the print batch fixed for this letter; for a
+            // mailed letter from before that, the case's; before printing
+            // (a clerk's preview), the one a mailing on `issued_on` gives.
+            deadline: Some(
+                letter
+                    .deadline
+                    .or(letter.mailed_on.and(case.deadline()))
+                    .unwrap_or_else(|| {
+                        settings
+                            .calendar
+                            .deadline(issued_on, settings.deadline_days)
+                    }),
+            ),
             applied_on: case.applied_on(),
             cardholder: Addressee {
                 name: cardholder.name.name().to_owned(),

@@ -49,7 +49,8 @@ use sha2::{Digest, Sha256};
 
 pub use batch::{
     BatchError, ManifestRow, PendingLetter, PrintBatch, assemble_batch, batch_close,
-    batch_date_for, falls_in_batch, manifest_csv, render_batch, select_for_batch,
+    batch_date_for, falls_in_batch, manifest_csv, planned_mailing, print_order_key, render_batch,
+    select_for_batch,
 };
 pub use content::{Addressee, LetterContent};
 pub use fonts::LetterFonts;
@@ -93,6 +94,23 @@ pub enum LetterError {
     /// A print file was finished without a single letter in it.
     #[error("the print file holds no letter")]
     EmptyPrintFile,
+}
+
+impl LetterError {
+    /// Stable snake_case code, e.g. for a letter held back from its batch.
+    pub fn code(&self) -> &'static str {
+        match self {
+            LetterError::FontUnreadable => "font_unreadable",
+            LetterError::MissingGlyph { .. } => "unprintable_character",
+            LetterError::NoPins => "no_pins",
+            LetterError::NoVerificationCode => "no_verification_code",
+            LetterError::QrCode(_) => "qr_code",
+            LetterError::Pdf(_) => "pdf",
+            LetterError::Preflight(_) => "layout_preflight",
+            LetterError::Write(_) => "print_file_write",
+            LetterError::EmptyPrintFile => "empty_print_file",
+        }
+    }
 }
 
 /// Whether the verification code is printed (the mailed letter) or withheld

@@ -5,10 +5,11 @@ use shokai_workflow::{CaseState, Event, Path, Role, TransitionError};
 
 use crate::fixtures::{BOUND_CARD, World, application_day, card, day, jst, response};
 
-/// A proxy case whose letter was mailed on `mailed_on`, with its code.
+/// A proxy case whose letter was printed for mailing on `mailed_on` and
+/// mailed that day, with its code.
 fn mailed_on(world: &mut World, mailed_on: chrono::NaiveDate) -> (shokai_workflow::Case, String) {
     let case = world.open(Path::OptionalProxy);
-    let (case, code) = world.issue(&case, jst(2026, 11, 26, 10));
+    let (case, code) = world.issue_for(&case, jst(2026, 11, 26, 10), mailed_on);
     let case = world.step(
         &case,
         Event::MarkMailed { mailed_on },

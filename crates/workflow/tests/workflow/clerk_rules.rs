@@ -34,10 +34,10 @@ fn written_audit_codes() -> BTreeSet<&'static str> {
     let wrong = world.try_step(&case, response(WRONG_CODE, now), now, Role::Clerk);
     written.insert(wrong.unwrap().audit.event);
     // A reissued letter not mailed yet: its code, and the replaced letter's.
-    let (code, new_code) = world.code();
     let reason = "再送".to_owned();
-    let reissue = Event::IssueLetterOverride { code, reason };
+    let reissue = Event::IssueLetterOverride { reason };
     let reissued = world.step(&case, reissue, now, Role::Supervisor);
+    let (reissued, new_code) = world.print(&reissued, now, day(2026, 12, 2));
     for typed in [&new_code, &old_code] {
         let refused = world.try_step(&reissued, response(typed, now), now, Role::Clerk);
         written.insert(refused.unwrap().audit.event);

@@ -4,6 +4,8 @@
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
+use shokai_workflow::case::japan_date;
+use shokai_workflow::letter::planned_mailing;
 use shokai_workflow::{
     Address, Application, CardFingerprint, Cardholder, Case, CaseState, CodeDigest, CodeKeyring,
     Context, DateOfBirth, Event, EventKind, FailureReason, IdDocument, IdDocumentKind,
@@ -73,7 +75,7 @@ impl World {
 
     /// The code printed on the case's current letter, as the cardholder would copy it.
     pub fn current_code(&self, case: &Case) -> String {
-        let digest = case.current_letter().map(|l| &l.digest);
+        let digest = case.current_letter().and_then(|l| l.digest.as_ref());
         let found = self.printed.iter().find(|(d, _)| Some(d) == digest);
         found.map_or_else(|| WRONG_CODE.to_owned(), |(_, t)| t.clone())
     }
@@ -107,17 +109,58 @@ impl World {
         self.try_step(case, event, now, role).unwrap().case
     }
 
-    /// Issues a letter at `now`; returns the case and the code printed on it.
-    pub fn issue(&mut self, case: &Case, now: DateTime<Utc>) -> (Case, String) {
-        let (code, text) = self.code();
-        (
-            self.step(case, Event::IssueLetter { code }, now, Role::Clerk),
-            text,
-        )
+    /// Queues the case's next letter at `now`: issued, not printed, no code.
+    pub fn issue_unprinted(&self, case: &Case, now: DateTime<Utc>) -> Case {
+        self.step(case, Event::IssueLetter, now, Role::Clerk)
     }
 
-    /// A proxy case whose first letter was issued on the application day and
-    /// mailed the next day (Friday 27 November 2026).
+    /// The print batch closed at `now` makes the case's current letter with
+    /// a fresh code, for mailing on `planned_mailing` (the cut-off job runs
+    /// as the system); returns the case and the code printed on the letter.
+    pub fn print(
+        &mut self,
+        case: &Case,
+        now: DateTime<Utc>,
+        planned_mailing: NaiveDate,
+    ) -> (Case, String) {
+        let number = case.current_letter().expect("a letter to print").number;
+        let (code, text) = self.code();
+        let event = Event::PrintLetter {
+            number,
+            code,
+            planned_mailing,
+        };
+        (self.step(case, event, now, Role::System), text)
+    }
+
+    /// Issues a letter at `now` and prints it in a batch closed at once for
+    /// mailing on `planned_mailing`; returns the case and the printed code.
+    pub fn issue_for(
+        &mut self,
+        case: &Case,
+        now: DateTime<Utc>,
+        planned_mailing: NaiveDate,
+    ) -> (Case, String) {
+        let issued = self.issue_unprinted(case, now);
+        self.print(&issued, now, planned_mailing)
+    }
+
+    /// Issues a letter at `now` and prints it in a batch closed at once,
+    /// planned for the next open office day as a batch plans it; returns the
+    /// case and the code printed on it.
+    pub fn issue(&mut self, case: &Case, now: DateTime<Utc>) -> (Case, String) {
+        let planned = self.planned_mailing(now);
+        self.issue_for(case, now, planned)
+    }
+
+    /// The mailing date a print batch closed at `now` plans for.
+    pub fn planned_mailing(&self, now: DateTime<Utc>) -> NaiveDate {
+        planned_mailing(&self.settings.calendar, japan_date(now))
+    }
+
+    /// A proxy case whose first letter was issued and printed on the
+    /// application day for mailing the next day (Friday 27 November 2026),
+    /// and mailed that day.
     pub fn mailed_proxy_case(&mut self) -> (Case, String) {
         let case = self.open(Path::OptionalProxy);
         let (case, code) = self.issue(&case, morning(application_day()));
@@ -242,10 +285,7 @@ fn reach(world: &mut World, path: Path, state: CaseState, kind: EventKind) -> Ca
     let today = morning(application_day());
     let open = world.open(path);
     match state {
-        CaseState::Applied if kind == EventKind::MarkMailed && path.mails_letters() => {
-            world.issue(&open, today).0
-        }
-        CaseState::Applied => open,
+        CaseState::Applied => applied_for(world, open, kind),
         CaseState::InquiryMailed => inquiry_mailed_for(world, kind),
         CaseState::ResponseReturned => {
             let (case, code) = world.mailed_proxy_case();
@@ -296,6 +336,21 @@ fn reach(world: &mut World, path: Path, state: CaseState, kind: EventKind) -> Ca
     }
 }
 
+/// An `applied` case ready for `kind`: on the optional-proxy path a printed
+/// letter before `mark_mailed`, an issued one not yet printed before
+/// `print_letter`.
+fn applied_for(world: &mut World, open: Case, kind: EventKind) -> Case {
+    let today = morning(application_day());
+    if !open.path().mails_letters() {
+        return open;
+    }
+    match kind {
+        EventKind::MarkMailed => world.issue(&open, today).0,
+        EventKind::PrintLetter => world.issue_unprinted(&open, today),
+        _ => open,
+    }
+}
+
 /// A case that reached the counter step of its path, then `event`.
 fn after_counter(world: &mut World, path: Path, kind: EventKind, event: Event) -> Case {
     let before = reach(world, path, at_counter(path), kind);
@@ -318,12 +373,14 @@ fn counter_time(path: Path) -> DateTime<Utc> {
     }
 }
 
-/// An `inquiry_mailed` proxy case ready for `kind`: a second, unmailed letter
-/// before `mark_mailed`, five wrong codes before `unlock`.
+/// An `inquiry_mailed` proxy case ready for `kind`: a second, printed but
+/// unmailed letter before `mark_mailed`, a second letter not yet printed
+/// before `print_letter`, five wrong codes before `unlock`.
 fn inquiry_mailed_for(world: &mut World, kind: EventKind) -> Case {
     let (case, _) = world.mailed_proxy_case();
     match kind {
         EventKind::MarkMailed => world.issue(&case, jst(2026, 11, 30, 9)).0,
+        EventKind::PrintLetter => world.issue_unprinted(&case, jst(2026, 11, 30, 9)),
         EventKind::Unlock => (0..5).fold(case, |c, _| {
             world.step(
                 &c,
@@ -357,15 +414,17 @@ fn when(case: &Case, kind: EventKind) -> DateTime<Utc> {
 /// A valid instance of `kind` for `case` at `now` (a supervisor applies it).
 pub fn event_for(world: &mut World, case: &Case, kind: EventKind, now: DateTime<Utc>) -> Event {
     match kind {
-        EventKind::IssueLetter => Event::IssueLetter {
-            code: world.code().0,
-        },
+        EventKind::IssueLetter => Event::IssueLetter,
         EventKind::IssueLetterOverride => Event::IssueLetterOverride {
-            code: world.code().0,
             reason: "再送依頼".into(),
         },
+        EventKind::PrintLetter => Event::PrintLetter {
+            number: case.current_letter().map_or(1, |l| l.number),
+            code: world.code().0,
+            planned_mailing: world.planned_mailing(now),
+        },
         EventKind::MarkMailed => Event::MarkMailed {
-            mailed_on: shokai_workflow::case::japan_date(now),
+            mailed_on: japan_date(now),
         },
         EventKind::RecordResponse => response(&world.current_code(case), now),
         EventKind::Unlock => Event::Unlock {

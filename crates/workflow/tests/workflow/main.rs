@@ -11,6 +11,7 @@ mod diagram;
 mod fixtures;
 mod letters;
 mod parsing;
+mod printing;
 mod properties;
 mod responses;
 mod table;

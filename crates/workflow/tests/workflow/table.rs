@@ -10,7 +10,7 @@ use CaseState::{
 };
 use EventKind::{
     Cancel, CompletePinChange, Expire, Fail, IssueLetter, IssueLetterOverride, MarkMailed,
-    MarkUndeliverable, RecordResponse, Unlock,
+    MarkUndeliverable, PrintLetter, RecordResponse, Unlock,
 };
 
 /// The documented machine of each path (the README's diagrams say the same).
@@ -24,10 +24,12 @@ pub fn expected(path: Path) -> Vec<(CaseState, EventKind, CaseState)> {
         Path::OptionalProxy => vec![
             (Applied, IssueLetter, Applied),
             (Applied, IssueLetterOverride, Applied),
+            (Applied, PrintLetter, Applied),
             (Applied, MarkMailed, InquiryMailed),
             (Applied, Cancel, Cancelled),
             (InquiryMailed, IssueLetter, InquiryMailed),
             (InquiryMailed, IssueLetterOverride, InquiryMailed),
+            (InquiryMailed, PrintLetter, InquiryMailed),
             (InquiryMailed, MarkMailed, InquiryMailed),
             (InquiryMailed, RecordResponse, ResponseReturned),
             (InquiryMailed, Unlock, InquiryMailed),
@@ -108,7 +110,13 @@ fn next_events_offers_what_the_table_allows_from_the_current_state() {
     let case = world.open(Path::OptionalProxy);
     assert_eq!(
         case.next_events(),
-        vec![IssueLetter, IssueLetterOverride, MarkMailed, Cancel]
+        vec![
+            IssueLetter,
+            IssueLetterOverride,
+            PrintLetter,
+            MarkMailed,
+            Cancel
+        ]
     );
     let case = world.open(Path::InPerson);
     assert_eq!(case.next_events(), vec![CompletePinChange, Fail, Cancel]);

@@ -9,7 +9,13 @@ use crate::flow::code_in_letter;
 use crate::helpers::{Role, TestApp, assert_error, pdf_text};
 use crate::responses::response;
 
-async fn ok(app: &TestApp, token: &str, method: Method, path: &str, body: Option<&Value>) -> Value {
+pub async fn ok(
+    app: &TestApp,
+    token: &str,
+    method: Method,
+    path: &str,
+    body: Option<&Value>,
+) -> Value {
     let response = app.call(method, path, Some(token), body).await;
     let status = response.status();
     let text = response.text().await.unwrap();

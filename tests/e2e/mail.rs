@@ -23,20 +23,20 @@ use crate::helpers::{Role, TestApp, assert_secret_absent, proxy_intake};
 
 /// One message as the SMTP server received it.
 #[derive(Debug, Clone)]
-struct Received {
-    to: Vec<String>,
-    data: Vec<u8>,
+pub struct Received {
+    pub to: Vec<String>,
+    pub data: Vec<u8>,
 }
 
 /// An SMTP server on a free port of 127.0.0.1, keeping what it receives.
-struct SmtpServer {
+pub struct SmtpServer {
     port: u16,
     received: Arc<Mutex<Vec<Received>>>,
     arrived: Arc<Notify>,
 }
 
 impl SmtpServer {
-    async fn start() -> SmtpServer {
+    pub async fn start() -> SmtpServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let received = Arc::new(Mutex::new(Vec::new()));
@@ -55,7 +55,7 @@ impl SmtpServer {
     }
 
     /// Waits (bounded, so a broken sender fails the test) for a message to `to`.
-    async fn message_to(&self, to: &str) -> Received {
+    pub async fn message_to(&self, to: &str) -> Received {
         let wait = async {
             loop {
                 let notified = self.arrived.notified();
@@ -76,7 +76,36 @@ impl SmtpServer {
             .unwrap_or_else(|_| panic!("no mail to {to} arrived"))
     }
 
-    fn count_to(&self, to: &str) -> usize {
+    /// Waits (bounded) until `n` messages to `to` arrived; returns them in order.
+    pub async fn messages_to(&self, to: &str, n: usize) -> Vec<Received> {
+        let wait = async {
+            loop {
+                let notified = self.arrived.notified();
+                let found: Vec<Received> = self
+                    .received
+                    .lock()
+                    .unwrap()
+                    .iter()
+                    .filter(|m| m.to.iter().any(|t| t == to))
+                    .cloned()
+                    .collect();
+                if found.len() >= n {
+                    return found;
+                }
+                notified.await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(30), wait)
+            .await
+            .unwrap_or_else(|_| panic!("{n} mails to {to} did not arrive"))
+    }
+
+    /// Every message received so far.
+    pub fn messages_to_everyone(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
+    }
+
+    pub fn count_to(&self, to: &str) -> usize {
         self.received
             .lock()
             .unwrap()
@@ -147,10 +176,10 @@ async fn session(stream: TcpStream, store: Arc<Mutex<Vec<Received>>>, arrived: A
     }
 }
 
-const PRINT_ROOM: &str = "print@example.jp";
-const PROXY: &str = "hanako.sato@example.jp";
+pub const PRINT_ROOM: &str = "print@example.jp";
+pub const PROXY: &str = "hanako.sato@example.jp";
 
-fn mail_env(smtp: &SmtpServer) -> Vec<(&'static str, String)> {
+pub fn mail_env(smtp: &SmtpServer) -> Vec<(&'static str, String)> {
     vec![
         ("SHOKAI_MAIL_HOST", "127.0.0.1".to_owned()),
         ("SHOKAI_MAIL_PORT", smtp.port.to_string()),
@@ -160,7 +189,7 @@ fn mail_env(smtp: &SmtpServer) -> Vec<(&'static str, String)> {
     ]
 }
 
-async fn spawn_with_mail(smtp: &SmtpServer, extra: &[(&'static str, &str)]) -> TestApp {
+pub async fn spawn_with_mail(smtp: &SmtpServer, extra: &[(&'static str, &str)]) -> TestApp {
     let env = mail_env(smtp);
     let mut all: Vec<(&'static str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     all.extend_from_slice(extra);
@@ -186,7 +215,7 @@ async fn proxy_case_with_email(app: &TestApp, token: &str) -> Value {
 }
 
 /// Every `XXXXX-XXXXX` group (a printed verification code) in `text`.
-fn code_shaped(text: &str) -> Vec<String> {
+pub fn code_shaped(text: &str) -> Vec<String> {
     let chars: Vec<char> = text.chars().collect();
     let alnum = |c: &char| c.is_ascii_uppercase() || c.is_ascii_digit();
     chars
@@ -197,7 +226,7 @@ fn code_shaped(text: &str) -> Vec<String> {
 }
 
 /// The verification codes printed in a PDF, as poppler's pdftotext reads them.
-fn printed_codes(pdf: &[u8]) -> Vec<String> {
+pub fn printed_codes(pdf: &[u8]) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("print.pdf");
     std::fs::write(&path, pdf).unwrap();
@@ -214,7 +243,7 @@ fn printed_codes(pdf: &[u8]) -> Vec<String> {
     code_shaped(&text)
 }
 
-fn parse(data: &[u8]) -> mail_parser::Message<'_> {
+pub fn parse(data: &[u8]) -> mail_parser::Message<'_> {
     mail_parser::MessageParser::default()
         .parse(data)
         .expect("a MIME message")

@@ -21,6 +21,7 @@ mod codes;
 mod demo;
 mod expiry;
 mod flow;
+mod guarantee;
 mod health;
 mod letters;
 mod mail;

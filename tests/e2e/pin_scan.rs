@@ -38,7 +38,7 @@ const NAME_MARKER: &str = "走査";
 const DIGITS_MARKER: &str = "4410";
 
 /// What was scanned: a name for messages and the bytes.
-type Source = (String, Vec<u8>);
+pub type Source = (String, Vec<u8>);
 
 fn pins() -> Vec<&'static str> {
     CHANGES
@@ -67,7 +67,7 @@ fn assert_found_in(sources: &[Source], marker: &str, what: &str) {
 }
 
 /// Every file in `dir`, read now.
-fn files_in(dir: &Path, label: &str) -> Vec<Source> {
+pub fn files_in(dir: &Path, label: &str) -> Vec<Source> {
     let mut files: Vec<Source> = std::fs::read_dir(dir)
         .unwrap()
         .map(|entry| entry.unwrap().path())
@@ -129,7 +129,7 @@ fn captured_log(app: &TestApp) -> Vec<Source> {
     vec![("the server log".to_owned(), log.into_bytes())]
 }
 
-fn outbox_source(payloads: Vec<String>) -> Vec<Source> {
+pub fn outbox_source(payloads: Vec<String>) -> Vec<Source> {
     assert!(
         !payloads.is_empty(),
         "the flow queued mail (the proxy's notice)"
@@ -157,14 +157,7 @@ async fn sqlite_scan(mut app: TestApp) {
     assert!(app.stop().await.success(), "the server stopped gracefully");
     let stopped = files_in(app.data_dir(), "after stopping:");
     let log = captured_log(&app);
-    let pool = sqlx::SqlitePool::connect(app.database_url()).await.unwrap();
-    let rows = every_sqlite_row(&pool).await;
-    let payloads: Vec<String> = sqlx::query_scalar("SELECT payload FROM outbox")
-        .fetch_all(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
-    let outbox = outbox_source(payloads);
+    let (rows, outbox) = sqlite_rows_and_outbox(app.database_url()).await;
 
     for sources in [&running, &stopped, &rows, &log, &outbox] {
         assert_no_pin(sources);
@@ -174,6 +167,31 @@ async fn sqlite_scan(mut app: TestApp) {
         assert_found_in(&stopped, marker, "the stopped database files");
         assert_found_in(&rows, marker, "the rows");
     }
+}
+
+/// Every row of every table of the SQLite database at `url`, and the
+/// outbox payloads (which must not be empty), of a stopped server.
+pub async fn sqlite_rows_and_outbox(url: &str) -> (Vec<Source>, Vec<Source>) {
+    let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+    let rows = every_sqlite_row(&pool).await;
+    let payloads: Vec<String> = sqlx::query_scalar("SELECT payload FROM outbox")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    (rows, outbox_source(payloads))
+}
+
+/// The same for the PostgreSQL database at `url`.
+pub async fn postgres_rows_and_outbox(url: &str) -> (Vec<Source>, Vec<Source>) {
+    let pool = sqlx::PgPool::connect(url).await.unwrap();
+    let rows = every_row(&pool).await;
+    let payloads: Vec<String> = sqlx::query_scalar("SELECT payload FROM outbox")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    (rows, outbox_source(payloads))
 }
 
 /// Every row of every table, each value as SQLite's `quote()` writes it
@@ -233,7 +251,7 @@ async fn every_row(pool: &sqlx::PgPool) -> Vec<Source> {
 
 /// `pg_dump --data-only` of the database, when a pg_dump that can dump this
 /// server is installed (an older one refuses a newer server).
-fn pg_dump(url: &str) -> Vec<Source> {
+pub fn pg_dump(url: &str) -> Vec<Source> {
     match std::process::Command::new("pg_dump")
         .args(["--data-only", "--dbname", url])
         .output()
@@ -257,15 +275,8 @@ async fn postgres_scan(mut app: TestApp) {
     flow_on_scan_card(&app).await;
     assert!(app.stop().await.success(), "the server stopped gracefully");
 
-    let pool = sqlx::PgPool::connect(app.database_url()).await.unwrap();
-    let rows = every_row(&pool).await;
-    let payloads: Vec<String> = sqlx::query_scalar("SELECT payload FROM outbox")
-        .fetch_all(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
+    let (rows, outbox) = postgres_rows_and_outbox(app.database_url()).await;
     let dump = pg_dump(app.database_url());
-    let outbox = outbox_source(payloads);
     let log = captured_log(&app);
 
     for sources in [&rows, &dump, &log, &outbox] {

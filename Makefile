@@ -38,8 +38,12 @@ fmt:
 
 # Letter rendering: one letter and a 1,000-letter print batch (criterion). Prints
 # ms per letter, letters/s and bytes per letter; reports in target/criterion/.
+# Then the load run on the release binary: closing a print batch of 1,000 and
+# of 10,000 letters and marking it mailed, with the server's peak RSS and the
+# 10,000-letter run as a ratio to the 1,000-letter one (tests/e2e/load.rs).
 bench:
 	$(CARGO) bench -p shokai-workflow --bench letter
+	$(CARGO) test --release -p shokai --test e2e -- --ignored --nocapture --test-threads 1 load::
 
 # The demo office on the embedded SQLite default: release build, migrations,
 # the demo accounts and cases of fixtures/demo (on a database without cases;

@@ -270,6 +270,17 @@ impl TestApp {
         Some(log)
     }
 
+    /// The server process's peak resident set so far (`VmHWM`), in KiB.
+    pub fn peak_rss_kib(&self) -> u64 {
+        let pid = self.child.id().expect("the server runs");
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmHWM in /proc/PID/status")
+    }
+
     /// The simulated card file in this server's terminal.
     pub fn card_path(&self) -> PathBuf {
         self.dir.path().join("card.json")

@@ -24,6 +24,7 @@ mod flow;
 mod guarantee;
 mod health;
 mod letters;
+mod load;
 mod mail;
 mod pin_change;
 mod pin_scan;

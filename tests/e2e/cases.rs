@@ -245,3 +245,42 @@ crate::both_backends! {
         assert!(listed.is_empty(), "{listed:?}");
     }
 }
+
+crate::both_backends! {
+async fn an_optional_proxy_is_refused_by_name_for_a_child_under_15_and_for_an_adult_ward(app) {
+    let clerk = app.token_for(Role::Clerk).await;
+    let mut child = proxy_intake();
+    child["cardholder"]["date_of_birth"] = json!("2016-05-05");
+    let mut ward = proxy_intake();
+    ward["cardholder"]["adult_ward"] = json!(true);
+
+    let for_child = app.call(Method::POST, "/api/cases", Some(&clerk), Some(&child)).await;
+    let for_ward = app.call(Method::POST, "/api/cases", Some(&clerk), Some(&ward)).await;
+
+    let body = assert_error(for_child, StatusCode::UNPROCESSABLE_ENTITY, "proxy_for_under_15").await;
+    assert_eq!(body["field"], "representation");
+    let body = assert_error(for_ward, StatusCode::UNPROCESSABLE_ENTITY, "proxy_for_adult_ward").await;
+    assert_eq!(body["field"], "representation");
+}
+}
+
+crate::both_backends! {
+async fn the_signature_pin_of_a_card_without_a_signature_certificate_is_refused_by_name(app) {
+    // The minor's card has no signature certificate: selecting it answers 6A 82.
+    let minor = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/cards/minor.json");
+    std::fs::copy(minor, app.card_path()).unwrap();
+    let clerk = app.token_for(Role::Clerk).await;
+    let mut intake = crate::helpers::in_person_intake();
+    intake["pins"] = json!(["signature", "user_auth"]);
+    let mut other_pins = crate::helpers::in_person_intake();
+    other_pins["pins"] = json!(["user_auth"]);
+
+    let refused = app.call(Method::POST, "/api/cases", Some(&clerk), Some(&intake)).await;
+    let accepted = app.call(Method::POST, "/api/cases", Some(&clerk), Some(&other_pins)).await;
+
+    let body = assert_error(refused, StatusCode::UNPROCESSABLE_ENTITY, "card_has_no_signature_certificate").await;
+    assert_eq!(body["field"], "pins");
+    assert_eq!(accepted.status(), StatusCode::CREATED, "the card's other PINs can change");
+}
+}

@@ -74,6 +74,7 @@ pub fn proxy_intake() -> Value {
         address: Address::parse("160-0022", "東京都", "新宿区", "新宿一丁目1番1号").unwrap(),
         date_of_birth: DateOfBirth::parse("1980-04-01").unwrap(),
         phone: None,
+        adult_ward: false,
     };
     let representation = Representation::OptionalProxy(Proxy {
         person: PersonName::parse("佐藤 花子", "サトウ ハナコ").unwrap(),

@@ -218,6 +218,17 @@ impl<T: Transport> Card<T> {
         self.remaining_tries(kind)
     }
 
+    /// Whether the card holds a signature certificate (and so a signature
+    /// PIN): a card issued before its holder turned 15, or to an adult ward,
+    /// has none, and selecting its PIN answers 6A 82. Spends no try.
+    pub fn holds_signature_certificate(&mut self) -> Result<bool, CardError> {
+        match self.select_pin(PinKind::Signature) {
+            Ok(()) => Ok(true),
+            Err(CardError::NotFound { .. }) => Ok(false),
+            Err(other) => Err(other),
+        }
+    }
+
     /// Verifies `current`, then sets `new`, for the PIN of `kind`. A blocked
     /// PIN is refused before any VERIFY is sent, so a try is never wasted on it.
     pub fn change_pin(

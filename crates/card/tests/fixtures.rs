@@ -32,6 +32,14 @@ fn check(name: &str, fingerprint: &str, pins: &[(PinKind, Option<&str>)]) {
         fingerprint,
         "{name}"
     );
+    let signature_pin_listed = pins
+        .iter()
+        .any(|&(kind, pin)| kind == PinKind::Signature && pin.is_some());
+    assert_eq!(
+        api.holds_signature_certificate().unwrap(),
+        signature_pin_listed,
+        "{name}: the card says whether it holds a signature certificate"
+    );
     for &(kind, pin) in pins {
         match pin {
             Some(pin) => {

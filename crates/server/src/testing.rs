@@ -133,6 +133,7 @@ pub fn proxy_intake() -> Intake {
                 .expect("address"),
             date_of_birth: DateOfBirth::parse("1980-04-01").expect("date of birth"),
             phone: None,
+            adult_ward: false,
         },
         representation: Representation::OptionalProxy(Proxy {
             person: PersonName::parse("佐藤 花子", "サトウ ハナコ").expect("name"),

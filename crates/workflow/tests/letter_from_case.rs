@@ -39,6 +39,7 @@ fn application(representation: Representation) -> Application {
             .unwrap(),
             date_of_birth: DateOfBirth::from_date(day(1985, 5, 5)).unwrap(),
             phone: None,
+            adult_ward: false,
         },
         representation,
         pins: PinSet::new([PinKind::Signature, PinKind::CardInfo]).unwrap(),
@@ -46,6 +47,7 @@ fn application(representation: Representation) -> Application {
             "00112233445566778899aabbccddeeff",
         )
         .unwrap(),
+        card_has_signature_certificate: true,
     }
 }
 

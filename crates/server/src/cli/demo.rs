@@ -29,8 +29,8 @@ use secrecy::{ExposeSecret, SecretString};
 use shokai_card::{Card, Transport, sim_file};
 use shokai_store::{Store, StoreError};
 use shokai_workflow::{
-    CardFingerprint, Event, FailureReason, IdDocument, IdDocumentKind, TransitionError,
-    VerificationCode,
+    CardFingerprint, Event, FailureReason, IdDocument, IdDocumentKind, Proof, Representation,
+    TransitionError, VerificationCode,
 };
 
 use super::demo_fixture::{self, Action, CasesFile, DemoCase, DemoStep, FixtureError, UsersFile};
@@ -392,9 +392,16 @@ impl<'a> Loader<'a> {
         caller: &Caller,
         progress: &mut Progress,
     ) -> Result<(), String> {
+        let mut representation = case.representation.clone();
+        if let (Some(days), Representation::LegalRepresentative(rep)) =
+            (case.proof_issued_days_before, &mut representation)
+            && let Proof::Certificate { issued_on, .. } = &mut rep.proof
+        {
+            *issued_on = self.clock.today() - Duration::days(i64::from(days));
+        }
         let intake = Intake {
             cardholder: case.cardholder.clone(),
-            representation: case.representation.clone(),
+            representation,
             pins: case.pins.clone(),
         };
         let opened = cases::open(self.state, caller, intake)

@@ -65,6 +65,11 @@ pub struct DemoCase {
     pub pins: PinSet,
     pub cardholder: Cardholder,
     pub representation: Representation,
+    /// For a legal representative's certificate: issued this many days
+    /// before the case is opened (its `issued_on` is then replaced), so the
+    /// demo's certificate stays within its validity however late it loads.
+    #[serde(default)]
+    pub proof_issued_days_before: Option<u32>,
     /// Oldest first; the first opens the case.
     pub step: Vec<DemoStep>,
 }

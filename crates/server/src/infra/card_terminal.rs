@@ -69,6 +69,17 @@ impl Terminal {
             .await
     }
 
+    /// What an application needs from the card in the terminal, read in one
+    /// go with no PIN: its fingerprint, and whether it holds a signature
+    /// certificate.
+    pub async fn read_card(&self) -> Result<(CertificateFingerprint, bool), TerminalError> {
+        self.with_card(|card| {
+            let fingerprint = card.auth_certificate_fingerprint()?;
+            Ok((fingerprint, card.holds_signature_certificate()?))
+        })
+        .await
+    }
+
     /// Runs `f` on the card in the terminal, on the blocking pool. A
     /// simulated card is saved afterwards when its state changed, also when
     /// `f` failed (a wrong PIN has spent a try).

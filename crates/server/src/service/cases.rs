@@ -118,7 +118,7 @@ pub async fn open(
     if let Some((field, ch)) = unprintable {
         return Err(ServiceError::Unprintable { field, ch });
     }
-    let fingerprint = state.terminal().fingerprint().await?;
+    let (fingerprint, card_has_signature_certificate) = state.terminal().read_card().await?;
     let card_fingerprint =
         CardFingerprint::parse(&fingerprint.to_string()).map_err(ServiceError::internal)?;
     let application = Application {
@@ -126,6 +126,7 @@ pub async fn open(
         representation: intake.representation,
         pins: intake.pins,
         card_fingerprint,
+        card_has_signature_certificate,
     };
     let now = state.now();
     let ctx = state.context(now, caller.role);

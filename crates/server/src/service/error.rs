@@ -252,18 +252,22 @@ pub fn transition_field(e: &TransitionError) -> Option<&'static str> {
 /// The intake field an application rule is about.
 pub fn application_field(e: &ApplicationError) -> Option<&'static str> {
     match e {
-        ApplicationError::SignatureUnder15 { .. } | ApplicationError::SignatureForAdultWard => {
-            Some("pins")
-        }
+        ApplicationError::SignatureUnder15 { .. }
+        | ApplicationError::SignatureForAdultWard
+        | ApplicationError::CardHasNoSignatureCertificate => Some("pins"),
         ApplicationError::BornAfterApplication => Some("cardholder.date_of_birth"),
         ApplicationError::ProofKindMismatch { .. }
         | ApplicationError::ProofTooOld { .. }
         | ApplicationError::ProofIssuedInFuture { .. }
-        | ApplicationError::WaiverNotApplicable { .. } => Some("representation.proof"),
-        ApplicationError::MinorWardIsAdult { .. } => Some("representation.ward"),
-        ApplicationError::InPersonUnder15 { .. } | ApplicationError::ProxyIsCardholder => {
-            Some("representation")
+        | ApplicationError::WaiverNotApplicable { .. }
+        | ApplicationError::WaiverOnlyUnder15 { .. } => Some("representation.proof"),
+        ApplicationError::MinorWardIsAdult { .. } | ApplicationError::WardStatusMismatch { .. } => {
+            Some("representation.ward")
         }
+        ApplicationError::InPersonUnder15 { .. }
+        | ApplicationError::ProxyForUnder15 { .. }
+        | ApplicationError::ProxyForAdultWard
+        | ApplicationError::ProxyIsCardholder => Some("representation"),
         ApplicationError::RoleNotPermitted { .. }
         | ApplicationError::ReferenceYearMismatch { .. } => None,
     }

@@ -160,10 +160,12 @@ mod tests {
                         .unwrap(),
                     date_of_birth: DateOfBirth::parse("1980-04-01").unwrap(),
                     phone: None,
+                    adult_ward: false,
                 },
                 representation,
                 pins: PinSet::parse("user_auth").unwrap(),
                 card_fingerprint: World::card(),
+                card_has_signature_certificate: true,
             };
             let reference = ReferenceNumber::new(8, 1).unwrap();
             Case::open(application, reference, &self.ctx(Role::Clerk))

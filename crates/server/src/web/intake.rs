@@ -247,19 +247,11 @@ fn id_document(t: &Typed<'_>, prefix: &str) -> Vec<Field> {
     ]
 }
 
-fn sections(path: Path, t: &Typed<'_>) -> Vec<Section> {
-    let documents = Section {
-        id: "documents",
-        legend: "持参書類の確認",
-        note: "窓口で確認したものにチェックしてください。すべて必要です。",
-        fields: documents(path)
-            .iter()
-            .map(|&(name, label)| checkbox(t, name, "1", label))
-            .collect(),
-        error: t.error("documents"),
-    };
-    let mut cardholder_fields = person(t, "cardholder.name");
-    cardholder_fields.extend([
+/// The cardholder's fields: name, date of birth, registered address (where
+/// the letter goes), telephone, and whether an adult ward.
+fn cardholder_fields(t: &Typed<'_>) -> Vec<Field> {
+    let mut fields = person(t, "cardholder.name");
+    fields.extend([
         with(
             text(t, "cardholder.date_of_birth", "生年月日", true),
             "date",
@@ -282,7 +274,28 @@ fn sections(path: Path, t: &Typed<'_>) -> Vec<Section> {
             "tel",
             "",
         ),
+        checkbox(
+            t,
+            "cardholder.adult_ward",
+            "true",
+            "成年被後見人（署名用電子証明書はなく、手続は成年後見人が行います）",
+        ),
     ]);
+    fields
+}
+
+fn sections(path: Path, t: &Typed<'_>) -> Vec<Section> {
+    let documents = Section {
+        id: "documents",
+        legend: "持参書類の確認",
+        note: "窓口で確認したものにチェックしてください。すべて必要です。",
+        fields: documents(path)
+            .iter()
+            .map(|&(name, label)| checkbox(t, name, "1", label))
+            .collect(),
+        error: t.error("documents"),
+    };
+    let cardholder_fields = cardholder_fields(t);
     let cardholder = Section {
         id: "cardholder",
         legend: "暗証番号を変更する方（カード名義人）",
@@ -486,6 +499,8 @@ pub fn to_request(path: Path, pairs: &[(String, String)]) -> Value {
         }
         if key == "pins" {
             pins.push(json!(value));
+        } else if key == "cardholder.adult_ward" {
+            set(&mut root, key, json!(value == "true"));
         } else if key.starts_with("cardholder.")
             || (key.starts_with("representation.") && path != Path::InPerson)
         {
@@ -623,6 +638,23 @@ mod tests {
         let bytes = serde_json::to_vec(&request).unwrap();
         let intake = crate::api::json::parse::<Intake>(&bytes).unwrap();
         assert_eq!(intake.pins.codes(), "user_auth,resident");
+    }
+
+    #[test]
+    fn the_adult_ward_box_records_the_cardholder_as_an_adult_ward() {
+        let mut form = proxy_form();
+        form.push(("cardholder.adult_ward".into(), "true".into()));
+        let ticked = to_request(Path::InPerson, &form);
+        let unticked = to_request(Path::InPerson, &proxy_form());
+        let bytes = serde_json::to_vec(&ticked).unwrap();
+        let intake = crate::api::json::parse::<Intake>(&bytes).unwrap();
+        assert!(intake.cardholder.adult_ward);
+        let bytes = serde_json::to_vec(&unticked).unwrap();
+        let intake = crate::api::json::parse::<Intake>(&bytes).unwrap();
+        assert!(
+            !intake.cardholder.adult_ward,
+            "absent means not an adult ward"
+        );
     }
 
     #[test]

@@ -181,6 +181,15 @@ fn application_ja(a: &ApplicationError, e: &ServiceError) -> String {
             "「{}」の入力内容を確認してください（{a}）。",
             field_ja(&e.field().unwrap_or_default())
         ),
+        ApplicationError::WardStatusMismatch { .. } => "法定代理人の区分（未成年者・成年被後見人）と、カード名義人が成年被後見人かどうかの記録が一致しません。".to_owned(),
+        ApplicationError::WaiverOnlyUnder15 { age } => format!(
+            "権限を証する書類を省略できるのは15歳未満の方だけです（本市に本籍がある場合、または住民票で続柄を確認できる場合）。{age}歳の方は戸籍全部事項証明書の提出が必要です。"
+        ),
+        ApplicationError::ProxyForUnder15 { age } => format!(
+            "{age}歳の方の手続は、任意代理人ではなく法定代理人（親権者）が行います。法定代理人の区分で受け付けてください。"
+        ),
+        ApplicationError::ProxyForAdultWard => "成年被後見人の方の手続は、任意代理人ではなく成年後見人（法定代理人）が行います。法定代理人の区分で受け付けてください。".to_owned(),
+        ApplicationError::CardHasNoSignatureCertificate => "このカードには署名用電子証明書が搭載されていないため、署名用電子証明書の暗証番号は変更できません。".to_owned(),
     }
 }
 

@@ -52,6 +52,7 @@ pub fn proxy_application() -> Application {
             address: Address::parse("160-0022", "東京都", "新宿区", "新宿一丁目1番1号").unwrap(),
             date_of_birth: DateOfBirth::parse("1980-04-01").unwrap(),
             phone: None,
+            adult_ward: false,
         },
         representation: Representation::OptionalProxy(Proxy {
             person: PersonName::parse("佐藤 花子", "サトウ ハナコ").unwrap(),
@@ -63,6 +64,7 @@ pub fn proxy_application() -> Application {
         }),
         pins: PinSet::parse("user_auth").unwrap(),
         card_fingerprint: CardFingerprint::parse("00112233445566778899aabbccddeeff").unwrap(),
+        card_has_signature_certificate: true,
     }
 }
 

@@ -201,6 +201,31 @@ pub enum ApplicationError {
     /// A child under 15 applies through a legal representative.
     #[error("a cardholder aged {age} applies through a legal representative")]
     InPersonUnder15 { age: u32 },
+    /// A child under 15 cannot be asked by mail to authorise a proxy: the
+    /// parent applies as legal representative.
+    #[error(
+        "a cardholder aged {age} applies through a legal representative, not an optional proxy"
+    )]
+    ProxyForUnder15 { age: u32 },
+    /// An adult ward cannot authorise a proxy: the guardian applies as legal
+    /// representative.
+    #[error("an adult ward applies through the guardian, not an optional proxy")]
+    ProxyForAdultWard,
+    /// The representative's ward kind and the cardholder's recorded status
+    /// (adult ward or not) disagree.
+    #[error(
+        "the representative acts for a {ward:?}, but the cardholder is recorded as {}",
+        if *adult_ward { "an adult ward" } else { "not an adult ward" }
+    )]
+    WardStatusMismatch { ward: WardKind, adult_ward: bool },
+    /// The proof of authority is waived only for a child under 15 (family
+    /// register held by this city, or the relationship on the resident record).
+    #[error("the proof can be waived only for a child under 15; the cardholder is {age}")]
+    WaiverOnlyUnder15 { age: u32 },
+    /// The card in the terminal holds no signature certificate (selecting it
+    /// answers 6A 82), so there is no signature PIN to change.
+    #[error("the card holds no signature certificate, so it has no signature PIN")]
+    CardHasNoSignatureCertificate,
     /// The proxy is the cardholder (same name and date of birth).
     #[error("the proxy appears to be the cardholder")]
     ProxyIsCardholder,
@@ -246,6 +271,11 @@ impl ApplicationError {
             ApplicationError::SignatureUnder15 { .. } => "signature_under_15",
             ApplicationError::SignatureForAdultWard => "signature_for_adult_ward",
             ApplicationError::InPersonUnder15 { .. } => "in_person_under_15",
+            ApplicationError::ProxyForUnder15 { .. } => "proxy_for_under_15",
+            ApplicationError::ProxyForAdultWard => "proxy_for_adult_ward",
+            ApplicationError::WardStatusMismatch { .. } => "ward_status_mismatch",
+            ApplicationError::WaiverOnlyUnder15 { .. } => "waiver_only_under_15",
+            ApplicationError::CardHasNoSignatureCertificate => "card_has_no_signature_certificate",
             ApplicationError::ProxyIsCardholder => "proxy_is_cardholder",
             ApplicationError::MinorWardIsAdult { .. } => "minor_ward_is_adult",
             ApplicationError::ProofKindMismatch { .. } => "proof_kind_mismatch",

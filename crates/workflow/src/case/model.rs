@@ -305,6 +305,11 @@ pub struct Cardholder {
     pub address: Address,
     pub date_of_birth: DateOfBirth,
     pub phone: Option<Phone>,
+    /// 成年被後見人: recorded on every path. An adult ward has no signature
+    /// certificate and is represented by the guardian, never by an
+    /// optional proxy.
+    #[serde(default)]
+    pub adult_ward: bool,
 }
 
 /// A legal representative and their proof of authority.

@@ -9,7 +9,7 @@ use super::audit::{AuditEventKind, AuditRecord, Context, Transition};
 use super::error::ApplicationError;
 use super::model::{
     Cardholder, Case, CaseCore, CaseState, LegalRepresentative, Parties, Proof, ProofKind, Proxy,
-    Representation, Role, WaiverReason, WardKind,
+    Representation, Role, WardKind,
 };
 use crate::domain::{CardFingerprint, PinSet, ReferenceNumber, reiwa_year};
 
@@ -26,6 +26,10 @@ pub struct Application {
     pub pins: PinSet,
     /// The fingerprint of the card brought to the counter; later visits must bring the same card.
     pub card_fingerprint: CardFingerprint,
+    /// Whether that card holds a signature certificate, as read from it at
+    /// the counter (a card issued before 15, or whose certificate was
+    /// revoked, has none: selecting it answers 6A 82).
+    pub card_has_signature_certificate: bool,
 }
 
 impl Case {
@@ -56,6 +60,7 @@ impl Case {
                 "path": path.code(),
                 "pins": application.pins.codes(),
                 "applied_on": applied_on,
+                "card_has_signature_certificate": application.card_has_signature_certificate,
             }),
             personal: Some(personal_summary(&application)),
         };
@@ -111,9 +116,16 @@ fn check_people(
         return Err(ApplicationError::BornAfterApplication);
     }
     let age = dob.age_on(applied_on);
+    let adult_ward = app.cardholder.adult_ward;
     let wants_signature = app.pins.contains(PinKind::Signature);
     if wants_signature && age < SIGNATURE_MIN_AGE {
         return Err(ApplicationError::SignatureUnder15 { age });
+    }
+    if wants_signature && adult_ward {
+        return Err(ApplicationError::SignatureForAdultWard);
+    }
+    if wants_signature && !app.card_has_signature_certificate {
+        return Err(ApplicationError::CardHasNoSignatureCertificate);
     }
     match &app.representation {
         Representation::InPerson if age < SIGNATURE_MIN_AGE => {
@@ -121,8 +133,12 @@ fn check_people(
         }
         Representation::InPerson => Ok(()),
         Representation::LegalRepresentative(rep) => {
-            check_representative(rep, age, wants_signature, applied_on, proof_months)
+            check_representative(rep, age, adult_ward, applied_on, proof_months)
         }
+        Representation::OptionalProxy(_) if age < SIGNATURE_MIN_AGE => {
+            Err(ApplicationError::ProxyForUnder15 { age })
+        }
+        Representation::OptionalProxy(_) if adult_ward => Err(ApplicationError::ProxyForAdultWard),
         Representation::OptionalProxy(proxy) => check_proxy(proxy, &app.cardholder),
     }
 }
@@ -130,27 +146,34 @@ fn check_people(
 fn check_representative(
     rep: &LegalRepresentative,
     age: u32,
-    wants_signature: bool,
+    adult_ward: bool,
     applied_on: NaiveDate,
     proof_months: u32,
 ) -> Result<(), ApplicationError> {
-    match rep.ward {
+    let ward_is_adult_ward = match rep.ward {
         WardKind::Minor if age >= MAJORITY_AGE => {
             return Err(ApplicationError::MinorWardIsAdult { age });
         }
-        WardKind::AdultWard if wants_signature => {
-            return Err(ApplicationError::SignatureForAdultWard);
-        }
-        WardKind::Minor | WardKind::AdultWard => {}
+        WardKind::Minor => false,
+        WardKind::AdultWard => true,
+    };
+    if ward_is_adult_ward != adult_ward {
+        return Err(ApplicationError::WardStatusMismatch {
+            ward: rep.ward,
+            adult_ward,
+        });
     }
-    check_proof(rep.ward, rep.proof, applied_on, proof_months)
+    check_proof(rep.ward, rep.proof, age, applied_on, proof_months)
 }
 
 /// The proof must match the ward and be issued within `months` before the
 /// application: issued exactly `months` months earlier is still accepted.
+/// It is waived only as the seed allows: for a child under 15 whose family
+/// register this city holds, or whose relationship the resident record shows.
 fn check_proof(
     ward: WardKind,
     proof: Proof,
+    age: u32,
     applied_on: NaiveDate,
     months: u32,
 ) -> Result<(), ApplicationError> {
@@ -177,12 +200,13 @@ fn check_proof(
             }
             Ok(())
         }
-        // Guardianship has been registered with the Legal Affairs Bureau, not in
-        // the family register, since 2000: the city's family register proves nothing.
-        Proof::Waived {
-            reason: reason @ WaiverReason::FamilyRegisterHeldByCity,
-        } if ward == WardKind::AdultWard => {
+        // Guardianship is registered with the Legal Affairs Bureau, not in the
+        // family register or the resident record: only its certificate proves it.
+        Proof::Waived { reason } if ward == WardKind::AdultWard => {
             Err(ApplicationError::WaiverNotApplicable { ward, reason })
+        }
+        Proof::Waived { .. } if age >= SIGNATURE_MIN_AGE => {
+            Err(ApplicationError::WaiverOnlyUnder15 { age })
         }
         Proof::Waived { .. } => Ok(()),
     }
@@ -213,5 +237,9 @@ fn personal_summary(app: &Application) -> serde_json::Value {
             "id_document": proxy.id_document,
         }),
     };
-    json!({ "cardholder": app.cardholder.name.name(), "representative": representative })
+    json!({
+        "cardholder": app.cardholder.name.name(),
+        "adult_ward": app.cardholder.adult_ward,
+        "representative": representative,
+    })
 }

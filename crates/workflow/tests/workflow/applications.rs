@@ -54,19 +54,112 @@ fn a_cardholder_exactly_15_years_old_may_have_the_signature_pin_changed() {
     );
 }
 
-#[test]
-fn an_adult_ward_never_has_the_signature_pin_changed() {
-    let mut app = with_signature(application(Path::LegalRepresentative));
+/// An adult ward (born 1950) represented by the guardian with a fresh
+/// certificate, asking for user_auth and resident.
+fn adult_ward_by_guardian() -> Application {
+    let mut app = application(Path::LegalRepresentative);
     app.cardholder.date_of_birth = DateOfBirth::from_date(day(1950, 1, 1)).unwrap();
+    app.cardholder.adult_ward = true;
     let proof = Proof::Certificate {
         kind: ProofKind::GuardianshipRegistration,
         issued_on: day(2026, 11, 1),
     };
     app.representation = Representation::LegalRepresentative(guardian(WardKind::AdultWard, proof));
+    app
+}
+
+#[test]
+fn an_adult_ward_never_has_the_signature_pin_changed_on_any_path() {
     assert_eq!(
-        open(&World::new(), app),
-        Err(ApplicationError::SignatureForAdultWard)
+        open(&World::new(), adult_ward_by_guardian()),
+        Ok(CaseState::Applied)
     );
+    let by_guardian = with_signature(adult_ward_by_guardian());
+    let mut in_person = with_signature(application(Path::InPerson));
+    in_person.cardholder.adult_ward = true;
+    for app in [by_guardian, in_person] {
+        let err = open(&World::new(), app).unwrap_err();
+        assert_eq!(err, ApplicationError::SignatureForAdultWard);
+        assert_eq!(err.code(), "signature_for_adult_ward");
+    }
+}
+
+#[test]
+fn an_adult_ward_cannot_apply_through_an_optional_proxy() {
+    let mut app = application(Path::OptionalProxy);
+    app.cardholder.adult_ward = true;
+    let err = open(&World::new(), app).unwrap_err();
+    assert_eq!(err, ApplicationError::ProxyForAdultWard);
+    assert_eq!(err.code(), "proxy_for_adult_ward");
+}
+
+#[test]
+fn a_child_under_15_cannot_apply_through_an_optional_proxy_but_a_15_year_old_may() {
+    let mut child = application(Path::OptionalProxy);
+    child.cardholder.date_of_birth = DateOfBirth::from_date(day(2011, 11, 28)).unwrap();
+    let mut fifteen = application(Path::OptionalProxy);
+    fifteen.cardholder.date_of_birth = DateOfBirth::from_date(day(2011, 11, 26)).unwrap();
+
+    let err = open(&World::new(), child).unwrap_err();
+
+    assert_eq!(err, ApplicationError::ProxyForUnder15 { age: 14 });
+    assert_eq!(err.code(), "proxy_for_under_15");
+    assert_eq!(open(&World::new(), fifteen), Ok(CaseState::Applied));
+}
+
+#[test]
+fn a_guardian_acts_only_for_a_cardholder_recorded_as_an_adult_ward_and_a_parent_only_for_one_who_is_not()
+ {
+    let mut unmarked = adult_ward_by_guardian();
+    unmarked.cardholder.adult_ward = false;
+    let mut marked_minor = application(Path::LegalRepresentative);
+    marked_minor.cardholder.adult_ward = true;
+
+    assert_eq!(
+        open(&World::new(), unmarked),
+        Err(ApplicationError::WardStatusMismatch {
+            ward: WardKind::AdultWard,
+            adult_ward: false
+        })
+    );
+    let err = open(&World::new(), marked_minor).unwrap_err();
+    assert_eq!(
+        err,
+        ApplicationError::WardStatusMismatch {
+            ward: WardKind::Minor,
+            adult_ward: true
+        }
+    );
+    assert_eq!(err.code(), "ward_status_mismatch");
+}
+
+#[test]
+fn a_card_without_a_signature_certificate_cannot_have_the_signature_pin_changed() {
+    let mut app = with_signature(application(Path::InPerson));
+    app.card_has_signature_certificate = false;
+    let mut other_pins = application(Path::InPerson);
+    other_pins.card_has_signature_certificate = false;
+
+    let err = open(&World::new(), app).unwrap_err();
+
+    assert_eq!(err, ApplicationError::CardHasNoSignatureCertificate);
+    assert_eq!(err.code(), "card_has_no_signature_certificate");
+    assert_eq!(
+        open(&World::new(), other_pins),
+        Ok(CaseState::Applied),
+        "the other PINs of such a card can still be changed"
+    );
+}
+
+#[test]
+fn the_opening_records_whether_the_card_holds_a_signature_certificate_and_the_ward_status() {
+    let reference = ReferenceNumber::for_date(application_day(), 1).unwrap();
+    let world = World::new();
+    let ctx = world.ctx(morning(application_day()), Role::Clerk);
+    let opened = Case::open(adult_ward_by_guardian(), reference, &ctx).unwrap();
+    assert_eq!(opened.audit.details["card_has_signature_certificate"], true);
+    assert_eq!(opened.audit.personal.unwrap()["adult_ward"], true);
+    assert!(opened.case.parties().cardholder.adult_ward);
 }
 
 #[test]
@@ -164,32 +257,39 @@ fn a_certificate_dated_after_the_application_is_refused() {
 }
 
 #[test]
-fn proof_is_waived_for_the_same_household_but_the_family_register_proves_no_guardianship() {
+fn proof_is_waived_only_for_a_child_under_15_and_never_for_an_adult_ward() {
     let same_household = Proof::Waived {
         reason: WaiverReason::SameHousehold,
     };
-    assert_eq!(
-        open(&World::new(), minor_with_proof(same_household)),
-        Ok(CaseState::Applied)
-    );
     let held = Proof::Waived {
         reason: WaiverReason::FamilyRegisterHeldByCity,
     };
-    assert_eq!(
-        open(&World::new(), minor_with_proof(held)),
-        Ok(CaseState::Applied)
-    );
+    for waiver in [same_household, held] {
+        assert_eq!(
+            open(&World::new(), minor_with_proof(waiver)),
+            Ok(CaseState::Applied)
+        );
+        let mut sixteen = minor_with_proof(waiver);
+        sixteen.cardholder.date_of_birth = DateOfBirth::from_date(day(2010, 6, 1)).unwrap();
+        let err = open(&World::new(), sixteen).unwrap_err();
+        assert_eq!(err, ApplicationError::WaiverOnlyUnder15 { age: 16 });
+        assert_eq!(err.code(), "waiver_only_under_15");
 
-    let mut app = application(Path::LegalRepresentative);
-    app.cardholder.date_of_birth = DateOfBirth::from_date(day(1950, 1, 1)).unwrap();
-    app.representation = Representation::LegalRepresentative(guardian(WardKind::AdultWard, held));
-    assert_eq!(
-        open(&World::new(), app),
-        Err(ApplicationError::WaiverNotApplicable {
-            ward: WardKind::AdultWard,
-            reason: WaiverReason::FamilyRegisterHeldByCity
-        })
-    );
+        let Proof::Waived { reason } = waiver else {
+            unreachable!()
+        };
+        let mut ward = adult_ward_by_guardian();
+        ward.representation =
+            Representation::LegalRepresentative(guardian(WardKind::AdultWard, waiver));
+        assert_eq!(
+            open(&World::new(), ward),
+            Err(ApplicationError::WaiverNotApplicable {
+                ward: WardKind::AdultWard,
+                reason
+            }),
+            "an adult ward's guardian always shows the 成年後見登記事項証明書"
+        );
+    }
 }
 
 #[test]

@@ -191,6 +191,7 @@ pub fn cardholder(born: NaiveDate) -> Cardholder {
         address: Address::parse("150-0001", "東京都", "渋谷区", "神宮前一丁目2番3号").unwrap(),
         date_of_birth: DateOfBirth::from_date(born).unwrap(),
         phone: None,
+        adult_ward: false,
     }
 }
 
@@ -240,6 +241,7 @@ pub fn application(path: Path) -> Application {
         representation,
         pins: pins(&[PinKind::UserAuth, PinKind::Resident]),
         card_fingerprint: card(BOUND_CARD),
+        card_has_signature_certificate: true,
     }
 }
 

@@ -55,6 +55,7 @@ fn run(path: Path, steps: &[Step]) -> Result<Vec<CaseState>, TestCaseError> {
     let mut world = World::new();
     let table = expected(path);
     let mut case = world.open(path);
+    let pins_applied_for = case.pins().clone();
     let mut now = jst(2026, 11, 26, 10);
     let mut overrides = 0usize;
     let mut visited = vec![case.state()];
@@ -86,6 +87,11 @@ fn run(path: Path, steps: &[Step]) -> Result<Vec<CaseState>, TestCaseError> {
                 prop_assert!(path.has_state(to));
                 overrides += usize::from(s.kind == EventKind::IssueLetterOverride);
                 check_invariants(&t.case, overrides)?;
+                prop_assert_eq!(
+                    t.case.pins(),
+                    &pins_applied_for,
+                    "no event changes the PINs"
+                );
                 case = t.case;
                 visited.push(to);
             }
@@ -128,8 +134,53 @@ fn check_invariants(case: &shokai_workflow::Case, overrides: usize) -> Result<()
     Ok(())
 }
 
+/// Any application: path, age (around 15 and adults), ward status, whether
+/// the card holds a signature certificate, and any non-empty set of PINs.
+fn any_application() -> impl Strategy<Value = shokai_workflow::Application> {
+    (
+        prop::sample::select(Path::ALL.to_vec()),
+        prop::sample::select(vec![2010, 2011, 2012, 1950, 1985]),
+        any::<bool>(),
+        any::<bool>(),
+        prop::sample::subsequence(shokai_workflow::PinKind::ALL.to_vec(), 1..=4),
+    )
+        .prop_map(|(path, born, adult_ward, signature_certificate, kinds)| {
+            let mut app = crate::fixtures::application(path);
+            app.cardholder.date_of_birth =
+                shokai_workflow::DateOfBirth::from_date(crate::fixtures::day(born, 11, 26))
+                    .unwrap();
+            app.cardholder.adult_ward = adult_ward;
+            app.card_has_signature_certificate = signature_certificate;
+            app.pins = crate::fixtures::pins(&kinds);
+            app
+        })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// Whatever is applied for, a case that opens never lists the signature
+    /// PIN for an adult ward, a child under 15 or a card without a signature
+    /// certificate; and since no event changes a case's PINs (checked on
+    /// every step of the random runs above), no later step can either.
+    #[test]
+    fn no_adult_ward_child_or_card_without_a_signature_certificate_gets_a_signature_pin_change(
+        app in any_application(),
+    ) {
+        use shokai_workflow::{Case, PinKind, ReferenceNumber};
+        let world = World::new();
+        let day = crate::fixtures::application_day();
+        let reference = ReferenceNumber::for_date(day, 1).unwrap();
+        let ctx = world.ctx(crate::fixtures::morning(day), Role::Clerk);
+        let age = app.cardholder.date_of_birth.age_on(day);
+        let barred = app.cardholder.adult_ward || !app.card_has_signature_certificate || age < 15;
+        if let Ok(opened) = Case::open(app, reference, &ctx) {
+            prop_assert!(
+                !(barred && opened.case.pins().contains(PinKind::Signature)),
+                "{:?}", opened.case
+            );
+        }
+    }
 
     #[test]
     fn random_events_on_the_optional_proxy_path_follow_the_table(steps in prop::collection::vec(step(), 1..40)) {

@@ -247,6 +247,9 @@ async fn a_proxy_case_goes_from_application_to_pin_set_and_the_audit_log_shows_e
         ("print_letter", "clerk", "applied"),
         ("mark_mailed", "clerk", "inquiry_mailed"),
         ("record_response", "clerk", "response_returned"),
+        // One audit event per PIN tried on the card (two PINs change here).
+        ("pin_try", "clerk", "response_returned"),
+        ("pin_try", "clerk", "response_returned"),
         ("complete_pin_change", "clerk", "pin_set"),
     ]);
     assert!(events.as_array().unwrap().iter().all(|e| e["case_reference"] == run.reference.as_str()));

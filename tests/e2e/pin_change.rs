@@ -200,3 +200,40 @@ async fn the_pins_typed_never_reach_the_server_log_or_the_audit_log() {
         assert_secret_absent("the audit log", &audit, pin);
     }
 }
+
+crate::both_backends! {
+async fn every_pin_try_at_the_counter_is_in_the_audit_log_with_its_kind_and_tries_left_and_never_the_pin(app) {
+    let clerk = app.token_for(Role::Clerk).await;
+    let auditor = app.token_for(Role::Auditor).await;
+    let id = app.open_case(&clerk, &in_person_intake()).await["id"].as_i64().unwrap();
+    let path = format!("/api/cases/{id}/pin-change");
+
+    let wrong = app.call(Method::POST, &path, Some(&clerk), Some(&change(1, "4321", "9876"))).await;
+    assert_error(wrong, StatusCode::UNPROCESSABLE_ENTITY, "wrong_pin").await;
+    let right = app.call(Method::POST, &path, Some(&clerk), Some(&change(1, "1234", "9876"))).await;
+    assert_eq!(right.status(), StatusCode::OK);
+
+    let trail: Value = app
+        .call(Method::GET, &format!("/api/audit?case={id}"), Some(&auditor), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let tries: Vec<(&str, &str, u64)> = trail
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"] == "pin_try")
+        .map(|e| {
+            let d = &e["details"];
+            (d["pin"].as_str().unwrap(), d["outcome"].as_str().unwrap(), d["tries_left"].as_u64().unwrap())
+        })
+        .collect();
+    assert_eq!(tries, [("user_auth", "wrong_pin", 2), ("user_auth", "changed", 3)], "{trail}");
+    let events: Vec<&str> = trail.as_array().unwrap().iter().filter_map(|e| e["event"].as_str()).collect();
+    assert_eq!(events, ["open", "pin_try", "pin_try", "complete_pin_change"], "the try comes before the step it led to");
+    for pin in ["4321", "1234", "9876"] {
+        assert_secret_absent("the audit log", trail.to_string(), pin);
+    }
+}
+}

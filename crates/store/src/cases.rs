@@ -94,6 +94,10 @@ pub struct Commit {
     pub messages: Vec<NewMessage>,
     /// A response attempt to log.
     pub response_attempt: Option<NewResponseAttempt>,
+    /// Audit records of the case that led to the step, written just before
+    /// its own (the PIN tries on the card that ended in a PIN change or a
+    /// blocked PIN); they change nothing themselves.
+    pub earlier: Vec<AuditRecord>,
 }
 
 impl From<Transition> for Commit {
@@ -102,6 +106,7 @@ impl From<Transition> for Commit {
             transition,
             messages: Vec::new(),
             response_attempt: None,
+            earlier: Vec::new(),
         }
     }
 }
@@ -298,6 +303,32 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Appends audit records of case `case_id` that change nothing (PIN
+    /// tries at the counter that moved no state: a wrong current PIN), in one
+    /// transaction.
+    pub async fn record_case_events(
+        &self,
+        case_id: i64,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        records: &[AuditRecord],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let current = get_case(&mut tx, case_id).await?;
+        for record in records {
+            audit::append(
+                &mut tx,
+                &audit_event(case_id, current.core.reference(), actor, record),
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
 /// The writes of one transition of `current` inside the caller's
 /// transaction `tx`: for steps that commit together with others (a print
 /// batch printing or mailing many letters at once). The caller read
@@ -317,7 +348,16 @@ pub async fn write_step(
         },
         messages,
         response_attempt,
+        earlier,
     } = step;
+    for record in &earlier {
+        audit::append(
+            tx,
+            &audit_event(current.id, current.core.reference(), actor, record),
+            now,
+        )
+        .await?;
+    }
     let (core, parties) = case.into_parts();
     let changed = tx
             .execute(

@@ -25,8 +25,9 @@ pub use calendar::OfficeCalendar;
 pub use case::{
     Application, ApplicationError, AuditEventKind, AuditRecord, Cardholder, Case, CaseCore,
     CaseState, ChecklistItem, Context, Event, EventKind, FailureReason, LegalRepresentative,
-    Letter, Parties, Path, Proof, ProofKind, Proxy, Representation, ResponseChecklist,
-    ResponseEntry, Role, Transition, TransitionError, WaiverReason, WardKind, event_name_ja,
+    Letter, Parties, Path, PinTry, PinTryOutcome, Proof, ProofKind, Proxy, Representation,
+    ResponseChecklist, ResponseEntry, Role, Transition, TransitionError, WaiverReason, WardKind,
+    event_name_ja,
 };
 pub use domain::{
     Address, AddressError, CardFingerprint, DateOfBirth, Email, IdDocument, IdDocumentKind,

@@ -772,6 +772,7 @@ async fn mark_letter_mailed(
                 transition,
                 messages,
                 response_attempt: None,
+                earlier: Vec::new(),
             };
             store_cases::write_step(tx, &before, actor, now, commit).await?;
             (store_cases::get_case(tx, letter.case_id).await?, None)

@@ -9,14 +9,19 @@
 //!
 //! PINs live only in `shokai_card::Pin` (zeroed on drop, redacted `Debug`)
 //! and in the request's `SecretString`s; no error or log line carries them.
+//!
+//! Every PIN tried on the card is an audit event (`pin_try`: the PIN's kind,
+//! the outcome, the tries left), written with the step it led to (PIN set,
+//! or failed on a blocked PIN) or on its own (a wrong current PIN moves
+//! nothing).
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use shokai_card::{CardError, Pin, PinKind};
-use shokai_store::cases;
-use shokai_workflow::{CardFingerprint, Event, FailureReason};
+use shokai_store::cases::{self, Commit};
+use shokai_workflow::{CardFingerprint, Event, FailureReason, PinTry, PinTryOutcome};
 
-use super::cases::{CaseView, apply};
+use super::cases::{CaseView, actor};
 use super::error::{PinField, ServiceError, WrongPin};
 use crate::auth::Caller;
 use crate::infra::card_terminal::TerminalError;
@@ -79,51 +84,122 @@ pub async fn attempt(
 ) -> Result<Attempt, ServiceError> {
     let pins = parse_entries(entries)?;
     let card = check_before_card(state, caller, id, version, &pins).await?;
-    let changed = state
+    let (tries, stopped) = state
         .terminal()
-        .with_card(move |card| {
-            for (kind, current, new) in &pins {
-                card.change_pin(*kind, current, new)?;
-            }
-            Ok(())
-        })
-        .await;
-    match changed {
-        Ok(()) => {
-            let case = apply(
-                state,
-                caller,
-                id,
-                version,
-                Event::CompletePinChange { card },
-            )
-            .await?;
+        .with_card(move |c| Ok(try_pins(c, &pins)))
+        .await?;
+    match stopped {
+        None => {
+            let event = Event::CompletePinChange { card };
+            let case = commit(state, caller, id, version, event, &tries).await?;
             Ok(Attempt::Done(Box::new(PinChangeOutcome {
                 outcome: "pin_set",
                 case,
             })))
         }
-        Err(TerminalError::Card(
-            CardError::PinBlocked { kind } | CardError::WrongPinNowBlocked { kind },
-        )) => {
+        Some(CardError::PinBlocked { kind } | CardError::WrongPinNowBlocked { kind }) => {
             let event = Event::Fail {
                 reason: FailureReason::PinBlocked { pin: kind },
                 note: Some("reset required (初期化が必要)".to_owned()),
             };
-            let case = apply(state, caller, id, version, event).await?;
+            let case = commit(state, caller, id, version, event, &tries).await?;
             Ok(Attempt::Done(Box::new(PinChangeOutcome {
                 outcome: "pin_blocked",
                 case,
             })))
         }
-        Err(TerminalError::Card(CardError::WrongPin { kind, remaining })) => {
+        Some(CardError::WrongPin { kind, remaining }) => {
+            record_tries(state, caller, id, &tries).await?;
             Ok(Attempt::WrongPin(WrongPin {
                 pin: kind,
                 tries_left: remaining,
             }))
         }
-        Err(other) => Err(other.into()),
+        Some(other) => {
+            record_tries(state, caller, id, &tries).await?;
+            Err(TerminalError::Card(other).into())
+        }
     }
+}
+
+/// Changes each PIN in turn until one fails: what the card said to each PIN
+/// tried, and the failure that stopped the run, if any.
+fn try_pins(
+    card: &mut shokai_card::Card<&mut dyn shokai_card::Transport>,
+    pins: &Parsed,
+) -> (Vec<PinTry>, Option<CardError>) {
+    let mut tries = Vec::with_capacity(pins.len());
+    for (kind, current, new) in pins {
+        let tried = |outcome, tries_left| PinTry {
+            pin: *kind,
+            outcome,
+            tries_left,
+        };
+        match card.change_pin(*kind, current, new) {
+            Ok(status) => tries.push(tried(PinTryOutcome::Changed, status.remaining)),
+            Err(e) => {
+                match &e {
+                    CardError::WrongPin { remaining, .. } => {
+                        tries.push(tried(PinTryOutcome::WrongPin, *remaining));
+                    }
+                    CardError::PinBlocked { .. } | CardError::WrongPinNowBlocked { .. } => {
+                        tries.push(tried(PinTryOutcome::Blocked, 0));
+                    }
+                    _ => {}
+                }
+                return (tries, Some(e));
+            }
+        }
+    }
+    (tries, None)
+}
+
+/// `event` on case `id` (read at `version`), with the PIN tries that led to
+/// it written just before its own audit event, in one transaction.
+async fn commit(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    version: i64,
+    event: Event,
+    tries: &[PinTry],
+) -> Result<CaseView, ServiceError> {
+    let now = state.now();
+    let ctx = state.context(now, caller.role);
+    let stored = state
+        .store()
+        .transition(id, version, &actor(caller), now, |case| {
+            let earlier = tries.iter().map(|&t| case.pin_try(t, &ctx)).collect();
+            Ok(Commit {
+                transition: case.apply(event, &ctx)?,
+                messages: Vec::new(),
+                response_attempt: None,
+                earlier,
+            })
+        })
+        .await?;
+    Ok(stored.into())
+}
+
+/// The PIN tries of a run that moved the case nothing.
+async fn record_tries(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    tries: &[PinTry],
+) -> Result<(), ServiceError> {
+    if tries.is_empty() {
+        return Ok(());
+    }
+    let now = state.now();
+    let ctx = state.context(now, caller.role);
+    let case = super::cases::load(state, id).await?.case()?;
+    let records: Vec<_> = tries.iter().map(|&t| case.pin_try(t, &ctx)).collect();
+    state
+        .store()
+        .record_case_events(id, &actor(caller), now, &records)
+        .await?;
+    Ok(())
 }
 
 type Parsed = Vec<(PinKind, Pin, Pin)>;

@@ -123,5 +123,6 @@ fn response_step(
         transition,
         messages: Vec::new(),
         response_attempt: Some(attempt),
+        earlier: Vec::new(),
     })
 }

@@ -128,7 +128,7 @@ both_backends! {
             .store
             .transition(case.id, case.version, &actor, t0(), |c: &Case| {
                 let transition = c.apply(Event::MarkMailed { mailed_on: japan_date(t0()) }, &ctx(&actor, t0()))?;
-                Ok(Commit { transition, messages: vec![mail], response_attempt: None })
+                Ok(Commit { transition, messages: vec![mail], response_attempt: None, earlier: Vec::new() })
             })
             .await;
 
@@ -160,6 +160,7 @@ both_backends! {
                         outcome: "code_mismatch".to_owned(),
                         details: json!({ "attempts": 1 }),
                     }),
+                    earlier: Vec::new(),
                 })
             })
             .await

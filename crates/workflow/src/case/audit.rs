@@ -27,6 +27,9 @@ pub enum AuditEventKind {
     /// `unmailed_code`: the code of the current letter was entered before
     /// that letter was mailed; refused, recorded and counted.
     UnmailedCode,
+    /// `pin_try`: one PIN tried on the card at the counter (changed, wrong,
+    /// or blocked), with the tries the card has left; never the PIN.
+    PinTry,
 }
 
 impl AuditEventKind {
@@ -39,6 +42,7 @@ impl AuditEventKind {
                 AuditEventKind::CodeMismatch,
                 AuditEventKind::SupersededCode,
                 AuditEventKind::UnmailedCode,
+                AuditEventKind::PinTry,
             ])
     }
 
@@ -50,6 +54,7 @@ impl AuditEventKind {
             AuditEventKind::CodeMismatch => CODE_MISMATCH,
             AuditEventKind::SupersededCode => "superseded_code",
             AuditEventKind::UnmailedCode => "unmailed_code",
+            AuditEventKind::PinTry => "pin_try",
         }
     }
 
@@ -67,6 +72,7 @@ impl AuditEventKind {
             AuditEventKind::CodeMismatch => "照会番号の不一致",
             AuditEventKind::SupersededCode => "無効になった照会書の照会番号",
             AuditEventKind::UnmailedCode => "未発送の照会書の照会番号",
+            AuditEventKind::PinTry => "カードでの暗証番号の照合",
         }
     }
 }
@@ -136,7 +142,7 @@ impl Transition {
                 attempts,
                 remaining,
             }),
-            AuditEventKind::Open | AuditEventKind::Step(_) => None,
+            AuditEventKind::Open | AuditEventKind::Step(_) | AuditEventKind::PinTry => None,
         }
     }
 }

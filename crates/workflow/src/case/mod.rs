@@ -8,6 +8,7 @@ mod error;
 mod events;
 mod model;
 mod open;
+mod pin_try;
 
 pub use audit::{AuditEventKind, AuditRecord, Context, Transition, event_name_ja, japan_date};
 pub use error::{ApplicationError, ChecklistItem, TransitionError};
@@ -19,3 +20,4 @@ pub use model::{
     Path, Proof, ProofKind, Proxy, Representation, Role, WaiverReason, WardKind,
 };
 pub use open::{Application, MAJORITY_AGE, SIGNATURE_MIN_AGE};
+pub use pin_try::{PinTry, PinTryOutcome};

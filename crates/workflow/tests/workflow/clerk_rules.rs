@@ -42,6 +42,13 @@ fn written_audit_codes() -> BTreeSet<&'static str> {
         let refused = world.try_step(&reissued, response(typed, now), now, Role::Clerk);
         written.insert(refused.unwrap().audit.event);
     }
+    // A PIN tried on the card at the counter.
+    let tried = shokai_workflow::PinTry {
+        pin: shokai_workflow::PinKind::UserAuth,
+        outcome: shokai_workflow::PinTryOutcome::Changed,
+        tries_left: 3,
+    };
+    written.insert(case.pin_try(tried, &world.ctx(now, Role::Clerk)).event);
     written
 }
 
@@ -111,4 +118,32 @@ fn a_same_day_case_is_never_overdue() {
         let case = world.open(path);
         assert!(!case.is_overdue(day(2027, 12, 31)), "{path:?}");
     }
+}
+
+#[test]
+fn a_pin_try_is_recorded_with_its_kind_outcome_and_tries_left_and_moves_nothing() {
+    use shokai_workflow::{AuditEventKind, PinKind, PinTry, PinTryOutcome, event_name_ja};
+    let world = crate::fixtures::World::new();
+    let case = world.open(shokai_workflow::Path::InPerson);
+    let ctx = world.ctx(
+        crate::fixtures::morning(crate::fixtures::application_day()),
+        shokai_workflow::Role::Clerk,
+    );
+    let tried = PinTry {
+        pin: PinKind::UserAuth,
+        outcome: PinTryOutcome::WrongPin,
+        tries_left: 2,
+    };
+
+    let record = case.pin_try(tried, &ctx);
+
+    assert_eq!(record.event, AuditEventKind::PinTry.code());
+    assert_eq!(record.from, Some(case.state()));
+    assert_eq!(record.to, case.state());
+    assert_eq!(
+        record.details,
+        serde_json::json!({ "pin": "user_auth", "outcome": "wrong_pin", "tries_left": 2 })
+    );
+    assert!(record.personal.is_none());
+    assert!(event_name_ja("pin_try").is_some());
 }

@@ -19,14 +19,17 @@ const POSTERS: &[Role] = &[Role::Clerk, Role::Supervisor, Role::Printer];
 const PRINT_ROOM: &[Role] = &[Role::Printer];
 
 /// (method, path with `{id}` for an existing case, body, roles allowed).
-fn routes() -> Vec<(&'static str, &'static str, Option<Value>, &'static [Role])> {
+type Route = (&'static str, &'static str, Option<Value>, &'static [Role]);
+
+/// Every protected route.
+fn routes() -> Vec<Route> {
     let reason = json!({ "version": 1, "reason": "権限確認" });
     // The proxy case waits for its letter: an allowed role gets a 409, not 403.
     let pin_change = json!({ "version": 1, "changes": [{ "pin": "user_auth", "current": "1234", "new": "9876" }] });
     let response = json!({ "version": 1, "code": "0123456789", "checklist": {
         "card_presented": true, "proxy_photo_id": null, "response_form_signed": true,
         "power_of_attorney_complete": true, "power_of_attorney_names_proxy": true, "envelope_sealed": true } });
-    vec![
+    let mut routes = vec![
         ("GET", "/api/session", None, STAFF),
         ("GET", "/api/cases", None, ALL),
         ("GET", "/api/cases/{id}", None, ALL),
@@ -51,6 +54,12 @@ fn routes() -> Vec<(&'static str, &'static str, Option<Value>, &'static [Role])>
         ),
         (
             "POST",
+            "/api/cases/{id}/current-pin-wrong",
+            Some(json!({ "version": 1, "pin": "user_auth" })),
+            OPERATORS,
+        ),
+        (
+            "POST",
             "/api/cases/{id}/response",
             Some(response),
             OPERATORS,
@@ -68,6 +77,14 @@ fn routes() -> Vec<(&'static str, &'static str, Option<Value>, &'static [Role])>
             Some(json!({ "version": 1, "letter": 1 })),
             OPERATORS,
         ),
+    ];
+    routes.extend(other_routes());
+    routes
+}
+
+/// The routes that are not about one case.
+fn other_routes() -> Vec<Route> {
+    vec![
         ("GET", "/api/batches", None, STAFF),
         // No letter waits: an allowed role gets 409 batch_empty.
         ("POST", "/api/batches", None, OPERATORS),

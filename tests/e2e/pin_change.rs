@@ -237,3 +237,32 @@ async fn every_pin_try_at_the_counter_is_in_the_audit_log_with_its_kind_and_trie
     }
 }
 }
+
+crate::both_backends! {
+async fn a_clerk_who_does_not_know_the_current_pin_ends_the_case_as_failed_rather_than_guess(app) {
+    let clerk = app.token_for(Role::Clerk).await;
+    let auditor = app.token_for(Role::Auditor).await;
+    let id = app.open_case(&clerk, &in_person_intake()).await["id"].as_i64().unwrap();
+    let wrong = app
+        .call(Method::POST, &format!("/api/cases/{id}/pin-change"), Some(&clerk), Some(&change(1, "4321", "9876")))
+        .await;
+    assert_error(wrong, StatusCode::UNPROCESSABLE_ENTITY, "wrong_pin").await;
+    let path = format!("/api/cases/{id}/current-pin-wrong");
+
+    let not_of_case = app.call(Method::POST, &path, Some(&clerk), Some(&json!({ "version": 1, "pin": "resident" }))).await;
+    let ended = app.call(Method::POST, &path, Some(&clerk), Some(&json!({ "version": 1, "pin": "user_auth" }))).await;
+
+    assert_eq!(not_of_case.status(), StatusCode::UNPROCESSABLE_ENTITY, "a PIN the case does not change");
+    assert_eq!(ended.status(), StatusCode::OK);
+    assert_eq!(ended.json::<Value>().await.unwrap()["state"], "failed");
+    let trail: Value = app
+        .call(Method::GET, &format!("/api/audit?case={id}"), Some(&auditor), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let fail = trail.as_array().unwrap().iter().find(|e| e["event"] == "fail").expect("the fail event");
+    assert_eq!(fail["details"]["failure"]["type"], "current_pin_wrong", "{fail}");
+    assert_eq!(fail["details"]["failure"]["pin"], "user_auth", "{fail}");
+}
+}

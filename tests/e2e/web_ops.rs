@@ -197,6 +197,17 @@ async fn after_a_wrong_pin_the_page_says_the_tries_left_and_carries_no_pin(app) 
             assert_secret_absent("the server log", log, pin);
         }
     }
+
+    // Nobody knows the right PIN: the page offers to end the case rather than guess.
+    assert!(again.contains(r#"id="current-pin-wrong-form""#), "{again}");
+    let (status, location, _) = clerk
+        .post(&format!("/cases/{id}/current-pin-wrong"), &[
+            ("csrf", &csrf_of(&again)), ("version", "1"), ("pin", "user_auth"),
+        ])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location:?}");
+    let case = app.call(Method::GET, &format!("/api/cases/{id}"), Some(&token), None).await;
+    assert_eq!(case.json::<Value>().await.unwrap()["state"], "failed");
 }
 }
 

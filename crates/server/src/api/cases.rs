@@ -6,6 +6,7 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
+use shokai_card::PinKind;
 use shokai_workflow::Event;
 
 use super::authorized::Authorized;
@@ -134,6 +135,35 @@ pub struct PinChangeRequest {
     pub version: i64,
     /// `[{pin, current, new}]`; never logged, stored or echoed.
     pub changes: Vec<PinEntry>,
+}
+
+/// What ends a case whose current PIN nobody knows.
+#[derive(Debug, Deserialize)]
+pub struct CurrentPinWrongRequest {
+    /// The version the client read.
+    pub version: i64,
+    /// The PIN whose current value was wrong.
+    pub pin: PinKind,
+}
+
+/// `POST /api/cases/{id}/current-pin-wrong`: the current PIN given was wrong
+/// and nobody knows the right one; the case ends `failed`, reason
+/// `current_pin_wrong` (the way on is a reset).
+#[utoipa::path(post, path = "/api/cases/{id}/current-pin-wrong", tag = "cases", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Case id")),
+    request_body(content = Object, description = "{version, pin}"),
+    responses((status = 200, description = "The case, failed", body = Object),
+        (status = 409, description = "invalid_transition, not_same_day, version_conflict", body = super::openapi::ErrorSchema),
+        (status = 422, description = "invalid_input (a PIN the case does not change)", body = super::openapi::ErrorSchema)))]
+pub async fn current_pin_wrong(
+    auth: Authorized<Operate>,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<CurrentPinWrongRequest>,
+) -> Result<Json<CaseView>, AppError> {
+    let case =
+        pin_change::current_pin_wrong(&state, &auth.caller, id, req.version, req.pin).await?;
+    Ok(Json(case))
 }
 
 /// `POST /api/cases/{id}/pin-change`: sets the new PINs on the card in the

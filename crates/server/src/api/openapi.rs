@@ -34,6 +34,7 @@ pub struct ErrorSchema {
         super::cases::cancel,
         super::cases::unlock,
         super::cases::pin_change,
+        super::cases::current_pin_wrong,
         super::letters::issue,
         super::letters::pdf,
         super::responses::record,

@@ -41,6 +41,10 @@ fn api_routes() -> Router<AppState> {
         .route("/api/cases/{id}/cancel", post(cases::cancel))
         .route("/api/cases/{id}/unlock", post(cases::unlock))
         .route("/api/cases/{id}/pin-change", post(cases::pin_change))
+        .route(
+            "/api/cases/{id}/current-pin-wrong",
+            post(cases::current_pin_wrong),
+        )
         .route("/api/cases/{id}/letters", post(letters::issue))
         .route("/api/cases/{id}/letters/{n}/pdf", get(letters::pdf))
         .route("/api/cases/{id}/response", post(responses::record))
@@ -90,6 +94,10 @@ fn pages() -> Router<AppState> {
         .route(
             "/cases/{id}/pin-change",
             get(pin_change::form).post(pin_change::submit),
+        )
+        .route(
+            "/cases/{id}/current-pin-wrong",
+            post(pin_change::current_pin_wrong),
         )
         .route("/batches", get(batches::list).post(batches::close))
         .route("/batches/{id}/print.pdf", get(batches::print_pdf))

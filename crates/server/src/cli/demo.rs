@@ -26,7 +26,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use clap::{Args, Subcommand};
 use secrecy::{ExposeSecret, SecretString};
-use shokai_card::{Card, Transport, sim_file};
+use shokai_card::{Card, PinKind, Transport, sim_file};
 use shokai_store::{Store, StoreError};
 use shokai_workflow::{
     CardFingerprint, Event, FailureReason, IdDocument, IdDocumentKind, Proof, Representation,
@@ -41,6 +41,7 @@ use crate::service::batches::{self, CloseRequest, MailedRequest};
 use crate::service::cases::{self, CaseQuery, CaseView, Intake};
 use crate::service::error::ServiceError;
 use crate::service::letters::{self, IssueRequest};
+use crate::service::pin_change;
 use crate::service::responses::{self, ChecklistInput, ResponseRequest};
 use crate::service::users::{AddUserError, add_user};
 use crate::settings::{CardTerminal, Settings, SettingsError};
@@ -378,11 +379,29 @@ impl<'a> Loader<'a> {
                 reason: FailureReason::PinBlocked { pin: *pin },
                 note: note.clone(),
             },
+            Action::CurrentPinWrong { pin } => {
+                return self.current_pin_wrong(caller, *pin, progress).await;
+            }
         };
         let after = cases::apply(self.state, caller, progress.id, progress.version, event)
             .await
             .map_err(|e| e.to_string())?;
         progress.record(&after);
+        Ok(())
+    }
+
+    /// Ends the case as the clerk does who does not know the current PIN.
+    async fn current_pin_wrong(
+        &self,
+        caller: &Caller,
+        pin: PinKind,
+        progress: &mut Progress,
+    ) -> Result<(), String> {
+        let ended =
+            pin_change::current_pin_wrong(self.state, caller, progress.id, progress.version, pin)
+                .await
+                .map_err(|e| e.to_string())?;
+        progress.record(&ended);
         Ok(())
     }
 
@@ -583,6 +602,7 @@ fn action_name(action: &Action) -> &'static str {
         Action::Expire => "expire",
         Action::CompletePinChange => "complete_pin_change",
         Action::Fail { .. } => "fail",
+        Action::CurrentPinWrong { .. } => "current_pin_wrong",
     }
 }
 

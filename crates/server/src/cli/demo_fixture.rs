@@ -93,14 +93,31 @@ pub enum Action {
     Open,
     IssueLetter,
     MarkMailed,
-    RecordResponse { photo_id: IdDocument },
-    WrongCode { times: u8 },
-    Unlock { reason: String },
-    Cancel { reason: String },
-    MarkUndeliverable { note: Option<String> },
+    RecordResponse {
+        photo_id: IdDocument,
+    },
+    WrongCode {
+        times: u8,
+    },
+    Unlock {
+        reason: String,
+    },
+    Cancel {
+        reason: String,
+    },
+    MarkUndeliverable {
+        note: Option<String>,
+    },
     Expire,
     CompletePinChange,
-    Fail { pin: PinKind, note: Option<String> },
+    Fail {
+        pin: PinKind,
+        note: Option<String>,
+    },
+    /// The current PIN given was wrong and nobody knew the right one.
+    CurrentPinWrong {
+        pin: PinKind,
+    },
 }
 
 /// A moment relative to loading.

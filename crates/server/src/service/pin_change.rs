@@ -202,6 +202,32 @@ async fn record_tries(
     Ok(())
 }
 
+/// Ends case `id` (read at `version`) as `failed`, reason
+/// `current_pin_wrong`: the current `pin` given was wrong and the clerk will
+/// not guess (every wrong try brings the card nearer the lock). The way on
+/// is a reset (初期化).
+pub async fn current_pin_wrong(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    version: i64,
+    pin: PinKind,
+) -> Result<CaseView, ServiceError> {
+    let case = super::cases::load(state, id).await?.case()?;
+    if !case.pins().contains(pin) {
+        return Err(ServiceError::PinsNotOfCase(format!(
+            "the case does not change the {pin} PIN"
+        )));
+    }
+    let event = Event::Fail {
+        reason: FailureReason::CurrentPinWrong { pin },
+        note: Some(
+            "current PIN unknown: reset required (現在の暗証番号が不明、初期化が必要)".to_owned(),
+        ),
+    };
+    super::cases::apply(state, caller, id, version, event).await
+}
+
 type Parsed = Vec<(PinKind, Pin, Pin)>;
 
 fn parse_entries(entries: Vec<PinEntry>) -> Result<Parsed, ServiceError> {

@@ -65,6 +65,16 @@ pub struct PinChangePage {
     pub ready: bool,
     pub pins: Vec<PinRow>,
     pub error: Option<String>,
+    /// After a wrong current PIN: which, and the tries the card has left
+    /// (the page then offers to end the case rather than guess).
+    pub wrong_pin: Option<WrongPinRow>,
+}
+
+/// The PIN whose current value was just refused.
+pub struct WrongPinRow {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub tries_left: u8,
 }
 
 fn page_for(chrome: Chrome, stored: &StoredCase, error: Option<String>) -> PinChangePage {
@@ -80,6 +90,7 @@ fn page_for(chrome: Chrome, stored: &StoredCase, error: Option<String>) -> PinCh
         ready,
         pins: core.pins().iter().map(PinRow::new).collect(),
         error,
+        wrong_pin: None,
     }
 }
 
@@ -156,8 +167,14 @@ pub async fn submit(
         )),
         Ok(Attempt::WrongPin(wrong)) => {
             let stored = cases::load(&state, id).await.map_err(|e| auth.fail(e))?;
+            let row = WrongPinRow {
+                code: wrong.pin.code(),
+                name: wrong.pin.name_ja(),
+                tries_left: wrong.tries_left,
+            };
             let message = messages::error_ja(&ServiceError::WrongPin(wrong));
-            let page = page_for(auth.chrome.clone(), &stored, Some(message));
+            let mut page = page_for(auth.chrome.clone(), &stored, Some(message));
+            page.wrong_pin = Some(row);
             Ok(page::render_with(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
         Err(e @ (ServiceError::Internal(_) | ServiceError::Unauthenticated)) => Err(auth.fail(e)),
@@ -168,6 +185,30 @@ pub async fn submit(
             Ok(page::render_with(page::status_of(e).0, &page))
         }
     }
+}
+
+/// The form that ends a case whose current PIN nobody knows.
+#[derive(Debug, serde::Deserialize)]
+pub struct CurrentPinWrongForm {
+    pub version: i64,
+    pub pin: PinKind,
+}
+
+/// `POST /cases/{id}/current-pin-wrong`: ends the case as `failed`
+/// (current PIN unknown) and points the clerk to the reset.
+pub async fn current_pin_wrong(
+    auth: WebAuthorized<Operate>,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    CsrfForm(form, _): CsrfForm<CurrentPinWrongForm>,
+) -> Result<Response, WebError> {
+    let ended = pin_change::current_pin_wrong(&state, &auth.caller, id, form.version, form.pin)
+        .await
+        .map_err(|e| auth.fail(e).back_to(format!("/cases/{id}")))?;
+    Ok(page::refused(
+        &format!("/cases/{}", ended.id),
+        "現在の暗証番号が分からないため、この案件を「変更不能」として終了しました。暗証番号の初期化（再設定）の手続を案内してください。",
+    ))
 }
 
 #[cfg(test)]

@@ -368,6 +368,10 @@ pub struct Parties {
 pub enum FailureReason {
     /// The PIN is blocked: it needs a reset (初期化) under the stricter procedure.
     PinBlocked { pin: PinKind },
+    /// The current PIN given (on the returned form, or by the cardholder)
+    /// was wrong and nobody knows the right one: rather than guess towards
+    /// the lock, the clerk ends the case; the way on is a reset (初期化).
+    CurrentPinWrong { pin: PinKind },
     /// The card presented is not the card bound at application.
     CardNotBound,
     /// The card could not be read or written.
@@ -379,6 +383,7 @@ impl FailureReason {
     pub fn code(self) -> &'static str {
         match self {
             FailureReason::PinBlocked { .. } => "pin_blocked",
+            FailureReason::CurrentPinWrong { .. } => "current_pin_wrong",
             FailureReason::CardNotBound => "card_not_bound",
             FailureReason::CardError => "card_error",
         }

@@ -445,3 +445,29 @@ both_backends! {
         assert_eq!(printer_cases.status(), StatusCode::FORBIDDEN);
     }
 }
+
+both_backends! {
+    async fn a_clerk_closes_a_batch_for_the_mailing_date_the_page_offers_or_another_one(app) {
+        let token = app.token_for(Role::Clerk).await;
+        crate::batches::case_with_letter(&app, &token, "160-0022").await;
+        let clerk = sign_in(&app, Role::Supervisor).await;
+        let page = clerk.page("/batches").await;
+        assert!(page.contains(r#"id="batch-planned""#), "{page}");
+        let planned = (chrono::Utc::now() + chrono::Duration::days(20))
+            .date_naive()
+            .to_string();
+
+        let closed = clerk
+            .post("/batches", &[("csrf", &csrf_in(&page)), ("planned_mailing_on", &planned)])
+            .await;
+
+        assert_eq!(closed.status(), StatusCode::SEE_OTHER);
+        let batches: serde_json::Value = app
+            .call(reqwest::Method::GET, "/api/batches", Some(&token), None)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(batches[0]["planned_mailing_on"], planned.as_str(), "{batches}");
+    }
+}

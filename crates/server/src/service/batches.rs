@@ -555,6 +555,12 @@ fn print_room_message(
     }
 }
 
+/// The mailing date a batch closed now plans for unless the clerk gives
+/// another: the next open office day.
+pub fn default_planned_mailing(state: &AppState) -> NaiveDate {
+    planned_mailing(&state.workflow().calendar, japan_date(state.now()))
+}
+
 /// How many issued letters wait for the next batch.
 pub async fn letters_waiting(state: &AppState) -> Result<i64, ServiceError> {
     let mut tx = state.store().read().await?;

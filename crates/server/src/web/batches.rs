@@ -16,7 +16,7 @@ use serde::Deserialize;
 use shokai_workflow::case::japan_date;
 
 use super::cases::jst_time;
-use super::csrf::{CsrfForm, NoFields};
+use super::csrf::CsrfForm;
 use super::page::{self, Chrome, WebError};
 use super::session::WebAuthorized;
 use crate::auth::{Operate, Post, Print};
@@ -88,6 +88,10 @@ pub struct BatchesPage {
     pub today: String,
     /// The daily cut-off (`SHOKAI_BATCH_CUTOFF`, Japan time), e.g. `17:00`.
     pub daily_cut_off: String,
+    /// The planned mailing date a batch closed now takes by default.
+    pub planned: String,
+    /// The office's deadline days (the letters print planned + these, on an open day).
+    pub deadline_days: u32,
     pub batches: Vec<BatchRow>,
 }
 
@@ -108,18 +112,42 @@ pub async fn list(
         now: jst_time(now),
         today: japan_date(now).to_string(),
         daily_cut_off: state.settings().batch_cutoff.format("%H:%M").to_string(),
+        planned: batches::default_planned_mailing(&state).to_string(),
+        deadline_days: state.settings().deadline_days,
         batches: found.into_iter().map(BatchRow::from).collect(),
     };
     Ok(page::render(&page))
+}
+
+/// The close form: the planned mailing date, if the clerk changed it.
+#[derive(Debug, Deserialize)]
+pub struct CloseForm {
+    #[serde(default)]
+    pub planned_mailing_on: String,
 }
 
 /// `POST /batches`: close a batch now.
 pub async fn close(
     auth: WebAuthorized<Operate>,
     State(state): State<AppState>,
-    CsrfForm(NoFields {}, _): CsrfForm<NoFields>,
+    CsrfForm(form, _): CsrfForm<CloseForm>,
 ) -> Result<Response, WebError> {
-    match batches::close(&state, &auth.caller, CloseRequest::default()).await {
+    let typed = form.planned_mailing_on.trim();
+    let planned_mailing_on = if typed.is_empty() {
+        None
+    } else {
+        match chrono::NaiveDate::parse_from_str(typed, "%Y-%m-%d") {
+            Ok(date) => Some(date),
+            Err(_) => {
+                return Ok(page::refused(
+                    "/batches",
+                    "発送予定日は YYYY-MM-DD の形で入力してください。",
+                ));
+            }
+        }
+    };
+    let request = CloseRequest { planned_mailing_on };
+    match batches::close(&state, &auth.caller, request).await {
         Ok(batch) => {
             let planned = batch
                 .planned_mailing_on

@@ -284,3 +284,19 @@ async fn the_signature_pin_of_a_card_without_a_signature_certificate_is_refused_
     assert_eq!(accepted.status(), StatusCode::CREATED, "the card's other PINs can change");
 }
 }
+
+crate::both_backends! {
+async fn a_proxys_passport_is_recorded_as_seen_without_its_number(app) {
+    let clerk = app.token_for(Role::Clerk).await;
+    let mut intake = proxy_intake();
+    intake["representation"]["id_document"] =
+        json!({ "kind": "passport", "has_photo": true, "number_last4": "TK12" });
+
+    let case = app.open_case(&clerk, &intake).await;
+
+    let document = &case["parties"]["representation"]["id_document"];
+    assert_eq!(document["kind"], "passport", "{case}");
+    assert!(document.get("number_last4").is_none(), "{case}");
+    assert!(!case.to_string().contains("TK12"), "{case}");
+}
+}

@@ -239,10 +239,10 @@ fn id_document(t: &Typed<'_>, prefix: &str) -> Vec<Field> {
                 t,
                 &format!("{prefix}.number_last4"),
                 "書類番号の末尾4桁",
-                true,
+                false,
             ),
             "text",
-            "英数字4文字",
+            "英数字4文字。マイナンバーカード・旅券・在留カードは番号を記録しません（空欄のまま）。",
         ),
     ]
 }

@@ -1,7 +1,9 @@
 //! The identity document a proxy or legal representative shows at the counter.
 //! Only its kind, whether it has a photo, and the last four characters of its
 //! number are kept: enough to say later which document was seen, not enough to
-//! misuse it.
+//! misuse it. For a My Number Card, a passport or a residence card not even
+//! that: only that it was seen (part of an individual number must never be
+//! recorded, and the others identify a person across offices).
 
 use serde::{Deserialize, Serialize};
 
@@ -86,6 +88,21 @@ impl IdDocumentKind {
         }
     }
 
+    /// Whether the last four characters of a document of this kind are
+    /// recorded: not for a My Number Card (they would be part of an
+    /// individual number), a passport or a residence card.
+    pub fn records_number(self) -> bool {
+        match self {
+            IdDocumentKind::MyNumberCard
+            | IdDocumentKind::Passport
+            | IdDocumentKind::ResidenceCard => false,
+            IdDocumentKind::DriversLicence
+            | IdDocumentKind::HealthInsuranceCard
+            | IdDocumentKind::PensionBook
+            | IdDocumentKind::Other => true,
+        }
+    }
+
     /// Whether a document of this kind has a photo, given the clerk's
     /// "has a photo" tick: the kind decides where it can
     /// ([`IdDocumentKind::has_photo`]), and the tick only for `Other`. The
@@ -115,20 +132,22 @@ pub enum IdDocumentError {
 pub struct IdDocument {
     kind: IdDocumentKind,
     has_photo: bool,
-    number_last4: String,
+    /// `None` for the kinds whose number is never recorded.
+    number_last4: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
 struct RawIdDocument {
     kind: IdDocumentKind,
     has_photo: bool,
-    number_last4: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    number_last4: Option<String>,
 }
 
 impl TryFrom<RawIdDocument> for IdDocument {
     type Error = IdDocumentError;
     fn try_from(r: RawIdDocument) -> Result<Self, Self::Error> {
-        IdDocument::parse(r.kind, r.has_photo, &r.number_last4)
+        IdDocument::parse(r.kind, r.has_photo, r.number_last4.as_deref().unwrap_or(""))
     }
 }
 
@@ -143,20 +162,27 @@ impl From<IdDocument> for RawIdDocument {
 }
 
 impl IdDocument {
-    /// Records a document. `number_last4` may be full-width and lower case.
+    /// Records a document. `number_last4` may be full-width and lower case;
+    /// for a kind whose number is never recorded
+    /// ([`IdDocumentKind::records_number`]) it is ignored, whatever was typed.
     pub fn parse(
         kind: IdDocumentKind,
         has_photo: bool,
         number_last4: &str,
     ) -> Result<IdDocument, IdDocumentError> {
-        let last4: String = trim(number_last4)
-            .chars()
-            .map(fold_width)
-            .map(|c| c.to_ascii_uppercase())
-            .collect();
-        if last4.chars().count() != 4 || !last4.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return Err(IdDocumentError::BadNumberSuffix);
-        }
+        let last4 = if kind.records_number() {
+            let last4: String = trim(number_last4)
+                .chars()
+                .map(fold_width)
+                .map(|c| c.to_ascii_uppercase())
+                .collect();
+            if last4.chars().count() != 4 || !last4.chars().all(|c| c.is_ascii_alphanumeric()) {
+                return Err(IdDocumentError::BadNumberSuffix);
+            }
+            Some(last4)
+        } else {
+            None
+        };
         if let Some(by_kind) = kind.has_photo()
             && by_kind != has_photo
         {
@@ -182,9 +208,10 @@ impl IdDocument {
         self.has_photo
     }
 
-    /// The last four characters of its number, upper case.
-    pub fn number_last4(&self) -> &str {
-        &self.number_last4
+    /// The last four characters of its number, upper case; `None` for the
+    /// kinds whose number is never recorded.
+    pub fn number_last4(&self) -> Option<&str> {
+        self.number_last4.as_deref()
     }
 }
 
@@ -233,8 +260,36 @@ mod tests {
 
     #[test]
     fn a_licence_number_suffix_is_kept_in_upper_case_ascii() {
-        let d = IdDocument::parse(IdDocumentKind::Passport, true, "ｔｋ１２").unwrap();
-        assert_eq!(d.number_last4(), "TK12");
+        let d = IdDocument::parse(IdDocumentKind::DriversLicence, true, "ｔｋ１２").unwrap();
+        assert_eq!(d.number_last4(), Some("TK12"));
+    }
+
+    #[test]
+    fn no_number_is_recorded_for_a_my_number_card_a_passport_or_a_residence_card() {
+        use IdDocumentKind as K;
+        for kind in [K::MyNumberCard, K::Passport, K::ResidenceCard] {
+            let d = IdDocument::parse(kind, true, "1234").unwrap();
+            assert_eq!(d.number_last4(), None, "{kind:?}");
+            let json = serde_json::to_string(&d).unwrap();
+            assert!(
+                !json.contains("1234") && !json.contains("number_last4"),
+                "{json}"
+            );
+            let seen: IdDocument =
+                serde_json::from_str(&format!(r#"{{"kind":"{}","has_photo":true}}"#, kind.code()))
+                    .unwrap();
+            assert_eq!(seen.kind(), kind, "recorded as seen, without a number");
+        }
+        let recorded: Vec<K> = K::ALL.into_iter().filter(|k| k.records_number()).collect();
+        assert_eq!(
+            recorded,
+            [
+                K::DriversLicence,
+                K::HealthInsuranceCard,
+                K::PensionBook,
+                K::Other
+            ]
+        );
     }
 
     #[test]
@@ -252,7 +307,7 @@ mod tests {
                 .has_photo()
         );
         assert_eq!(
-            IdDocument::parse(IdDocumentKind::Passport, true, "12345"),
+            IdDocument::parse(IdDocumentKind::DriversLicence, true, "12345"),
             Err(IdDocumentError::BadNumberSuffix)
         );
     }

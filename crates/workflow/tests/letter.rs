@@ -13,8 +13,8 @@ use chrono::NaiveDate;
 use shokai_card::PinKind;
 use shokai_workflow::letter::{
     CodeVisibility, LetterContent, LetterError, LetterFonts, LetterSettings, LetterTemplate,
-    ManifestRow, PreflightError, PreflightLimits, WindowMm, assemble_batch, check_layout,
-    check_pdf, fingerprint, has_subset_tag, layout_letter, print_order_key, qr_payload, read_facts,
+    ManifestRow, PreflightError, PreflightLimits, PrintBatch, WindowMm, check_layout, check_pdf,
+    fingerprint, has_subset_tag, layout_letter, print_order_key, qr_payload, read_facts,
     render_batch, render_letter, render_retained_copy, wareki, write_pages,
 };
 
@@ -505,8 +505,8 @@ fn the_retained_copy_hides_the_code_and_qr_and_names_the_mailed_file() {
     assert_ne!(copy.fingerprint, mailed.fingerprint);
 }
 
-#[test]
-fn a_batch_is_ordered_by_postal_code_with_a_manifest_of_every_letter() {
+/// Four fixture letters and the batch they make on 26 November 2026.
+fn four_letter_batch() -> (Vec<LetterContent>, PrintBatch) {
     let letters: Vec<LetterContent> = [
         "all_four_pins.json",
         "long_address.json",
@@ -525,6 +525,12 @@ fn a_batch_is_ordered_by_postal_code_with_a_manifest_of_every_letter() {
         fonts(),
     )
     .unwrap();
+    (letters, batch)
+}
+
+#[test]
+fn a_batch_is_ordered_by_postal_code_with_a_manifest_of_every_letter() {
+    let (letters, batch) = four_letter_batch();
     let postal: Vec<&str> = batch
         .manifest
         .iter()
@@ -569,76 +575,8 @@ fn a_batch_is_ordered_by_postal_code_with_a_manifest_of_every_letter() {
 }
 
 #[test]
-fn a_batch_assembled_from_kept_letters_prints_each_kept_page_in_postal_code_order() {
-    let names = [
-        "signature_only.json",
-        "all_four_pins.json",
-        "rare_kanji_proxy.json",
-    ];
-    let kept: Vec<(LetterContent, Vec<u8>)> = names
-        .iter()
-        .map(|n| {
-            let content = fixture(n);
-            let pdf = render(&content);
-            let mut without_code = content.clone();
-            without_code.verification_code = String::new();
-            (without_code, pdf)
-        })
-        .collect();
-    let date = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
-
-    let batch = assemble_batch(&kept, date, &LetterSettings::default(), fonts()).unwrap();
-
-    let postal: Vec<&str> = batch
-        .manifest
-        .iter()
-        .map(|r| r.postal_code.as_str())
-        .collect();
-    assert_eq!(postal, ["150-0001", "150-0002", "151-0053"]);
-    assert_eq!(read_facts(&batch.combined_pdf).unwrap().pages, 6);
-    for letter in &batch.letters {
-        let (_, pdf) = kept
-            .iter()
-            .find(|(c, _)| c.reference == letter.reference)
-            .unwrap();
-        assert_eq!(&letter.pdf, pdf, "the kept bytes, not a re-rendering");
-        assert_eq!(letter.pages, 2);
-    }
-    // Every letter's text (code included) is in the combined file, in order.
-    let combined = extracted_text(&batch.combined_pdf);
-    let mut from = 0;
-    for letter in &batch.letters {
-        let alone = extracted_text(&letter.pdf);
-        let at = combined[from..]
-            .find(&alone)
-            .expect("each letter's text, in order");
-        from += at + alone.len();
-    }
-    let again = assemble_batch(&kept, date, &LetterSettings::default(), fonts()).unwrap();
-    assert_eq!(again.combined_fingerprint, batch.combined_fingerprint);
-    assert!(extracted_text(&batch.manifest_pdf).contains(&squash(&batch.manifest[0].name)));
-}
-
-#[test]
 fn a_manifest_row_of_a_letter_is_the_row_its_batch_writes_and_sorts_in_print_order() {
-    let letters: Vec<LetterContent> = [
-        "all_four_pins.json",
-        "long_address.json",
-        "rare_kanji_proxy.json",
-        "signature_only.json",
-    ]
-    .iter()
-    .map(|n| fixture(n))
-    .collect();
-    let date = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
-    let batch = render_batch(
-        &letters,
-        date,
-        &LetterSettings::default(),
-        &template(),
-        fonts(),
-    )
-    .unwrap();
+    let (letters, batch) = four_letter_batch();
     let mut ordered: Vec<&LetterContent> = letters.iter().collect();
     ordered.sort_by_key(|c| print_order_key(&c.cardholder.postal_code, &c.reference));
     let rows: Vec<ManifestRow> = ordered.iter().map(|c| ManifestRow::of(c, 2)).collect();

@@ -95,11 +95,7 @@ pub fn render_batch(
     fonts: &LetterFonts,
 ) -> Result<PrintBatch, BatchError> {
     let mut ordered: Vec<&LetterContent> = letters.iter().collect();
-    ordered.sort_by(|a, b| {
-        postal_digits(&a.cardholder.postal_code)
-            .cmp(&postal_digits(&b.cardholder.postal_code))
-            .then_with(|| a.reference.cmp(&b.reference))
-    });
+    ordered.sort_by_cached_key(|c| print_order_key(&c.cardholder.postal_code, &c.reference));
     let rendered: Vec<(Vec<PageModel>, RenderedLetter)> = ordered
         .par_iter()
         .map(|content| {
@@ -124,80 +120,13 @@ pub fn render_batch(
     let manifest: Vec<ManifestRow> = ordered
         .iter()
         .zip(&rendered)
-        .map(|(c, (_, r))| ManifestRow {
-            reference: c.reference.clone(),
-            name: c.cardholder.name.clone(),
-            postal_code: c.postal_code_hyphenated(),
-            address: c.cardholder.address_lines.join(" "),
-            pages: r.pages,
-        })
+        .map(|(c, (_, r))| ManifestRow::of(c, r.pages))
         .collect();
     let manifest_pdf = manifest_pdf(&manifest, date, settings, fonts).map_err(batch_err)?;
     Ok(PrintBatch {
         combined_fingerprint: fingerprint(&combined_pdf),
         combined_pdf,
         letters: rendered.into_iter().map(|(_, r)| r).collect(),
-        manifest_csv: manifest_csv(&manifest),
-        manifest,
-        manifest_pdf,
-    })
-}
-
-/// Builds a batch dated `date` from letters already rendered at issue time
-/// (`(content, kept PDF)`; the content's code is not needed and may be
-/// empty): the kept files joined page for page in postal-code order, so the
-/// press prints exactly the bytes whose fingerprints were recorded, and the
-/// 発送簿 as CSV and PDF. This is the server's way: once issued, a letter's
-/// code survives only inside its PDF.
-pub fn assemble_batch(
-    letters: &[(LetterContent, Vec<u8>)],
-    date: NaiveDate,
-    settings: &LetterSettings,
-    fonts: &LetterFonts,
-) -> Result<PrintBatch, BatchError> {
-    let mut ordered: Vec<&(LetterContent, Vec<u8>)> = letters.iter().collect();
-    ordered.sort_by(|(a, _), (b, _)| {
-        postal_digits(&a.cardholder.postal_code)
-            .cmp(&postal_digits(&b.cardholder.postal_code))
-            .then_with(|| a.reference.cmp(&b.reference))
-    });
-    let rendered = ordered
-        .iter()
-        .map(|(content, pdf)| {
-            let facts = super::read_facts(pdf).map_err(|e| BatchError {
-                reference: content.reference.clone(),
-                source: LetterError::Preflight(e),
-            })?;
-            Ok(RenderedLetter {
-                reference: content.reference.clone(),
-                fingerprint: fingerprint(pdf),
-                pages: facts.pages,
-                pdf: pdf.clone(),
-            })
-        })
-        .collect::<Result<Vec<_>, BatchError>>()?;
-    let batch_err = |source| BatchError {
-        reference: format!("batch {date}"),
-        source,
-    };
-    let files: Vec<&[u8]> = rendered.iter().map(|r| r.pdf.as_slice()).collect();
-    let combined_pdf = super::merge::merge_pdfs(&files).map_err(batch_err)?;
-    let manifest: Vec<ManifestRow> = ordered
-        .iter()
-        .zip(&rendered)
-        .map(|((c, _), r)| ManifestRow {
-            reference: c.reference.clone(),
-            name: c.cardholder.name.clone(),
-            postal_code: c.postal_code_hyphenated(),
-            address: c.cardholder.address_lines.join(" "),
-            pages: r.pages,
-        })
-        .collect();
-    let manifest_pdf = manifest_pdf(&manifest, date, settings, fonts).map_err(batch_err)?;
-    Ok(PrintBatch {
-        combined_fingerprint: fingerprint(&combined_pdf),
-        combined_pdf,
-        letters: rendered,
         manifest_csv: manifest_csv(&manifest),
         manifest,
         manifest_pdf,

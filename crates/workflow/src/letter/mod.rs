@@ -36,7 +36,6 @@ mod fonts;
 mod from_case;
 mod kinsoku;
 mod layout;
-mod merge;
 mod pdf;
 mod preflight;
 mod print_file;
@@ -48,15 +47,13 @@ mod wareki;
 use sha2::{Digest, Sha256};
 
 pub use batch::{
-    BatchError, ManifestRow, PendingLetter, PrintBatch, assemble_batch, batch_close,
-    batch_date_for, falls_in_batch, manifest_csv, planned_mailing, print_order_key, render_batch,
-    select_for_batch,
+    BatchError, ManifestRow, PendingLetter, PrintBatch, batch_close, batch_date_for,
+    falls_in_batch, manifest_csv, planned_mailing, print_order_key, render_batch, select_for_batch,
 };
 pub use content::{Addressee, LetterContent};
 pub use fonts::LetterFonts;
 pub use from_case::LetterSourceError;
 pub use layout::{Mark, MarkRole, PAGE_HEIGHT_MM, PAGE_WIDTH_MM, PageModel, Paint};
-pub use merge::merge_pdfs;
 pub use preflight::{
     PdfFacts, PreflightError, PreflightLimits, check_layout, check_pdf, has_subset_tag, read_facts,
 };

@@ -68,7 +68,7 @@ struct Chunk {
 
 /// A print file being written for one batch.
 pub struct PrintFileWriter {
-    jobs: Option<mpsc::SyncSender<Chunk>>,
+    jobs: Option<mpsc::Sender<Chunk>>,
     thread: Option<JoinHandle<Result<PrintFileSummary, LetterError>>>,
     part: PathBuf,
     path: PathBuf,
@@ -99,7 +99,9 @@ impl PrintFileWriter {
         let path = dir.join(file_name(batch_id));
         let part = dir.join(format!("{}.part", file_name(batch_id)));
         let file = File::create(&part).map_err(io(&part))?;
-        let (jobs, queue) = mpsc::sync_channel::<Chunk>(1);
+        // Unbounded, yet never more than one chunk: `write` waits for each
+        // chunk's answer before it sends the next.
+        let (jobs, queue) = mpsc::channel::<Chunk>();
         let thread = std::thread::Builder::new()
             .name(format!("print-file-{batch_id}"))
             .spawn(move || render(&assets, file, &queue))
@@ -120,12 +122,7 @@ impl PrintFileWriter {
     pub async fn write(&self, letters: Vec<LetterContent>) -> Result<Results, PrintFileError> {
         let jobs = self.jobs.as_ref().ok_or(PrintFileError::ThreadGone)?;
         let (reply, answer) = oneshot::channel();
-        let chunk = Chunk { letters, reply };
-        // The channel holds one chunk; the thread takes it almost at once.
-        let jobs = jobs.clone();
-        tokio::task::spawn_blocking(move || jobs.send(chunk))
-            .await
-            .map_err(|_| PrintFileError::ThreadGone)?
+        jobs.send(Chunk { letters, reply })
             .map_err(|_| PrintFileError::ThreadGone)?;
         answer.await.map_err(|_| PrintFileError::ThreadGone)
     }

@@ -5,13 +5,14 @@
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use shokai_store::cases::Commit;
 use shokai_store::{Actor, CaseFilter, cases};
 pub use shokai_store::{CaseSummary, StoredCase};
 use shokai_workflow::calendar::this_week;
 use shokai_workflow::letter::LetterContent;
 use shokai_workflow::{
-    Application, CardFingerprint, Cardholder, Case, CaseState, Event, Parties, PinSet,
-    ReferenceNumber, Representation,
+    Application, AuditRecord, CardFingerprint, Cardholder, Case, CaseState, Context, Event,
+    Parties, PinSet, ReferenceNumber, Representation,
 };
 
 use super::error::ServiceError;
@@ -220,12 +221,31 @@ pub async fn apply(
     version: i64,
     event: Event,
 ) -> Result<CaseView, ServiceError> {
+    apply_after(state, caller, id, version, event, |_, _| Vec::new()).await
+}
+
+/// [`apply`], with audit records of what led to the step (`earlier`, made
+/// from the case as read) written just before its own, in the same
+/// transaction: the PIN tries that ended in a PIN change or a blocked PIN.
+pub async fn apply_after(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    version: i64,
+    event: Event,
+    earlier: impl FnOnce(&Case, &Context<'_>) -> Vec<AuditRecord>,
+) -> Result<CaseView, ServiceError> {
     let now = state.now();
     let ctx = state.context(now, caller.role);
     let stored = state
         .store()
         .transition(id, version, &actor(caller), now, |case| {
-            case.apply(event, &ctx)
+            Ok(Commit {
+                earlier: earlier(case, &ctx),
+                transition: case.apply(event, &ctx)?,
+                messages: Vec::new(),
+                response_attempt: None,
+            })
         })
         .await?;
     Ok(stored.into())

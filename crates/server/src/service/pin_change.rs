@@ -18,7 +18,7 @@
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use shokai_card::{CardError, Pin, PinKind};
-use shokai_store::cases::{self, Commit};
+use shokai_store::cases;
 use shokai_workflow::{CardFingerprint, Event, FailureReason, PinTry, PinTryOutcome};
 
 use super::cases::{CaseView, actor};
@@ -164,21 +164,10 @@ async fn commit(
     event: Event,
     tries: &[PinTry],
 ) -> Result<CaseView, ServiceError> {
-    let now = state.now();
-    let ctx = state.context(now, caller.role);
-    let stored = state
-        .store()
-        .transition(id, version, &actor(caller), now, |case| {
-            let earlier = tries.iter().map(|&t| case.pin_try(t, &ctx)).collect();
-            Ok(Commit {
-                transition: case.apply(event, &ctx)?,
-                messages: Vec::new(),
-                response_attempt: None,
-                earlier,
-            })
-        })
-        .await?;
-    Ok(stored.into())
+    super::cases::apply_after(state, caller, id, version, event, |case, ctx| {
+        tries.iter().map(|&t| case.pin_try(t, ctx)).collect()
+    })
+    .await
 }
 
 /// The PIN tries of a run that moved the case nothing.

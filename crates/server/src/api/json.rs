@@ -23,26 +23,32 @@ where
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let is_json = req
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/json"));
-        if !is_json {
-            return Err(AppError::invalid(
-                "content-type",
-                "send the body as application/json",
-            ));
+        if !is_json(&req) {
+            return Err(not_json());
         }
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|e| AppError::invalid("body", e.body_text()))?;
-        Ok(ApiJson(parse(&bytes)?))
+        Ok(ApiJson(parse(&body(req, state).await?)?))
     }
 }
 
-/// A JSON body that may be left out: no body at all (and no content type)
-/// gives `T::default()`; a body must be JSON like [`ApiJson`]'s.
+fn is_json(req: &Request) -> bool {
+    req.headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"))
+}
+
+fn not_json() -> AppError {
+    AppError::invalid("content-type", "send the body as application/json")
+}
+
+async fn body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, AppError> {
+    Bytes::from_request(req, state)
+        .await
+        .map_err(|e| AppError::invalid("body", e.body_text()))
+}
+
+/// A JSON body that may be left out: an empty body gives `T::default()`; a
+/// body must be JSON like [`ApiJson`]'s.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct OptionalApiJson<T>(pub T);
 
@@ -54,20 +60,15 @@ where
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        if req.headers().get(CONTENT_TYPE).is_none() {
-            let bytes = Bytes::from_request(req, state)
-                .await
-                .map_err(|e| AppError::invalid("body", e.body_text()))?;
-            if bytes.is_empty() {
-                return Ok(OptionalApiJson(T::default()));
-            }
-            return Err(AppError::invalid(
-                "content-type",
-                "send the body as application/json",
-            ));
+        let json = is_json(&req);
+        let bytes = body(req, state).await?;
+        if bytes.is_empty() {
+            return Ok(OptionalApiJson(T::default()));
         }
-        let ApiJson(value) = ApiJson::<T>::from_request(req, state).await?;
-        Ok(OptionalApiJson(value))
+        if !json {
+            return Err(not_json());
+        }
+        Ok(OptionalApiJson(parse(&bytes)?))
     }
 }
 
@@ -168,5 +169,38 @@ mod tests {
     #[test]
     fn malformed_json_blames_the_body() {
         assert_eq!(field_of("{not json"), "body");
+    }
+
+    #[derive(Debug, Default, PartialEq, serde::Deserialize)]
+    struct Planned {
+        day: Option<String>,
+    }
+
+    async fn optional(content_type: Option<&str>, body: &str) -> Result<Planned, AppError> {
+        let mut request = axum::http::Request::builder().method("POST").uri("/");
+        if let Some(t) = content_type {
+            request = request.header(CONTENT_TYPE, t);
+        }
+        let request = request
+            .body(axum::body::Body::from(body.to_owned()))
+            .unwrap();
+        OptionalApiJson::<Planned>::from_request(request, &())
+            .await
+            .map(|OptionalApiJson(v)| v)
+    }
+
+    #[tokio::test]
+    async fn an_optional_body_left_out_is_the_default_and_one_given_must_be_json() {
+        assert_eq!(optional(None, "").await.unwrap(), Planned::default());
+        let given = optional(Some("application/json"), r#"{"day":"2026-12-01"}"#).await;
+        assert_eq!(given.unwrap().day.as_deref(), Some("2026-12-01"));
+        assert!(matches!(
+            optional(None, r#"{"day":"2026-12-01"}"#).await,
+            Err(AppError::Invalid { field, .. }) if field == "content-type"
+        ));
+        assert!(matches!(
+            optional(Some("application/json"), r#"{"day":1}"#).await,
+            Err(AppError::Invalid { field, .. }) if field == "day"
+        ));
     }
 }

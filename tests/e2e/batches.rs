@@ -155,6 +155,24 @@ async fn a_batch_with_no_letter_waiting_is_refused_as_empty(app) {
 }
 
 crate::both_backends! {
+async fn a_planned_mailing_date_in_the_past_is_refused_and_no_letter_is_printed(app) {
+    let clerk = app.token_for(Role::Clerk).await;
+    case_with_letter(&app, &clerk, "160-0022").await;
+    let yesterday = (chrono::Utc::now() - chrono::Duration::days(2)).date_naive();
+
+    let answer = app
+        .call(Method::POST, "/api/batches", Some(&clerk), Some(&json!({ "planned_mailing_on": yesterday })))
+        .await;
+
+    let body = assert_error(answer, StatusCode::UNPROCESSABLE_ENTITY, "planned_mailing_in_past").await;
+    assert_eq!(body["field"], "planned_mailing_on");
+    let batch = close_batch(&app, &clerk).await;
+    assert_eq!(batch["letter_count"], 1, "the letter still waited: {batch}");
+    assert!(batch["planned_mailing_on"].as_str().unwrap() > yesterday.to_string().as_str());
+}
+}
+
+crate::both_backends! {
 async fn a_mailing_date_in_the_future_is_refused_and_the_batch_stays_unmailed(app) {
     let clerk = app.token_for(Role::Clerk).await;
     case_with_letter(&app, &clerk, "160-0022").await;

@@ -101,6 +101,36 @@ async fn a_pin_blocked_by_wrong_tries_fails_the_case_with_reset_required() {
     let body: Value = last.json().await.unwrap();
     assert_eq!(body["outcome"], "pin_blocked");
     assert_eq!(body["case"]["state"], "failed");
+    let auditor = app.token_for(Role::Auditor).await;
+    let trail: Value = app
+        .call(
+            Method::GET,
+            &format!("/api/audit?case={id}"),
+            Some(&auditor),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let tries: Vec<(&str, u64)> = trail
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"] == "pin_try")
+        .map(|e| {
+            let d = &e["details"];
+            (
+                d["outcome"].as_str().unwrap(),
+                d["tries_left"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        tries,
+        [("wrong_pin", 2), ("wrong_pin", 1), ("blocked", 0)],
+        "the try that blocked the PIN is in the log with the failure: {trail}"
+    );
 }
 
 #[tokio::test]

@@ -200,6 +200,15 @@ async fn after_a_wrong_pin_the_page_says_the_tries_left_and_carries_no_pin(app) 
 
     // Nobody knows the right PIN: the page offers to end the case rather than guess.
     assert!(again.contains(r#"id="current-pin-wrong-form""#), "{again}");
+    assert!(!again.contains(r#"id="pin-change-last-try""#), "two tries are left");
+    let (_, _, last_left) = clerk
+        .post(&format!("/cases/{id}/pin-change"), &[
+            ("csrf", &csrf_of(&again)), ("version", "1"),
+            ("user_auth_current", "4739"), ("user_auth_new", "8561"), ("user_auth_confirm", "8561"),
+        ])
+        .await;
+    assert!(last_left.contains(r#"id="pin-change-last-try""#), "warned before the last try: {last_left}");
+    let again = last_left;
     let (status, location, _) = clerk
         .post(&format!("/cases/{id}/current-pin-wrong"), &[
             ("csrf", &csrf_of(&again)), ("version", "1"), ("pin", "user_auth"),

@@ -268,3 +268,85 @@ pub fn sweep(dir: &Path, keep: impl Fn(i64) -> bool) -> Result<usize, PrintFileE
     }
     Ok(removed)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn touch(dir: &Path, name: &str, age: Duration) {
+        let path = dir.join(name);
+        let file = File::create(&path).unwrap();
+        file.set_modified(SystemTime::now() - age).unwrap();
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn the_sweep_removes_only_old_files_no_unmailed_batch_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let hour = Duration::from_secs(3600);
+        touch(dir.path(), "batch-1.pdf", hour); // an unmailed batch's file
+        touch(dir.path(), "batch-2.pdf", hour); // a mailed batch's leftover
+        touch(dir.path(), "batch-3.pdf", Duration::ZERO); // renamed, commit pending
+        touch(dir.path(), "batch-4.pdf.part", hour); // a crash while rendering
+        touch(dir.path(), "batch-5.pdf.part", Duration::ZERO); // rendering now
+        touch(dir.path(), "notes.txt", hour); // not ours
+
+        let removed = sweep(dir.path(), |id| id == 1).unwrap();
+
+        assert_eq!(removed, 2);
+        assert_eq!(
+            names(dir.path()),
+            [
+                "batch-1.pdf",
+                "batch-3.pdf",
+                "batch-5.pdf.part",
+                "notes.txt"
+            ]
+        );
+        let missing = dir.path().join("no such directory");
+        assert_eq!(sweep(&missing, |_| false).unwrap(), 0);
+    }
+
+    #[test]
+    fn deleting_a_print_file_removes_it_and_a_missing_one_is_no_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("batch-1.pdf");
+        std::fs::write(&path, b"ABCDE-FGHJK").unwrap();
+
+        delete(&path).unwrap();
+
+        assert!(!path.exists());
+        delete(&path).unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_unfinished_print_file_leaves_nothing_behind_and_a_finished_one_keeps_its_name() {
+        let db = crate::testing::TestDb::sqlite();
+        let (state, _) = db.state(crate::testing::jst("2026-11-30 10:00")).await;
+        let dir = tempfile::tempdir().unwrap();
+
+        let abandoned = PrintFileWriter::start(state.letters_shared(), dir.path(), 1).unwrap();
+        assert_eq!(names(dir.path()), ["batch-1.pdf.part"]);
+        drop(abandoned);
+        assert!(names(dir.path()).is_empty(), "{:?}", names(dir.path()));
+
+        let empty = PrintFileWriter::start(state.letters_shared(), dir.path(), 2).unwrap();
+        assert!(matches!(
+            empty.finish().await,
+            Err(PrintFileError::Letter(LetterError::EmptyPrintFile))
+        ));
+        assert!(
+            names(dir.path()).is_empty(),
+            "a file with no letter is not kept"
+        );
+        db.finish().await;
+    }
+}

@@ -135,8 +135,13 @@ where
 /// Raw SQL on the test database, bypassing the store: how the tampering tests
 /// play an attacker with database access.
 pub async fn raw_sql(db: &TestDb, sql: &str) {
-    if db.url.starts_with("sqlite:") {
-        let mut conn = sqlx::SqliteConnection::connect(&db.url)
+    raw_sql_at(&db.url, sql).await;
+}
+
+/// Raw SQL on the database at `url` (which need not be migrated).
+pub async fn raw_sql_at(url: &str, sql: &str) {
+    if url.starts_with("sqlite:") {
+        let mut conn = sqlx::SqliteConnection::connect(url)
             .await
             .expect("raw SQLite");
         sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
@@ -144,7 +149,7 @@ pub async fn raw_sql(db: &TestDb, sql: &str) {
             .await
             .expect("raw SQL");
     } else {
-        let mut conn = sqlx::PgConnection::connect(&db.url)
+        let mut conn = sqlx::PgConnection::connect(url)
             .await
             .expect("raw PostgreSQL");
         sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))

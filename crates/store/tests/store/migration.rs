@@ -17,6 +17,7 @@ use shokai_workflow::{Case, Event};
 use sqlx::Connection;
 
 use crate::fixtures::{clerk, ctx, mark_mailed, new_code, open_case, system, t0};
+use crate::harness::raw_sql_at;
 
 /// The migrations of the release before codes moved to print time.
 const BEFORE: usize = 6;
@@ -47,19 +48,7 @@ async fn migrate_as_released(url: &str, backend: &str) {
 }
 
 async fn execute(url: &str, sql: String) {
-    if url.starts_with("sqlite:") {
-        let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-    } else {
-        let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-    }
+    raw_sql_at(url, &sql).await;
 }
 
 async fn letters_columns(url: &str) -> Vec<String> {

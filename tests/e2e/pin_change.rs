@@ -12,6 +12,45 @@ fn change(version: i64, current: &str, new: &str) -> Value {
     json!({ "version": version, "changes": [{ "pin": "user_auth", "current": current, "new": new }] })
 }
 
+/// Case `id`'s audit trail, read with the `auditor`'s token.
+async fn audit_trail(app: &TestApp, auditor: &str, id: i64) -> Value {
+    let trail = app
+        .call(
+            Method::GET,
+            &format!("/api/audit?case={id}"),
+            Some(auditor),
+            None,
+        )
+        .await;
+    trail.json().await.unwrap()
+}
+
+/// The `pin_try` events of a trail as (PIN, outcome, tries left).
+fn pin_tries(trail: &Value) -> Vec<(String, String, u64)> {
+    trail
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"] == "pin_try")
+        .map(|e| {
+            let d = &e["details"];
+            let text = |k: &str| d[k].as_str().unwrap().to_owned();
+            (
+                text("pin"),
+                text("outcome"),
+                d["tries_left"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn tries(expected: &[(&str, &str, u64)]) -> Vec<(String, String, u64)> {
+    expected
+        .iter()
+        .map(|&(pin, outcome, left)| (pin.to_owned(), outcome.to_owned(), left))
+        .collect()
+}
+
 crate::both_backends! {
 async fn a_clerk_sets_the_new_pin_on_the_bound_card_and_the_case_is_done(app) {
     let clerk = app.token_for(Role::Clerk).await;
@@ -102,33 +141,14 @@ async fn a_pin_blocked_by_wrong_tries_fails_the_case_with_reset_required() {
     assert_eq!(body["outcome"], "pin_blocked");
     assert_eq!(body["case"]["state"], "failed");
     let auditor = app.token_for(Role::Auditor).await;
-    let trail: Value = app
-        .call(
-            Method::GET,
-            &format!("/api/audit?case={id}"),
-            Some(&auditor),
-            None,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let tries: Vec<(&str, u64)> = trail
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["event"] == "pin_try")
-        .map(|e| {
-            let d = &e["details"];
-            (
-                d["outcome"].as_str().unwrap(),
-                d["tries_left"].as_u64().unwrap(),
-            )
-        })
-        .collect();
+    let trail = audit_trail(&app, &auditor, id).await;
     assert_eq!(
-        tries,
-        [("wrong_pin", 2), ("wrong_pin", 1), ("blocked", 0)],
+        pin_tries(&trail),
+        tries(&[
+            ("user_auth", "wrong_pin", 2),
+            ("user_auth", "wrong_pin", 1),
+            ("user_auth", "blocked", 0)
+        ]),
         "the try that blocked the PIN is in the log with the failure: {trail}"
     );
 }
@@ -243,23 +263,8 @@ async fn every_pin_try_at_the_counter_is_in_the_audit_log_with_its_kind_and_trie
     let right = app.call(Method::POST, &path, Some(&clerk), Some(&change(1, "1234", "9876"))).await;
     assert_eq!(right.status(), StatusCode::OK);
 
-    let trail: Value = app
-        .call(Method::GET, &format!("/api/audit?case={id}"), Some(&auditor), None)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let tries: Vec<(&str, &str, u64)> = trail
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["event"] == "pin_try")
-        .map(|e| {
-            let d = &e["details"];
-            (d["pin"].as_str().unwrap(), d["outcome"].as_str().unwrap(), d["tries_left"].as_u64().unwrap())
-        })
-        .collect();
-    assert_eq!(tries, [("user_auth", "wrong_pin", 2), ("user_auth", "changed", 3)], "{trail}");
+    let trail = audit_trail(&app, &auditor, id).await;
+    assert_eq!(pin_tries(&trail), tries(&[("user_auth", "wrong_pin", 2), ("user_auth", "changed", 3)]), "{trail}");
     let events: Vec<&str> = trail.as_array().unwrap().iter().filter_map(|e| e["event"].as_str()).collect();
     assert_eq!(events, ["open", "pin_try", "pin_try", "complete_pin_change"], "the try comes before the step it led to");
     for pin in ["4321", "1234", "9876"] {
@@ -285,12 +290,7 @@ async fn a_clerk_who_does_not_know_the_current_pin_ends_the_case_as_failed_rathe
     assert_eq!(not_of_case.status(), StatusCode::UNPROCESSABLE_ENTITY, "a PIN the case does not change");
     assert_eq!(ended.status(), StatusCode::OK);
     assert_eq!(ended.json::<Value>().await.unwrap()["state"], "failed");
-    let trail: Value = app
-        .call(Method::GET, &format!("/api/audit?case={id}"), Some(&auditor), None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let trail = audit_trail(&app, &auditor, id).await;
     let fail = trail.as_array().unwrap().iter().find(|e| e["event"] == "fail").expect("the fail event");
     assert_eq!(fail["details"]["failure"]["type"], "current_pin_wrong", "{fail}");
     assert_eq!(fail["details"]["failure"]["pin"], "user_auth", "{fail}");

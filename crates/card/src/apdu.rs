@@ -16,6 +16,8 @@ const CLA: u8 = 0x00;
 const INS_SELECT: u8 = 0xA4;
 const INS_VERIFY: u8 = 0x20;
 const INS_CHANGE_REFERENCE_DATA: u8 = 0x24;
+/// RESET RETRY COUNTER (ISO 7816-4): the PIN reset (再設定・初期化) done at the counter.
+const INS_RESET_RETRY_COUNTER: u8 = 0x2C;
 const INS_READ_BINARY: u8 = 0xB0;
 /// SELECT P1: by DF name (AID), and by file identifier.
 const P1_SELECT_AID: u8 = 0x04;
@@ -27,6 +29,10 @@ const P2_SPECIFIC_REFERENCE: u8 = 0x80;
 /// CHANGE REFERENCE DATA P1 `01`: the data field carries only the new PIN,
 /// because the current one was just verified.
 const P1_NEW_DATA_ONLY: u8 = 0x01;
+/// RESET RETRY COUNTER P1 `02`: the data field carries only the new PIN, no
+/// resetting code, because the card's holder does not know the blocked PIN
+/// and the authority for the reset comes from the terminal, not the data.
+const P1_RESET_NEW_DATA_ONLY: u8 = 0x02;
 
 /// Largest number of bytes one short READ BINARY returns (Le `00` = 256).
 pub const MAX_READ_CHUNK: usize = 256;
@@ -98,8 +104,9 @@ pub fn pin_location(kind: PinKind) -> PinLocation {
     }
 }
 
-/// A command APDU ready to send. The bytes are zeroed on drop because VERIFY
-/// and CHANGE REFERENCE DATA carry a PIN, and `Debug` never shows a data field.
+/// A command APDU ready to send. The bytes are zeroed on drop because VERIFY,
+/// CHANGE REFERENCE DATA and RESET RETRY COUNTER carry a PIN, and `Debug`
+/// never shows a data field.
 pub struct CommandApdu {
     bytes: Zeroizing<Vec<u8>>,
 }
@@ -148,6 +155,17 @@ impl CommandApdu {
         Self::with_data(
             INS_CHANGE_REFERENCE_DATA,
             P1_NEW_DATA_ONLY,
+            P2_SPECIFIC_REFERENCE,
+            new.ascii(),
+        )
+    }
+
+    /// RESET RETRY COUNTER with a new PIN: `00 2C 02 80 Lc <new PIN ASCII>`.
+    /// No VERIFY comes first: the holder of a blocked PIN cannot give it.
+    pub fn reset_retry_counter(new: &Pin) -> CommandApdu {
+        Self::with_data(
+            INS_RESET_RETRY_COUNTER,
+            P1_RESET_NEW_DATA_ONLY,
             P2_SPECIFIC_REFERENCE,
             new.ascii(),
         )
@@ -258,6 +276,9 @@ pub enum Outcome {
     Blocked,
     /// `6A 82`: the application or file does not exist.
     NotFound,
+    /// `69 82`: security status not satisfied. What a real card answers a
+    /// RESET RETRY COUNTER from a terminal without J-LIS authority.
+    SecurityNotSatisfied,
 }
 
 /// A response that is not one of the expected outcomes.
@@ -280,6 +301,7 @@ pub fn parse_response(response: &[u8]) -> Result<Outcome, ResponseError> {
         [0x63, sw2] if sw2 & 0xF0 == 0xC0 => Ok(Outcome::TriesLeft(sw2 & 0x0F)),
         [0x69, 0x84] => Ok(Outcome::Blocked),
         [0x6A, 0x82] => Ok(Outcome::NotFound),
+        [0x69, 0x82] => Ok(Outcome::SecurityNotSatisfied),
         [sw1, sw2] => Err(ResponseError::UnexpectedStatus(StatusWord(sw1, sw2))),
     }
 }
@@ -293,6 +315,7 @@ pub enum Instruction<'a> {
     VerifyStatus,
     Verify(&'a [u8]),
     ChangeReferenceData(&'a [u8]),
+    ResetRetryCounter(&'a [u8]),
     ReadBinary { offset: usize, len: usize },
 }
 
@@ -320,6 +343,9 @@ pub fn decode_command(bytes: &[u8]) -> Result<Instruction<'_>, StatusWord> {
         (INS_CHANGE_REFERENCE_DATA, P1_NEW_DATA_ONLY, P2_SPECIFIC_REFERENCE) => {
             Ok(Instruction::ChangeReferenceData(data_field(body)?))
         }
+        (INS_RESET_RETRY_COUNTER, P1_RESET_NEW_DATA_ONLY, P2_SPECIFIC_REFERENCE) => {
+            Ok(Instruction::ResetRetryCounter(data_field(body)?))
+        }
         (INS_READ_BINARY, _, _) if p1 & 0x80 == 0 => {
             let [le] = *body else {
                 return Err(StatusWord::WRONG_LENGTH);
@@ -332,9 +358,15 @@ pub fn decode_command(bytes: &[u8]) -> Result<Instruction<'_>, StatusWord> {
             let offset = usize::from(u16::from_be_bytes([p1, p2]));
             Ok(Instruction::ReadBinary { offset, len })
         }
-        (INS_SELECT | INS_VERIFY | INS_CHANGE_REFERENCE_DATA | INS_READ_BINARY, _, _) => {
-            Err(StatusWord::WRONG_P1_P2)
-        }
+        (
+            INS_SELECT
+            | INS_VERIFY
+            | INS_CHANGE_REFERENCE_DATA
+            | INS_RESET_RETRY_COUNTER
+            | INS_READ_BINARY,
+            _,
+            _,
+        ) => Err(StatusWord::WRONG_P1_P2),
         _ => Err(StatusWord::INS_NOT_SUPPORTED),
     }
 }
@@ -371,7 +403,7 @@ mod tests {
 
     #[test]
     fn commands_match_the_documented_bytes() {
-        let cases: [(&str, CommandApdu); 12] = [
+        let cases: [(&str, CommandApdu); 14] = [
             (
                 "00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01",
                 CommandApdu::select_application(Application::Jpki),
@@ -417,6 +449,14 @@ mod tests {
                 "00 24 01 80 04 39 38 37 36",
                 CommandApdu::change_reference_data(&pin(PinKind::UserAuth, "9876")),
             ),
+            (
+                "00 2C 02 80 04 39 38 37 36",
+                CommandApdu::reset_retry_counter(&pin(PinKind::Resident, "9876")),
+            ),
+            (
+                "00 2C 02 80 08 4E 45 57 50 49 4E 39 39",
+                CommandApdu::reset_retry_counter(&pin(PinKind::Signature, "NEWPIN99")),
+            ),
         ];
         for (transcript, command) in &cases {
             check(transcript, command);
@@ -454,7 +494,7 @@ mod tests {
 
     #[test]
     fn status_words_become_typed_outcomes() {
-        let cases: [(&str, Result<Outcome, ResponseError>); 9] = [
+        let cases: [(&str, Result<Outcome, ResponseError>); 10] = [
             ("90 00", Ok(Outcome::Success(vec![]))),
             ("30 82 90 00", Ok(Outcome::Success(vec![0x30, 0x82]))),
             ("63 C3", Ok(Outcome::TriesLeft(3))),
@@ -462,9 +502,10 @@ mod tests {
             ("63 C0", Ok(Outcome::NoTriesLeft)),
             ("69 84", Ok(Outcome::Blocked)),
             ("6A 82", Ok(Outcome::NotFound)),
+            ("69 82", Ok(Outcome::SecurityNotSatisfied)),
             (
-                "69 82",
-                Err(ResponseError::UnexpectedStatus(StatusWord(0x69, 0x82))),
+                "69 85",
+                Err(ResponseError::UnexpectedStatus(StatusWord(0x69, 0x85))),
             ),
             ("90", Err(ResponseError::NoStatusWord(1))),
         ];
@@ -485,13 +526,18 @@ mod tests {
 
     #[test]
     fn malformed_commands_get_the_status_a_card_would_give() {
-        let cases: [(&str, StatusWord); 6] = [
+        let cases: [(&str, StatusWord); 10] = [
             ("00 A4 04", StatusWord::WRONG_LENGTH),
             ("80 20 00 80", StatusWord::CLA_NOT_SUPPORTED),
             ("00 CA 00 00", StatusWord::INS_NOT_SUPPORTED),
             ("00 20 00 81", StatusWord::WRONG_P1_P2),
             ("00 20 00 80 05 31 32 33 34", StatusWord::WRONG_LENGTH),
             ("00 A4 02 0C 03 00 18 00", StatusWord::WRONG_LENGTH),
+            // P1 `00` would say a resetting code precedes the new PIN.
+            ("00 2C 00 80 04 31 32 33 34", StatusWord::WRONG_P1_P2),
+            ("00 2C 02 81 04 31 32 33 34", StatusWord::WRONG_P1_P2),
+            ("00 2C 02 80", StatusWord::WRONG_LENGTH),
+            ("00 2C 02 80 03 31 32 33 34", StatusWord::WRONG_LENGTH),
         ];
         for (transcript, expected) in cases {
             let bytes = hex::decode(transcript.replace(' ', "")).unwrap();
@@ -504,9 +550,26 @@ mod tests {
     }
 
     #[test]
+    fn a_reset_decodes_to_its_new_pin() {
+        let command = CommandApdu::reset_retry_counter(&pin(PinKind::CardInfo, "2468"));
+        assert_eq!(
+            decode_command(command.as_bytes()),
+            Ok(Instruction::ResetRetryCounter(b"2468"))
+        );
+    }
+
+    #[test]
     fn debug_of_a_verify_command_hides_the_pin() {
         let shown = format!("{:?}", CommandApdu::verify(&pin(PinKind::UserAuth, "4711")));
         assert_eq!(shown, "CommandApdu(00200080 + 4 data bytes)");
         assert!(!shown.contains("34373131"));
+    }
+
+    #[test]
+    fn debug_of_a_reset_command_hides_the_new_pin() {
+        let command = CommandApdu::reset_retry_counter(&pin(PinKind::Signature, "RESET42"));
+        let shown = format!("{command:?}");
+        assert_eq!(shown, "CommandApdu(002C0280 + 7 data bytes)");
+        assert!(!shown.contains("RESET42") && !shown.contains("5245534554"));
     }
 }

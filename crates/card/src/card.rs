@@ -1,5 +1,5 @@
-//! The [`Card`] API: PIN status, PIN change and the certificate fingerprint,
-//! spoken to a card only through a [`Transport`].
+//! The [`Card`] API: PIN status, PIN change, PIN reset and the certificate
+//! fingerprint, spoken to a card only through a [`Transport`].
 
 use std::fmt;
 use std::str::FromStr;
@@ -78,8 +78,14 @@ pub enum CardError {
     WrongPinNowBlocked { kind: PinKind },
     #[error("the {kind} PIN is blocked; it must be reset at the ward office")]
     PinBlocked { kind: PinKind },
-    #[error("a {got} PIN was given to change the {expected} PIN")]
+    #[error("a {got} PIN was given to change or reset the {expected} PIN")]
     KindMismatch { expected: PinKind, got: PinKind },
+    /// The card refused RESET RETRY COUNTER with `69 82`: a real card takes a
+    /// reset only from the ward office's J-LIS-connected terminal.
+    #[error(
+        "the card refused to reset the {kind} PIN: a reset needs the ward office's J-LIS-connected terminal"
+    )]
+    ResetNotAuthorized { kind: PinKind },
     #[error("unexpected answer to {step}: {outcome:?}")]
     UnexpectedOutcome {
         step: &'static str,
@@ -204,6 +210,12 @@ impl<T: Transport> Card<T> {
                     what: format!("{kind} PIN"),
                 });
             }
+            outcome @ Outcome::SecurityNotSatisfied => {
+                return Err(CardError::UnexpectedOutcome {
+                    step: "VERIFY without data",
+                    outcome,
+                });
+            }
         };
         Ok(PinStatus {
             kind,
@@ -270,6 +282,36 @@ impl<T: Transport> Card<T> {
             }),
             outcome => Err(CardError::UnexpectedOutcome {
                 step: "CHANGE REFERENCE DATA",
+                outcome,
+            }),
+        }
+    }
+
+    /// Sets `new` as the PIN of `kind` without the current one and restores
+    /// its full try count, blocked or not (RESET RETRY COUNTER). Sends no
+    /// VERIFY: the holder of a blocked or forgotten PIN cannot give it.
+    ///
+    /// A real card accepts this only from the ward office's J-LIS-connected
+    /// terminal (terminal authentication and secure messaging, which belong
+    /// to that terminal's [`Transport`], not to this crate); from anywhere
+    /// else it answers `69 82`, reported as [`CardError::ResetNotAuthorized`].
+    pub fn reset_pin(&mut self, kind: PinKind, new: &Pin) -> Result<PinStatus, CardError> {
+        if new.kind() != kind {
+            return Err(CardError::KindMismatch {
+                expected: kind,
+                got: new.kind(),
+            });
+        }
+        self.select_pin(kind)?;
+        match self.send(&CommandApdu::reset_retry_counter(new))? {
+            Outcome::Success(_) => Ok(PinStatus {
+                kind,
+                remaining: kind.max_tries(),
+                max: kind.max_tries(),
+            }),
+            Outcome::SecurityNotSatisfied => Err(CardError::ResetNotAuthorized { kind }),
+            outcome => Err(CardError::UnexpectedOutcome {
+                step: "RESET RETRY COUNTER",
                 outcome,
             }),
         }

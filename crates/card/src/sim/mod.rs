@@ -6,6 +6,12 @@
 //! - CHANGE REFERENCE DATA is accepted only after a successful VERIFY of the
 //!   same PIN in the same session. Selecting another application or file, or
 //!   a power cycle, ends the session.
+//! - RESET RETRY COUNTER (`00 2C 02 80`) sets a new PIN and restores the full
+//!   try count, blocked or not, with no VERIFY first. A real card accepts it
+//!   only from the ward office's J-LIS-connected terminal, after terminal
+//!   authentication and under secure messaging, neither of which this crate
+//!   implements; the simulated card stands for the card in that counter
+//!   terminal and accepts it as it comes.
 //! - The card never holds a PIN: its state keeps a salted SHA-256 of each PIN
 //!   (random 16-byte salt per PIN, renewed on every change). A 4-digit PIN is
 //!   still only 10 000 candidates, so a state file is a test fixture, not a vault.
@@ -247,6 +253,7 @@ impl SimulatedCard {
             }
             Instruction::Verify(ascii) => self.verify(ascii),
             Instruction::ChangeReferenceData(ascii) => self.change(ascii),
+            Instruction::ResetRetryCounter(ascii) => self.reset(ascii),
             Instruction::ReadBinary { offset, len } => self.read_binary(offset, len),
         }
     }
@@ -330,6 +337,21 @@ impl SimulatedCard {
         let text = std::str::from_utf8(ascii).map_err(|_| StatusWord::WRONG_DATA)?;
         let new = Pin::parse(kind, text).map_err(|_| StatusWord::WRONG_DATA)?;
         *self.stored_mut(kind)? = StoredPin::new(&new);
+        self.revision += 1;
+        Ok(Vec::new())
+    }
+
+    /// RESET RETRY COUNTER: a real card wants the J-LIS terminal's
+    /// authentication here; the simulated card stands for the counter's
+    /// terminal and so takes the reset without it.
+    fn reset(&mut self, ascii: &[u8]) -> Result<Vec<u8>, StatusWord> {
+        let kind = self.current_pin()?;
+        // Format first: a refused reset leaves the old PIN and its counter as they were.
+        let text = std::str::from_utf8(ascii).map_err(|_| StatusWord::WRONG_DATA)?;
+        let new = Pin::parse(kind, text).map_err(|_| StatusWord::WRONG_DATA)?;
+        *self.stored_mut(kind)? = StoredPin::new(&new);
+        // A reset proves no knowledge of any PIN, so it opens no verified session.
+        self.session.verified = None;
         self.revision += 1;
         Ok(Vec::new())
     }

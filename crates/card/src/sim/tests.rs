@@ -543,3 +543,279 @@ fn every_state_change_moves_the_revision() {
         "the reset counter is a change too"
     );
 }
+
+#[test]
+fn a_reset_unblocks_a_blocked_pin_and_the_new_pin_verifies_while_the_old_one_fails() {
+    check_fresh_user_auth(
+        "
+        > 00 20 00 80 04 39 39 39 39
+        < 63 C2
+        > 00 20 00 80 04 39 39 39 39
+        < 63 C1
+        > 00 20 00 80 04 39 39 39 39
+        < 63 C0
+        # No VERIFY first: the holder of a blocked PIN cannot give it.
+        > 00 2C 02 80 04 39 38 37 36
+        < 90 00
+        > 00 20 00 80
+        < 63 C3
+        > 00 20 00 80 04 31 32 33 34
+        < 63 C2
+        > 00 20 00 80 04 39 38 37 36
+        < 90 00
+    ",
+    );
+}
+
+#[test]
+fn a_reset_restores_the_try_counter() {
+    let mut card = new_card();
+    for _ in 0..4 {
+        let _ = Card::new(&mut card).change_pin(
+            PinKind::Signature,
+            &pin(PinKind::Signature, "WRONG1"),
+            &pin(PinKind::Signature, "NEWPIN99"),
+        );
+    }
+    assert_eq!(status(&mut card, PinKind::Signature).remaining, 1);
+    let after = Card::new(&mut card)
+        .reset_pin(PinKind::Signature, &pin(PinKind::Signature, "RESET42"))
+        .unwrap();
+    assert_eq!(
+        after,
+        PinStatus {
+            kind: PinKind::Signature,
+            remaining: 5,
+            max: 5
+        }
+    );
+    assert_eq!(status(&mut card, PinKind::Signature), after);
+}
+
+#[test]
+fn a_reset_touches_only_the_selected_pin() {
+    let mut card = new_card();
+    let _ = Card::new(&mut card).change_pin(
+        PinKind::Resident,
+        &pin(PinKind::Resident, "0000"),
+        &pin(PinKind::Resident, "9876"),
+    );
+    Card::new(&mut card)
+        .reset_pin(PinKind::UserAuth, &pin(PinKind::UserAuth, "2468"))
+        .unwrap();
+    assert_eq!(status(&mut card, PinKind::Resident).remaining, 2);
+    // The resident PIN was "1234" like user_auth's old one, and still is.
+    Card::new(&mut card)
+        .change_pin(
+            PinKind::Resident,
+            &pin(PinKind::Resident, "1234"),
+            &pin(PinKind::Resident, "9876"),
+        )
+        .unwrap();
+}
+
+#[test]
+fn a_malformed_new_pin_is_refused_and_the_old_pin_still_works() {
+    check_fresh_user_auth(
+        "
+        > 00 20 00 80 04 39 39 39 39
+        < 63 C2
+        # Five digits, a letter, a byte that is not UTF-8.
+        > 00 2C 02 80 05 31 32 33 34 35
+        < 6A 80
+        > 00 2C 02 80 04 31 32 33 41
+        < 6A 80
+        > 00 2C 02 80 04 31 32 33 FF
+        < 6A 80
+        # The counter is untouched and the old PIN still verifies.
+        > 00 20 00 80
+        < 63 C2
+        > 00 20 00 80 04 31 32 33 34
+        < 90 00
+    ",
+    );
+    let mut card = new_card();
+    check(
+        &mut card,
+        &format!(
+            "
+        > {SELECT_JPKI}
+        < 90 00
+        > 00 A4 02 0C 02 00 1B
+        < 90 00
+        # Lowercase, and letters without a digit: not a signature PIN.
+        > 00 2C 02 80 06 61 62 63 31 32 33
+        < 6A 80
+        > 00 2C 02 80 06 41 42 43 44 45 46
+        < 6A 80
+        > 00 20 00 80 06 41 42 43 31 32 33
+        < 90 00
+    "
+        ),
+    );
+    assert_eq!(card.revision(), 0, "a refused reset changed nothing");
+}
+
+#[test]
+fn a_reset_without_a_selected_pin_file_is_not_allowed() {
+    let mut card = new_card();
+    check(
+        &mut card,
+        &format!(
+            "
+        > 00 2C 02 80 04 39 38 37 36
+        < 69 86
+        > {SELECT_JPKI}
+        < 90 00
+        > 00 2C 02 80 04 39 38 37 36
+        < 69 86
+        # The certificate file is not a PIN file either.
+        > 00 A4 02 0C 02 00 0A
+        < 90 00
+        > 00 2C 02 80 04 39 38 37 36
+        < 69 86
+    "
+        ),
+    );
+    assert_eq!(card.revision(), 0);
+}
+
+#[test]
+fn a_reset_moves_the_revision_and_opens_no_verified_session() {
+    let mut card = new_card();
+    check(
+        &mut card,
+        &on_user_auth(
+            "
+        > 00 2C 02 80 04 39 38 37 36
+        < 90 00
+        # A reset proves no PIN, so a CHANGE still needs a VERIFY.
+        > 00 24 01 80 04 35 35 35 35
+        < 69 82
+    ",
+        ),
+    );
+    assert_eq!(card.revision(), 1);
+}
+
+#[test]
+fn resetting_the_signature_pin_of_a_card_without_a_signature_certificate_answers_not_found() {
+    let mut card = SimulatedCard::new(
+        &InitialPins {
+            signature: None,
+            user_auth: pin(PinKind::UserAuth, "1234"),
+            resident: pin(PinKind::Resident, "1234"),
+            card_info: pin(PinKind::CardInfo, "1234"),
+        },
+        "minor",
+    )
+    .unwrap();
+    let err = Card::new(&mut card)
+        .reset_pin(PinKind::Signature, &pin(PinKind::Signature, "RESET42"))
+        .unwrap_err();
+    assert!(matches!(err, CardError::NotFound { .. }), "{err:?}");
+    assert_eq!(card.revision(), 0);
+    assert!(!card.state().pins.contains_key(&PinKind::Signature));
+}
+
+#[test]
+fn reset_pin_refuses_a_pin_of_another_kind_before_any_apdu() {
+    let mut card = new_card();
+    let mut recording = Recording {
+        card: &mut card,
+        sent: Vec::new(),
+    };
+    let err = Card::new(&mut recording)
+        .reset_pin(PinKind::CardInfo, &pin(PinKind::Resident, "9876"))
+        .unwrap_err();
+    assert_eq!(
+        err,
+        CardError::KindMismatch {
+            expected: PinKind::CardInfo,
+            got: PinKind::Resident
+        }
+    );
+    assert!(recording.sent.is_empty(), "sent {:02X?}", recording.sent);
+}
+
+#[test]
+fn reset_pin_never_sends_verify() {
+    let mut card = new_card();
+    let mut recording = Recording {
+        card: &mut card,
+        sent: Vec::new(),
+    };
+    Card::new(&mut recording)
+        .reset_pin(PinKind::Resident, &pin(PinKind::Resident, "9876"))
+        .unwrap();
+    let instructions: Vec<u8> = recording.sent.iter().map(|c| c[1]).collect();
+    assert_eq!(
+        instructions,
+        [0xA4, 0xA4, 0x2C],
+        "sent {:02X?}",
+        recording.sent
+    );
+}
+
+#[test]
+fn after_any_number_of_wrong_entries_a_reset_lets_the_new_pin_verify() {
+    let wrong_and_new = [
+        (PinKind::Signature, "ZZZ999", "RESET42"),
+        (PinKind::UserAuth, "9999", "2468"),
+        (PinKind::Resident, "9999", "2468"),
+        (PinKind::CardInfo, "9999", "2468"),
+    ];
+    for (kind, wrong, new) in wrong_and_new {
+        // One more than the limit: attempts on a blocked PIN must not matter either.
+        for wrong_entries in 0..=kind.max_tries() + 1 {
+            let mut card = new_card();
+            let mut api = Card::new(&mut card);
+            for _ in 0..wrong_entries {
+                let _ = api.change_pin(kind, &pin(kind, wrong), &pin(kind, new));
+            }
+            api.reset_pin(kind, &pin(kind, new)).unwrap();
+            // Changing away from the new PIN is a VERIFY of it followed by a CHANGE.
+            let other = if kind == PinKind::Signature {
+                "OTHER777"
+            } else {
+                "1357"
+            };
+            let after = api.change_pin(kind, &pin(kind, new), &pin(kind, other));
+            assert!(
+                after.is_ok(),
+                "{kind} after {wrong_entries} wrong entries: {after:?}"
+            );
+        }
+    }
+}
+
+/// A card as a terminal without J-LIS authority meets it: RESET RETRY
+/// COUNTER is refused with `69 82`, everything else answers as usual.
+struct WithoutResetAuthority<'a>(&'a mut SimulatedCard);
+
+impl Transport for WithoutResetAuthority<'_> {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        if command.get(1) == Some(&0x2C) {
+            return Ok(StatusWord::SECURITY_NOT_SATISFIED.to_bytes().to_vec());
+        }
+        Ok(self.0.process(command))
+    }
+}
+
+#[test]
+fn a_card_that_refuses_the_reset_says_it_needs_the_office_terminal() {
+    let mut card = new_card();
+    let err = Card::new(WithoutResetAuthority(&mut card))
+        .reset_pin(PinKind::UserAuth, &pin(PinKind::UserAuth, "2468"))
+        .unwrap_err();
+    assert_eq!(
+        err,
+        CardError::ResetNotAuthorized {
+            kind: PinKind::UserAuth
+        }
+    );
+    let shown = format!("{err} {err:?}");
+    assert!(shown.contains("J-LIS"), "{shown}");
+    super::secrets::assert_secret_absent("the reset error", &shown, "2468");
+    assert_eq!(card.revision(), 0);
+}

@@ -1,5 +1,7 @@
 //! `shokai card …`: the cardholder's own commands at home (PIN status and
-//! change) and the simulated card used for tests and demos.
+//! change), the counter's PIN reset (which a real card takes only from the
+//! ward office's J-LIS-connected terminal) and the simulated card used for
+//! tests and demos.
 //!
 //! Exit codes (also in `shokai card --help` and the README):
 //! 0 success; 1 other failure; 2 bad input (nothing was sent to the card);
@@ -14,20 +16,21 @@ use shokai_card::{
 
 use super::card_change::change_pin;
 use super::card_emulate::emulate;
+use super::card_reset::reset_pin;
 use super::card_sim::{SimNew, sim_new};
 use super::card_source::{CardSource, with_card};
 
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success
-  1  other failure (unexpected card answer, unreadable simulated card file)
+  1  other failure (unexpected card answer, a reset the card refuses without the office's J-LIS terminal, unreadable simulated card file)
   2  bad input: a PIN of the wrong format, confirmation mismatch, bad flags (nothing sent to the card)
   3  wrong PIN (the message says how many tries are left)
   4  PIN blocked: it must be reset at the ward office (窓口で初期化)
   5  no card reader or no card in it
   6  cancelled at the confirmation prompt";
 
-/// Work with a My Number Card: PIN status, PIN change, simulated cards.
+/// Work with a My Number Card: PIN status, PIN change and reset, simulated cards.
 #[derive(Debug, Args)]
 #[command(after_help = EXIT_CODES)]
 pub struct CardCommand {
@@ -47,6 +50,13 @@ pub enum CardAction {
     /// Change one PIN: asks the current PIN, then the new PIN twice, without echo.
     #[command(after_help = EXIT_CODES)]
     ChangePin(ChangePin),
+    /// Reset one PIN (再設定・初期化), blocked or not: asks only the new PIN, twice, without echo.
+    ///
+    /// The current PIN is not needed and no try is spent. A real card accepts
+    /// a reset only from the ward office's J-LIS-connected terminal (exit 1
+    /// elsewhere); a simulated card accepts it.
+    #[command(after_help = EXIT_CODES, visible_alias = "reset")]
+    ResetPin(ResetPin),
     /// Print the SHA-256 fingerprint of the user-authentication certificate (no PIN needed).
     #[command(after_help = EXIT_CODES)]
     Fingerprint {
@@ -82,6 +92,19 @@ pub struct ChangePin {
     /// Go ahead without asking when only one try is left (for scripted use).
     #[arg(long)]
     pub yes: bool,
+}
+
+/// `shokai card reset-pin` flags.
+#[derive(Debug, Args)]
+pub struct ResetPin {
+    /// Which PIN: signature, user_auth, resident or card_info.
+    #[arg(long = "pin", value_name = "KIND")]
+    pub kind: PinKind,
+    #[command(flatten)]
+    pub source: CardSource,
+    /// Read the new PIN from standard input, one a line: new, new again.
+    #[arg(long)]
+    pub stdin: bool,
 }
 
 /// `shokai card sim …`.
@@ -140,6 +163,10 @@ fn card_message(e: &CardError) -> String {
         ),
         CardError::PinBlocked { kind } => format!(
             "{}はロックされています。窓口で初期化してください / the {kind} PIN is blocked; reset it at the ward office",
+            kind.name_ja()
+        ),
+        CardError::ResetNotAuthorized { kind } => format!(
+            "カードが{}の再設定を拒否しました。再設定には区役所のJ-LIS接続端末が必要です / {e}",
             kind.name_ja()
         ),
         CardError::Transport(TransportError::NoReader(why)) => {
@@ -209,6 +236,7 @@ pub fn run(cmd: CardCommand) -> Result<(), CardCliError> {
     match cmd.action {
         CardAction::Status { source } => status(&source),
         CardAction::ChangePin(args) => change_pin(&args),
+        CardAction::ResetPin(args) => reset_pin(&args),
         CardAction::Fingerprint { source } => {
             let fingerprint = with_card(&source, |card| card.auth_certificate_fingerprint())?;
             println!("{fingerprint}");

@@ -10,6 +10,7 @@ pub mod card;
 mod card_change;
 mod card_emulate;
 mod card_input;
+mod card_reset;
 mod card_sim;
 mod card_source;
 pub mod demo;
@@ -35,7 +36,7 @@ pub struct Cli {
 /// The areas of the command line.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Work with a My Number Card: PIN status, PIN change, simulated cards.
+    /// Work with a My Number Card: PIN status, PIN change and reset, simulated cards.
     Card(card::CardCommand),
     /// The audit chain: `verify` (exit 0 intact, 1 broken) and `export --from --to` as CSV.
     Audit(audit::AuditCommand),

@@ -11,11 +11,13 @@ use std::sync::OnceLock;
 
 use chrono::NaiveDate;
 use shokai_card::PinKind;
+use shokai_workflow::Procedure;
 use shokai_workflow::letter::{
     CodeVisibility, LetterContent, LetterError, LetterFonts, LetterSettings, LetterTemplate,
-    ManifestRow, PreflightError, PreflightLimits, PrintBatch, WindowMm, check_layout, check_pdf,
-    fingerprint, has_subset_tag, layout_letter, print_order_key, qr_payload, read_facts,
-    render_batch, render_letter, render_retained_copy, wareki, write_pages,
+    ManifestRow, Mark, MarkRole, PageModel, PreflightError, PreflightLimits, PrintBatch,
+    TemplateError, WindowMm, check_layout, check_pdf, fingerprint, has_subset_tag, layout_letter,
+    print_order_key, qr_payload, read_facts, render_batch, render_letter, render_retained_copy,
+    wareki, write_pages,
 };
 
 fn repo() -> PathBuf {
@@ -253,6 +255,7 @@ fn every_fixture_passes_preflight_with_two_pages() {
         "long_address.json",
         "rare_kanji_proxy.json",
         "signature_only.json",
+        "reset_all_four_pins.json",
     ] {
         let letter = render_letter(
             &fixture(name),
@@ -612,5 +615,188 @@ fn every_letter_error_has_its_own_stable_code() {
         codes
             .iter()
             .all(|c| c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_'))
+    );
+}
+
+const RESET_TITLE: &str = "マイナンバーカードの暗証番号の再設定（初期化）についての照会書";
+
+#[test]
+fn a_fixture_without_a_procedure_reads_as_a_change() {
+    assert_eq!(fixture("all_four_pins.json").procedure, Procedure::Change);
+    assert_eq!(
+        fixture("reset_all_four_pins.json").procedure,
+        Procedure::Reset
+    );
+}
+
+#[test]
+fn a_reset_letter_has_the_reset_title_and_never_asks_for_the_current_pin() {
+    let text = extracted_text(&render(&fixture("reset_all_four_pins.json")));
+    for expected in [
+        RESET_TITLE,
+        "再設定（初期化）の申請がありました",
+        "新しい暗証番号",
+    ] {
+        assert!(
+            text.contains(&squash(expected)),
+            "missing {expected:?} in {text}"
+        );
+    }
+    assert!(!text.contains("現在の暗証番号"), "{text}");
+    for kind in PinKind::ALL {
+        assert!(text.contains(&squash(kind.name_ja())), "missing {kind}");
+    }
+}
+
+#[test]
+fn a_change_letter_still_asks_for_the_current_and_the_new_pin() {
+    let text = extracted_text(&render(&fixture("all_four_pins.json")));
+    for expected in [
+        "マイナンバーカードの暗証番号変更についての照会書",
+        "現在の暗証番号",
+        "新しい暗証番号",
+    ] {
+        assert!(
+            text.contains(&squash(expected)),
+            "missing {expected:?} in {text}"
+        );
+    }
+    assert!(!text.contains("再設定"), "{text}");
+}
+
+/// The page models of a fixture's letter, as printed.
+fn pages_of(content: &LetterContent) -> Vec<PageModel> {
+    layout_letter(
+        content,
+        &LetterSettings::default(),
+        &template(),
+        fonts(),
+        &CodeVisibility::Printed,
+    )
+    .unwrap()
+}
+
+/// How many marks of `pages` have the role `Other(role)`, and the texts of
+/// those that are text.
+fn marks_with_role(pages: &[PageModel], role: &str) -> (usize, Vec<String>) {
+    let mut count = 0;
+    let mut texts = Vec::new();
+    for mark in pages.iter().flat_map(|p| &p.marks) {
+        let (Mark::Text { role: r, .. } | Mark::Rect { role: r, .. }) = mark else {
+            continue;
+        };
+        if matches!(r, MarkRole::Other(other) if *other == role) {
+            count += 1;
+            if let Mark::Text { text, .. } = mark {
+                texts.push(text.clone());
+            }
+        }
+    }
+    (count, texts)
+}
+
+#[test]
+fn a_reset_form_has_only_the_new_pin_boxes_for_each_pin() {
+    let change = fixture("all_four_pins.json");
+    let mut reset = change.clone();
+    reset.procedure = Procedure::Reset;
+    let (change_boxes, change_labels) = marks_with_role(&pages_of(&change), "PIN box");
+    let (reset_boxes, _) = marks_with_role(&pages_of(&reset), "PIN box");
+    // Three 4-digit PINs of 4 boxes and the 16-character signature password.
+    assert_eq!(change_boxes, 2 * (3 * 4 + 16));
+    assert_eq!(reset_boxes, 3 * 4 + 16);
+    assert!(change_labels.is_empty());
+    let (_, labels) = marks_with_role(&pages_of(&reset), "PIN label");
+    assert_eq!(labels, ["新しい暗証番号"; 4]);
+    let (_, labels) = marks_with_role(&pages_of(&change), "PIN label");
+    assert_eq!(labels.len(), 8);
+}
+
+/// Text lines overlapping on a page, as pairs of their texts.
+fn overlapping_lines(page: &PageModel) -> Vec<(String, String)> {
+    // IPAex Gothic: ascent 0.88 em, descent 0.12 em; a little slack for
+    // lines set tight on purpose.
+    let boxes: Vec<(&str, [f32; 4])> = page
+        .marks
+        .iter()
+        .filter_map(|m| match m {
+            Mark::Text {
+                x,
+                y,
+                size_pt,
+                text,
+                width,
+                ..
+            } => {
+                let em = size_pt * 25.4 / 72.0;
+                Some((text.as_str(), [*x, y - 0.8 * em, x + width, y + 0.1 * em]))
+            }
+            _ => None,
+        })
+        .collect();
+    let mut found = Vec::new();
+    for (i, (a, p)) in boxes.iter().enumerate() {
+        for (b, q) in &boxes[i + 1..] {
+            if p[0] < q[2] && q[0] < p[2] && p[1] < q[3] && q[1] < p[3] {
+                found.push(((*a).to_owned(), (*b).to_owned()));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn no_two_lines_of_a_reset_or_a_change_letter_overlap() {
+    for name in ["reset_all_four_pins.json", "all_four_pins.json"] {
+        for (n, page) in pages_of(&fixture(name)).iter().enumerate() {
+            let found = overlapping_lines(page);
+            assert!(found.is_empty(), "{name} page {}: {found:?}", n + 1);
+        }
+    }
+}
+
+#[test]
+fn a_reset_title_longer_than_the_body_still_fits_the_page() {
+    let pages = pages_of(&fixture("reset_all_four_pins.json"));
+    let title = pages[0]
+        .marks
+        .iter()
+        .find_map(|m| match m {
+            Mark::Text { x, text, width, .. } if text == RESET_TITLE => Some((*x, x + width)),
+            _ => None,
+        })
+        .expect("the reset title on one line");
+    assert!(title.0 >= 20.0 && title.1 <= 190.0, "{title:?}");
+}
+
+#[test]
+fn a_template_whose_reset_table_lacks_a_paragraph_is_refused_naming_it() {
+    let text = std::fs::read_to_string(repo().join("templates/letter/letter.toml")).unwrap();
+    let (text_table, reset_table) = text.split_at(text.find("\n[reset]").unwrap());
+    let without: String = reset_table
+        .lines()
+        .filter(|l| !l.starts_with("pins_heading"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(
+        LetterTemplate::parse(&format!("{text_table}{without}")).unwrap_err(),
+        TemplateError::MissingResetParagraph("pins_heading")
+    );
+    assert_eq!(
+        LetterTemplate::parse(text_table).unwrap_err(),
+        TemplateError::MissingResetParagraph("letter_title")
+    );
+}
+
+#[test]
+fn a_reset_letter_takes_the_change_wording_where_the_reset_table_has_none() {
+    let t = template();
+    assert_eq!(
+        t.paragraph(Procedure::Reset, "purpose"),
+        t.paragraph(Procedure::Change, "purpose")
+    );
+    assert_ne!(
+        t.paragraph(Procedure::Reset, "why"),
+        t.paragraph(Procedure::Change, "why")
     );
 }

@@ -14,8 +14,8 @@ use shokai_workflow::letter::{
 };
 use shokai_workflow::{
     Address, Application, Cardholder, Case, CodeKeyring, Context, DateOfBirth, Event, IdDocument,
-    IdDocumentKind, PersonName, PinKind, PinSet, Proxy, ReferenceNumber, Representation, Role,
-    VerificationCode, WorkflowSettings,
+    IdDocumentKind, PersonName, PinKind, PinSet, Procedure, Proxy, ReferenceNumber, Representation,
+    Role, VerificationCode, WorkflowSettings,
 };
 
 fn repo() -> PathBuf {
@@ -43,6 +43,7 @@ fn application(representation: Representation) -> Application {
         },
         representation,
         pins: PinSet::new([PinKind::Signature, PinKind::CardInfo]).unwrap(),
+        procedure: Procedure::Change,
         card_fingerprint: shokai_workflow::CardFingerprint::parse(
             "00112233445566778899aabbccddeeff",
         )
@@ -64,13 +65,19 @@ fn proxy() -> Representation {
 /// Opens the case on Thursday 26 November 2026 and issues its first letter,
 /// printed at once for mailing on Friday 27 November.
 fn issued(representation: Representation, settings: &WorkflowSettings) -> (Case, VerificationCode) {
+    issued_application(application(representation), settings)
+}
+
+/// [`issued`] for a given application.
+fn issued_application(
+    application: Application,
+    settings: &WorkflowSettings,
+) -> (Case, VerificationCode) {
     let keyring = CodeKeyring::new("k1", vec![42; 32]).unwrap();
     let now = Utc.with_ymd_and_hms(2026, 11, 26, 1, 0, 0).unwrap();
     let ctx = Context::new(now, Role::Clerk, settings, &keyring);
     let reference = ReferenceNumber::for_date(day(2026, 11, 26), 123).unwrap();
-    let case = Case::open(application(representation), reference, &ctx)
-        .unwrap()
-        .case;
+    let case = Case::open(application, reference, None, &ctx).unwrap().case;
     let code = VerificationCode::generate(&mut StdRng::seed_from_u64(7));
     let same = VerificationCode::parse(code.expose()).unwrap();
     let printed = case.apply(Event::IssueLetter, &ctx).and_then(|t| {
@@ -128,6 +135,42 @@ fn a_letter_from_a_proxy_case_prints_its_people_reference_code_and_pins() {
     ] {
         assert!(text.contains(&expected), "missing {expected} in {text}");
     }
+}
+
+#[test]
+fn a_letter_from_a_reset_case_is_a_reset_letter_without_current_pin_boxes() {
+    let settings = WorkflowSettings::default();
+    let mut app = application(proxy());
+    app.procedure = Procedure::Reset;
+    let (case, code) = issued_application(app, &settings);
+    let content = LetterContent::from_case(&case, &settings, &code, day(2026, 11, 26)).unwrap();
+    assert_eq!(content.procedure, Procedure::Reset);
+
+    let template = LetterTemplate::parse(
+        &std::fs::read_to_string(repo().join("templates/letter/letter.toml")).unwrap(),
+    )
+    .unwrap();
+    let letter = render_letter(&content, &LetterSettings::default(), &template, &fonts()).unwrap();
+    let doc = lopdf::Document::load_mem(&letter.pdf).unwrap();
+    let text: String = doc
+        .extract_text(&[1, 2])
+        .unwrap()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    assert!(
+        text.contains("暗証番号の再設定（初期化）についての照会書"),
+        "{text}"
+    );
+    assert!(!text.contains("現在の暗証番号"), "{text}");
+}
+
+#[test]
+fn a_letter_from_a_change_case_is_a_change_letter() {
+    let settings = WorkflowSettings::default();
+    let (case, code) = issued(proxy(), &settings);
+    let content = LetterContent::from_case(&case, &settings, &code, day(2026, 11, 26)).unwrap();
+    assert_eq!(content.procedure, Procedure::Change);
 }
 
 #[test]

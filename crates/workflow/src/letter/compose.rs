@@ -15,6 +15,7 @@ use super::settings::{LetterSettings, WindowMm};
 use super::template::{LetterTemplate, Vars};
 use super::wareki::{wareki, weekday_ja};
 use super::{CodeVisibility, LetterError};
+use crate::Procedure;
 
 const LEFT: f32 = 20.0;
 const RIGHT: f32 = 190.0;
@@ -60,46 +61,57 @@ impl Composer<'_> {
         v
     }
 
+    /// Paragraph `name` in the wording of the letter's procedure.
+    fn text(&self, name: &str, vars: &Vars) -> String {
+        self.template.fill_for(self.content.procedure, name, vars)
+    }
+
     pub fn pages(&self) -> Result<Vec<PageModel>, LetterError> {
         let vars = self.vars();
         Ok(vec![self.page1(&vars), self.page2(&vars)?])
     }
 
     fn page1(&self, vars: &Vars) -> PageModel {
-        let t = self.template;
         let mut pen = Pen::new(self.fonts, LEFT, RIGHT, 0.0);
         self.address_block(&mut pen);
         self.sender_block(&mut pen, vars);
 
         pen.y = 70.0;
-        pen.text_centered(
-            LEFT,
-            RIGHT,
-            pen.y,
-            15.0,
-            &t.fill("letter_title", vars),
-            "title",
-        );
-        pen.line(LEFT + 20.0, pen.y + 2.5, RIGHT - 20.0, pen.y + 2.5, 0.6);
+        self.title(&mut pen, vars);
         pen.y += 7.0;
-        pen.paragraph(&t.fill("salutation", vars), BODY_PT, 0.0, "salutation");
+        pen.paragraph(&self.text("salutation", vars), BODY_PT, 0.0, "salutation");
         pen.gap(1.0);
-        pen.paragraph(&t.fill("why", vars), BODY_PT, 3.5, "why");
+        pen.paragraph(&self.text("why", vars), BODY_PT, 3.5, "why");
         pen.gap(1.0);
         self.pin_list(&mut pen, vars);
         pen.gap(1.0);
-        pen.paragraph(&t.fill("purpose", vars), BODY_PT, 3.5, "purpose");
+        pen.paragraph(&self.text("purpose", vars), BODY_PT, 3.5, "purpose");
 
-        pen.heading(&t.fill("next_heading", vars), 10.5);
-        numbered_lines(&mut pen, &t.fill("next_steps", vars), BODY_PT);
+        pen.heading(&self.text("next_heading", vars), 10.5);
+        numbered_lines(&mut pen, &self.text("next_steps", vars), BODY_PT);
         self.deadline_box(&mut pen, vars);
 
-        pen.heading(&t.fill("not_applied_heading", vars), 10.5);
-        pen.paragraph(&t.fill("not_applied", vars), BODY_PT, 3.5, "not applied");
+        pen.heading(&self.text("not_applied_heading", vars), 10.5);
+        pen.paragraph(&self.text("not_applied", vars), BODY_PT, 3.5, "not applied");
 
         self.contact_box(&mut pen, vars);
         self.footer(&mut pen, vars, 1);
         pen.page
+    }
+
+    /// The letter's title, underlined. A longer title (a reset's) shrinks a
+    /// little to fit the body and its underline grows to match.
+    fn title(&self, pen: &mut Pen<'_>, vars: &Vars) {
+        let title = self.text("letter_title", vars);
+        let size = fit_size(pen, &title, 15.0, 11.0, RIGHT - LEFT);
+        pen.text_centered(LEFT, RIGHT, pen.y, size, &title, "title");
+        let half = (pen.width_mm(&title, size) / 2.0).min((RIGHT - LEFT) / 2.0);
+        let centre = (LEFT + RIGHT) / 2.0;
+        let (from, to) = (
+            (LEFT + 20.0).min(centre - half),
+            (RIGHT - 20.0).max(centre + half),
+        );
+        pen.line(from, pen.y + 2.5, to, pen.y + 2.5, 0.6);
     }
 
     /// 〒, address and name in the envelope window, with 転送不要 and the reference.
@@ -169,7 +181,6 @@ impl Composer<'_> {
     /// Date, reference and the sender, right of the window.
     fn sender_block(&self, pen: &mut Pen<'_>, vars: &Vars) {
         let office = &self.settings.office;
-        let t = self.template;
         pen.text_right(
             RIGHT,
             22.0,
@@ -179,7 +190,7 @@ impl Composer<'_> {
         );
         let reference = format!(
             "{} {}",
-            t.fill("reference_label", vars),
+            self.text("reference_label", vars),
             self.content.reference
         );
         pen.text_right(RIGHT, 27.5, SMALL_PT, &reference, "reference");
@@ -208,7 +219,7 @@ impl Composer<'_> {
 
     fn pin_list(&self, pen: &mut Pen<'_>, vars: &Vars) {
         pen.paragraph(
-            &self.template.fill("pins_heading", vars),
+            &self.text("pins_heading", vars),
             BODY_PT,
             3.5,
             "pins heading",
@@ -221,7 +232,7 @@ impl Composer<'_> {
 
     fn deadline_box(&self, pen: &mut Pen<'_>, vars: &Vars) {
         pen.gap(1.5);
-        let text = self.template.fill("deadline", vars);
+        let text = self.text("deadline", vars);
         let top = pen.y;
         pen.y += 2.0;
         let size = 12.0;
@@ -233,7 +244,7 @@ impl Composer<'_> {
             MarkRole::Other("deadline"),
         );
         pen.y += size * MM_PER_PT * 1.6;
-        let note = self.template.fill("deadline_note", vars);
+        let note = self.text("deadline_note", vars);
         let saved = (pen.left, pen.right);
         pen.left = LEFT + 5.0;
         pen.right = RIGHT - 5.0;
@@ -263,7 +274,7 @@ impl Composer<'_> {
             Paint::Stroke(0.6),
             "contact box",
         );
-        let label = self.template.fill("contact_heading", vars);
+        let label = self.text("contact_heading", vars);
         pen.text_centered(
             LEFT,
             LEFT + 28.0,
@@ -296,34 +307,33 @@ impl Composer<'_> {
         let text = format!("{}　{} / 2", self.content.reference, page);
         pen.text_right(RIGHT, 280.5, 7.0, &text, "footer");
         if let CodeVisibility::Withheld { .. } = self.visibility {
-            let note = self.template.fill("retained_copy", vars);
+            let note = self.text("retained_copy", vars);
             pen.text_at(LEFT, 280.5, 6.5, &note, MarkRole::Other("retained copy"));
         }
     }
 
     fn page2(&self, vars: &Vars) -> Result<PageModel, LetterError> {
-        let t = self.template;
         let mut pen = Pen::new(self.fonts, LEFT, RIGHT, 0.0);
         self.form_header(&mut pen, vars)?;
 
         pen.y = 48.0;
-        pen.heading(&t.fill("declaration_heading", vars), 10.5);
+        pen.heading(&self.text("declaration_heading", vars), 10.5);
         self.declaration(&mut pen, vars);
 
-        pen.heading(&t.fill("pin_heading", vars), 10.5);
-        pen.paragraph(&t.fill("pin_note", vars), SMALL_PT, 0.0, "pin note");
+        pen.heading(&self.text("pin_heading", vars), 10.5);
+        pen.paragraph(&self.text("pin_note", vars), SMALL_PT, 0.0, "pin note");
         pen.gap(1.0);
         for kind in self.content.pins_in_card_order() {
             self.pin_boxes(&mut pen, vars, kind);
         }
 
-        pen.heading(&t.fill("signature_heading", vars), 10.5);
+        pen.heading(&self.text("signature_heading", vars), 10.5);
         self.signature_rows(&mut pen, vars, "signature_name");
 
-        pen.heading(&t.fill("attorney_heading", vars), 10.5);
-        pen.paragraph(&t.fill("attorney", vars), BODY_PT, 3.5, "attorney");
+        pen.heading(&self.text("attorney_heading", vars), 10.5);
+        pen.paragraph(&self.text("attorney", vars), BODY_PT, 3.5, "attorney");
         pen.gap(1.5);
-        let proxy = t.fill("attorney_proxy", vars);
+        let proxy = self.text("attorney_proxy", vars);
         pen.text_at(
             LEFT + 6.0,
             pen.y + 4.0,
@@ -334,8 +344,8 @@ impl Composer<'_> {
         pen.y += 7.5;
         self.signature_rows(&mut pen, vars, "attorney_signature");
 
-        pen.heading(&t.fill("seal_heading", vars), 10.5);
-        pen.paragraph(&t.fill("seal", vars), BODY_PT, 3.5, "seal");
+        pen.heading(&self.text("seal_heading", vars), 10.5);
+        pen.paragraph(&self.text("seal", vars), BODY_PT, 3.5, "seal");
         self.office_use(&mut pen, vars);
         self.footer(&mut pen, vars, 2);
         Ok(pen.page)
@@ -343,7 +353,6 @@ impl Composer<'_> {
 
     /// Title, addressee, reference, code and QR code.
     fn form_header(&self, pen: &mut Pen<'_>, vars: &Vars) -> Result<(), LetterError> {
-        let t = self.template;
         let qr_size = 24.0;
         let qr_left = RIGHT - qr_size;
         pen.text_centered(
@@ -351,29 +360,29 @@ impl Composer<'_> {
             qr_left - 4.0,
             27.0,
             17.0,
-            &t.fill("form_title", vars),
+            &self.text("form_title", vars),
             "form title",
         );
         pen.text_at(
             LEFT,
             40.0,
             11.0,
-            &t.fill("form_addressee", vars),
+            &self.text("form_addressee", vars),
             MarkRole::Other("addressee"),
         );
 
         let ids_right = qr_left - 3.0;
         let reference = format!(
             "{}  {}",
-            t.fill("reference_label", vars),
+            self.text("reference_label", vars),
             self.content.reference
         );
         pen.text_right(ids_right, 35.5, 9.0, &reference, "reference");
         let code = match self.visibility {
             CodeVisibility::Printed => self.content.verification_code.clone(),
-            CodeVisibility::Withheld { .. } => t.fill("code_withheld", vars),
+            CodeVisibility::Withheld { .. } => self.text("code_withheld", vars),
         };
-        let code_line = format!("{}  {}", t.fill("code_label", vars), code);
+        let code_line = format!("{}  {}", self.text("code_label", vars), code);
         pen.text_right(ids_right, 41.5, 9.0, &code_line, "code");
 
         self.qr_block(pen, qr_left, 15.0, qr_size)
@@ -426,20 +435,16 @@ impl Composer<'_> {
         );
         let saved = pen.left;
         pen.left = LEFT + 3.0 + box_mm + 3.0;
-        pen.paragraph(
-            &self.template.fill("declaration", vars),
-            size,
-            0.0,
-            "declaration",
-        );
+        pen.paragraph(&self.text("declaration", vars), size, 0.0, "declaration");
         pen.left = saved;
         pen.gap(1.0);
     }
 
     /// One PIN: its name and rule on a tinted band, then boxes for the
-    /// current and the new PIN, one box per character. The three 4-digit PINs
-    /// take one row (current and new side by side); the signature password,
-    /// up to 16 characters, takes a row each.
+    /// current and the new PIN (a reset: the new PIN only), one box per
+    /// character. The three 4-digit PINs take one row (current and new side
+    /// by side); the signature password, up to 16 characters, takes a row
+    /// for each.
     fn pin_boxes(&self, pen: &mut Pen<'_>, vars: &Vars, kind: PinKind) {
         let label_w = 52.0;
         let top = pen.y;
@@ -451,14 +456,7 @@ impl Composer<'_> {
                 .sum::<f32>();
 
         let labels_x = LEFT + label_w + 3.0;
-        // (left of the row, offset from the first row's top), box size, box count
-        let (rows, cell, count): ([(f32, f32); 2], f32, usize) = match kind.format() {
-            PinFormat::FourDigits => {
-                let half = labels_x + (RIGHT - labels_x) / 2.0;
-                ([(labels_x, 0.0), (half, 0.0)], 8.0, 4)
-            }
-            PinFormat::Alphanumeric { max, .. } => ([(labels_x, 0.0), (labels_x, 7.5)], 5.8, max),
-        };
+        let (rows, cell, count) = box_grid(kind, labels_x, self.content.procedure);
         let boxes_h = rows.iter().map(|(_, dy)| dy + cell).fold(0.0, f32::max);
         let block_h = text_h.max(boxes_h + 4.0);
         pen.rect(LEFT, top, label_w, block_h, Paint::Tint, "PIN label band");
@@ -476,10 +474,11 @@ impl Composer<'_> {
             pen.text_at(LEFT + 2.0, y, *size, line, MarkRole::Other("PIN"));
             y += size * MM_PER_PT * 0.25;
         }
-        let labels = [
-            self.template.fill("pin_current", vars),
-            self.template.fill("pin_new", vars),
-        ];
+        let labels: Vec<String> = if self.content.procedure.needs_current_pin() {
+            vec![self.text("pin_current", vars), self.text("pin_new", vars)]
+        } else {
+            vec![self.text("pin_new", vars)]
+        };
         let boxes_top = top + (block_h - boxes_h) / 2.0;
         box_rows(pen, &rows, &labels, boxes_top, cell, count);
         pen.y = top + block_h + 1.5;
@@ -487,17 +486,16 @@ impl Composer<'_> {
 
     /// Date and signature line for the cardholder.
     fn signature_rows(&self, pen: &mut Pen<'_>, vars: &Vars, name_key: &str) {
-        let t = self.template;
         // Room for a handwritten signature: about 10 mm above the line.
         let y = pen.y + 10.0;
         pen.text_at(
             LEFT + 6.0,
             y,
             BODY_PT,
-            &t.fill("signature_date", vars),
+            &self.text("signature_date", vars),
             MarkRole::Other("date"),
         );
-        let label = t.fill(name_key, vars);
+        let label = self.text(name_key, vars);
         let label_x = 100.0;
         pen.text_at(label_x, y, BODY_PT, &label, MarkRole::Other("signature"));
         let line_x = label_x + pen.width_mm(&label, BODY_PT) + 2.0;
@@ -508,8 +506,12 @@ impl Composer<'_> {
     fn office_use(&self, pen: &mut Pen<'_>, vars: &Vars) {
         let top = 258.0f32.max(pen.y + 2.0);
         let h = 18.0;
-        let label = self.template.fill("office_use", vars);
-        let cells = ["受付日", "本人確認", "暗証番号確認", "設定完了"];
+        let label = self.text("office_use", vars);
+        // A reset confirms no current PIN: the clerk initialises it instead.
+        let cells = match self.content.procedure {
+            Procedure::Change => ["受付日", "本人確認", "暗証番号確認", "設定完了"],
+            Procedure::Reset => ["受付日", "本人確認", "初期化", "設定完了"],
+        };
         let label_w = 22.0;
         let cell_w = (RIGHT - LEFT - label_w) / cells.len() as f32;
         pen.rect(LEFT, top, label_w, h, Paint::Tint, "office use band");
@@ -550,11 +552,29 @@ fn pin_label_lines(pen: &Pen<'_>, kind: PinKind, width: f32) -> Vec<(String, f32
     lines
 }
 
+/// Where a PIN's rows of boxes go: for each row its left edge and its offset
+/// from the first row's top, then the box size and the boxes in a row. A
+/// change has a row for the current PIN and one for the new; a reset only
+/// the new PIN's.
+fn box_grid(kind: PinKind, labels_x: f32, procedure: Procedure) -> (Vec<(f32, f32)>, f32, usize) {
+    let (mut rows, cell, count) = match kind.format() {
+        PinFormat::FourDigits => {
+            let half = labels_x + (RIGHT - labels_x) / 2.0;
+            (vec![(labels_x, 0.0), (half, 0.0)], 8.0, 4)
+        }
+        PinFormat::Alphanumeric { max, .. } => (vec![(labels_x, 0.0), (labels_x, 7.5)], 5.8, max),
+    };
+    if !procedure.needs_current_pin() {
+        rows.truncate(1);
+    }
+    (rows, cell, count)
+}
+
 /// A label and a row of `count` boxes for each of `rows`.
 fn box_rows(
     pen: &mut Pen<'_>,
-    rows: &[(f32, f32); 2],
-    labels: &[String; 2],
+    rows: &[(f32, f32)],
+    labels: &[String],
     top: f32,
     cell: f32,
     count: usize,

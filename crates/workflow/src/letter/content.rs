@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use shokai_card::PinKind;
 
-use crate::{ReferenceNumber, VerificationCode};
+use crate::{Procedure, ReferenceNumber, VerificationCode};
 
 /// The cardholder as addressed on the envelope.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,8 +43,14 @@ pub struct LetterContent {
     pub applied_on: NaiveDate,
     pub cardholder: Addressee,
     pub proxy_name: String,
-    /// PINs the proxy applied to change, in any order (printed in card order).
+    /// PINs the proxy applied to change or reset, in any order (printed in
+    /// card order).
     pub pins: Vec<PinKind>,
+    /// A change or a reset (再設定・初期化): a reset letter has its own
+    /// wording and asks only for the new PINs. Fixtures from before resets
+    /// existed are changes.
+    #[serde(default)]
+    pub procedure: Procedure,
 }
 
 fn first_letter() -> u8 {
@@ -78,6 +84,7 @@ impl std::fmt::Debug for LetterContent {
             .field("deadline", &self.deadline)
             .field("applied_on", &self.applied_on)
             .field("pins", &self.pins)
+            .field("procedure", &self.procedure)
             .finish_non_exhaustive()
     }
 }
@@ -132,6 +139,17 @@ mod fixture_parsing_tests {
             serde_json::from_str(&fixture("r8-000123-4", "7kq4m 9xd2f")).unwrap();
         assert_eq!(content.reference, "R8-000123-4");
         assert_eq!(content.verification_code, "7KQ4M-9XD2F");
+    }
+
+    #[test]
+    fn a_fixture_without_a_procedure_is_a_change_and_one_with_reset_is_a_reset() {
+        let change: LetterContent =
+            serde_json::from_str(&fixture("R8-000123-4", "7KQ4M9XD2F")).unwrap();
+        assert_eq!(change.procedure, crate::Procedure::Change);
+        let reset =
+            fixture("R8-000123-4", "7KQ4M9XD2F").replacen('{', r#"{"procedure":"reset","#, 1);
+        let reset: LetterContent = serde_json::from_str(&reset).unwrap();
+        assert_eq!(reset.procedure, crate::Procedure::Reset);
     }
 
     #[test]

@@ -65,6 +65,7 @@ impl LetterContent {
             },
             proxy_name: proxy.person.name().to_owned(),
             pins: case.pins().iter().collect(),
+            procedure: case.procedure(),
         })
     }
 }

@@ -1,6 +1,6 @@
 //! Inquiry letters (照会書 兼 回答書): the two-page letter mailed to the
-//! cardholder when a proxy applies to change PINs, its preflight, and the daily
-//! print batches.
+//! cardholder when a proxy applies to change or reset (再設定・初期化) PINs,
+//! its preflight, and the daily print batches.
 //!
 //! Pure like the rest of the crate: the font bytes, the wording template
 //! (`templates/letter/letter.toml`) and the office settings are passed in;
@@ -10,7 +10,8 @@
 //!   why the letter came, what happens next, the deadline in 和暦, what to do
 //!   if you did not apply, and how to reach the office.
 //! * Page 2, 回答書 兼 委任状: the cardholder's declaration, boxes for the
-//!   current and new PIN of each PIN applied for, signature (自署), power of
+//!   current and new PIN of each PIN applied for (a reset: the new PIN only;
+//!   the cardholder does not know the current one), signature (自署), power of
 //!   attorney naming the proxy, sealing instructions, reference number,
 //!   verification code and a QR code holding both.
 //!
@@ -60,7 +61,9 @@ pub use preflight::{
 pub use print_file::{LetterReceipt, PreparedLetter, PrintFile, PrintFileSummary};
 pub use qr::{qr_modules, qr_payload};
 pub use settings::{LetterSettings, OfficeSettings, WindowMm};
-pub use template::{LetterTemplate, PLACEHOLDERS, REQUIRED_PARAGRAPHS, TemplateError};
+pub use template::{
+    LetterTemplate, PLACEHOLDERS, REQUIRED_PARAGRAPHS, RESET_PARAGRAPHS, TemplateError,
+};
 pub use wareki::{wareki, wareki_year};
 
 /// Why one letter could not be produced.

@@ -1,14 +1,21 @@
 //! The letter's wording, kept outside the code so an office can edit it
 //! without recompiling (`templates/letter/letter.toml`).
 //!
-//! The file is a TOML table `[text]` of named paragraphs with `{placeholders}`.
-//! Loading checks that every paragraph the layout needs is present and that
-//! every placeholder is one the letter can fill, so a typo in the file fails
-//! when the office loads it, not halfway through a print batch.
+//! The file is a TOML table `[text]` of named paragraphs with `{placeholders}`,
+//! and a table `[reset]` holding the wording of a PIN reset (再設定・初期化)
+//! where it differs from a change: a reset letter reads a paragraph from
+//! `[reset]` when that table has it and from `[text]` otherwise.
+//! Loading checks that every paragraph the layout needs is present (in
+//! `[text]`, and the [`RESET_PARAGRAPHS`] in `[reset]`), that `[reset]` names
+//! only paragraphs the layout reads, and that every placeholder is one the
+//! letter can fill, so a typo in the file fails when the office loads it, not
+//! halfway through a print batch.
 
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
+
+use crate::Procedure;
 
 /// Paragraph names the layout reads; the template must define each one.
 pub const REQUIRED_PARAGRAPHS: &[&str] = &[
@@ -48,6 +55,19 @@ pub const REQUIRED_PARAGRAPHS: &[&str] = &[
     "retained_copy",
 ];
 
+/// Paragraphs whose wording differs for a reset: the `[reset]` table must
+/// define each one (it may also override any other paragraph).
+pub const RESET_PARAGRAPHS: &[&str] = &[
+    "letter_title",
+    "why",
+    "pins_heading",
+    "next_steps",
+    "deadline_note",
+    "declaration",
+    "pin_note",
+    "attorney",
+];
+
 /// Placeholders a paragraph may use.
 pub const PLACEHOLDERS: &[&str] = &[
     "cardholder_name",
@@ -72,6 +92,14 @@ pub enum TemplateError {
     Syntax(String),
     #[error("the letter template has no paragraph `{0}`")]
     MissingParagraph(&'static str),
+    /// The `[reset]` table (or the whole table) lacks a paragraph of
+    /// [`RESET_PARAGRAPHS`].
+    #[error("the letter template's [reset] table has no paragraph `{0}`")]
+    MissingResetParagraph(&'static str),
+    /// `[reset]` names a paragraph the layout never reads (likely a typo).
+    #[error("the letter template's [reset] table has the unknown paragraph `{0}`")]
+    UnknownResetParagraph(String),
+    /// `paragraph` is `reset.<name>` for a paragraph of the `[reset]` table.
     #[error("paragraph `{paragraph}` uses the unknown placeholder {{{placeholder}}}")]
     UnknownPlaceholder {
         paragraph: String,
@@ -84,12 +112,17 @@ pub enum TemplateError {
 #[derive(Deserialize)]
 struct TemplateFile {
     text: BTreeMap<String, String>,
+    /// Absent in a file from before resets: then every reset paragraph is
+    /// reported missing, by name.
+    #[serde(default)]
+    reset: BTreeMap<String, String>,
 }
 
 /// The wording of the letter, checked and ready to fill.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LetterTemplate {
     text: BTreeMap<String, String>,
+    reset: BTreeMap<String, String>,
 }
 
 impl LetterTemplate {
@@ -97,29 +130,48 @@ impl LetterTemplate {
     pub fn parse(source: &str) -> Result<Self, TemplateError> {
         let file: TemplateFile =
             toml::from_str(source).map_err(|e| TemplateError::Syntax(e.message().to_owned()))?;
-        for name in REQUIRED_PARAGRAPHS {
-            if !file.text.contains_key(*name) {
-                return Err(TemplateError::MissingParagraph(name));
-            }
+        if let Some(name) = first_missing(&file.text, REQUIRED_PARAGRAPHS) {
+            return Err(TemplateError::MissingParagraph(name));
         }
-        for (name, body) in &file.text {
-            for placeholder in
-                placeholders(body).map_err(|()| TemplateError::UnclosedPlaceholder(name.clone()))?
-            {
-                if !PLACEHOLDERS.contains(&placeholder) {
-                    return Err(TemplateError::UnknownPlaceholder {
-                        paragraph: name.clone(),
-                        placeholder: placeholder.to_owned(),
-                    });
-                }
-            }
+        if let Some(name) = first_missing(&file.reset, RESET_PARAGRAPHS) {
+            return Err(TemplateError::MissingResetParagraph(name));
         }
-        Ok(Self { text: file.text })
+        if let Some(name) = file
+            .reset
+            .keys()
+            .find(|name| !REQUIRED_PARAGRAPHS.contains(&name.as_str()))
+        {
+            return Err(TemplateError::UnknownResetParagraph(name.clone()));
+        }
+        check_placeholders(&file.text, "")?;
+        check_placeholders(&file.reset, "reset.")?;
+        Ok(Self {
+            text: file.text,
+            reset: file.reset,
+        })
     }
 
-    /// The paragraph `name` with its placeholders filled from `vars`.
+    /// The unfilled wording of paragraph `name` for a letter about
+    /// `procedure`: a reset's own wording when `[reset]` has one, else the
+    /// `[text]` paragraph.
+    pub fn paragraph(&self, procedure: Procedure, name: &str) -> Option<&str> {
+        let own = match procedure {
+            Procedure::Change => None,
+            Procedure::Reset => self.reset.get(name),
+        };
+        own.or_else(|| self.text.get(name)).map(String::as_str)
+    }
+
+    /// The `[text]` paragraph `name` with its placeholders filled from `vars`.
+    #[cfg(test)]
     pub(crate) fn fill(&self, name: &str, vars: &Vars) -> String {
-        let body = self.text.get(name).map_or("", String::as_str);
+        self.fill_for(Procedure::Change, name, vars)
+    }
+
+    /// The paragraph `name` of a letter about `procedure` (see
+    /// [`LetterTemplate::paragraph`]) with its placeholders filled from `vars`.
+    pub(crate) fn fill_for(&self, procedure: Procedure, name: &str, vars: &Vars) -> String {
+        let body = self.paragraph(procedure, name).unwrap_or("");
         let mut out = String::with_capacity(body.len() + 32);
         let mut rest = body;
         while let Some(open) = rest.find('{') {
@@ -132,6 +184,35 @@ impl LetterTemplate {
         out.push_str(rest);
         out
     }
+}
+
+fn first_missing(
+    table: &BTreeMap<String, String>,
+    required: &[&'static str],
+) -> Option<&'static str> {
+    required
+        .iter()
+        .copied()
+        .find(|name| !table.contains_key(*name))
+}
+
+/// Checks every placeholder of `table`; errors name a paragraph as
+/// `{prefix}{name}`.
+fn check_placeholders(table: &BTreeMap<String, String>, prefix: &str) -> Result<(), TemplateError> {
+    for (name, body) in table {
+        let paragraph = || format!("{prefix}{name}");
+        for placeholder in
+            placeholders(body).map_err(|()| TemplateError::UnclosedPlaceholder(paragraph()))?
+        {
+            if !PLACEHOLDERS.contains(&placeholder) {
+                return Err(TemplateError::UnknownPlaceholder {
+                    paragraph: paragraph(),
+                    placeholder: placeholder.to_owned(),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 fn placeholders(body: &str) -> Result<Vec<&str>, ()> {
@@ -166,12 +247,27 @@ impl Vars {
 mod tests {
     use super::*;
 
+    /// Every paragraph `x` (a reset's `r`), with `extra` replacing `why`.
     fn minimal(extra: &str) -> String {
+        with_reset(extra, "")
+    }
+
+    /// Like [`minimal`], with `reset_extra` replacing the reset's `why`.
+    fn with_reset(extra: &str, reset_extra: &str) -> String {
         let mut s = String::from("[text]\n");
         for name in REQUIRED_PARAGRAPHS {
             s.push_str(&format!("{name} = \"x\"\n"));
         }
-        s.replace("why = \"x\"", extra)
+        let mut s = s.replace("why = \"x\"", extra);
+        s.push_str("\n[reset]\n");
+        for name in RESET_PARAGRAPHS {
+            s.push_str(&format!("{name} = \"r\"\n"));
+        }
+        if reset_extra.is_empty() {
+            s
+        } else {
+            s.replace("why = \"r\"", reset_extra)
+        }
     }
 
     #[test]
@@ -202,6 +298,68 @@ mod tests {
         assert_eq!(
             LetterTemplate::parse(&src).unwrap_err(),
             TemplateError::MissingParagraph("deadline_note")
+        );
+    }
+
+    #[test]
+    fn a_reset_letter_reads_the_reset_wording_and_the_text_where_the_reset_has_none() {
+        let t = LetterTemplate::parse(&with_reset(
+            "why = \"{proxy_name} 様が変更を申請\"",
+            "why = \"{proxy_name} 様が再設定を申請\"",
+        ))
+        .unwrap();
+        let mut vars = Vars::default();
+        vars.set("proxy_name", "山田 太郎");
+        assert_eq!(
+            t.fill_for(Procedure::Reset, "why", &vars),
+            "山田 太郎 様が再設定を申請"
+        );
+        assert_eq!(
+            t.fill_for(Procedure::Change, "why", &vars),
+            "山田 太郎 様が変更を申請"
+        );
+        assert_eq!(t.paragraph(Procedure::Reset, "salutation"), Some("x"));
+        assert_eq!(t.paragraph(Procedure::Reset, "letter_title"), Some("r"));
+        assert_eq!(t.paragraph(Procedure::Change, "letter_title"), Some("x"));
+    }
+
+    #[test]
+    fn a_missing_reset_paragraph_is_named() {
+        let src = minimal("why = \"x\"").replace("pin_note = \"r\"\n", "");
+        assert_eq!(
+            LetterTemplate::parse(&src).unwrap_err(),
+            TemplateError::MissingResetParagraph("pin_note")
+        );
+    }
+
+    #[test]
+    fn a_template_without_a_reset_table_names_the_first_reset_paragraph() {
+        let src = minimal("why = \"x\"");
+        let src = &src[..src.find("[reset]").unwrap()];
+        let err = LetterTemplate::parse(src).unwrap_err();
+        assert_eq!(err, TemplateError::MissingResetParagraph("letter_title"));
+        assert!(err.to_string().contains("[reset]"), "{err}");
+    }
+
+    #[test]
+    fn a_misspelt_placeholder_in_the_reset_table_is_named_with_its_table() {
+        let err =
+            LetterTemplate::parse(&with_reset("why = \"x\"", "why = \"{proxy}\"")).unwrap_err();
+        assert_eq!(
+            err,
+            TemplateError::UnknownPlaceholder {
+                paragraph: "reset.why".into(),
+                placeholder: "proxy".into()
+            }
+        );
+    }
+
+    #[test]
+    fn a_reset_paragraph_the_layout_never_reads_is_refused() {
+        let src = with_reset("why = \"x\"", "why = \"r\"\nwhy_reset = \"r\"");
+        assert_eq!(
+            LetterTemplate::parse(&src).unwrap_err(),
+            TemplateError::UnknownResetParagraph("why_reset".into())
         );
     }
 }

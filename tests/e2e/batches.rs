@@ -13,7 +13,7 @@ use crate::helpers::{Role, TestApp, assert_error, proxy_intake};
 pub async fn case_with_letter(app: &TestApp, token: &str, postal_code: &str) -> (i64, String) {
     let mut intake = proxy_intake();
     intake["cardholder"]["address"]["postal_code"] = json!(postal_code);
-    let case = app.open_case(token, &intake).await;
+    let case = app.open_case_on_new_card(token, &intake).await;
     let id = case["id"].as_i64().unwrap();
     let body = json!({ "version": case["version"] });
     let issued = app

@@ -270,13 +270,8 @@ async fn register_proxy_case(browser: &mut Browser) {
     ] {
         browser.tick(name, "1").await;
     }
+    fill_cardholder(browser).await;
     for (name, value) in [
-        ("cardholder.name.name", "山田 太郎"),
-        ("cardholder.name.kana", "ヤマダ タロウ"),
-        ("cardholder.address.postal_code", "160-0022"),
-        ("cardholder.address.prefecture", "東京都"),
-        ("cardholder.address.city", "新宿区"),
-        ("cardholder.address.rest", "新宿一丁目1番1号"),
         ("representation.person.name", "佐藤 花子"),
         ("representation.person.kana", "サトウ ハナコ"),
         ("representation.id_document.number_last4", "1234"),
@@ -285,9 +280,6 @@ async fn register_proxy_case(browser: &mut Browser) {
     ] {
         browser.fill_name(name, value).await;
     }
-    browser
-        .set_date("cardholder.date_of_birth", "1980-04-01")
-        .await;
     browser
         .set_date("representation.date_of_birth", "1985-06-15")
         .await;
@@ -461,4 +453,109 @@ async fn record_the_response(browser: &mut Browser, app: &TestApp, reference: &s
     browser.fill("response-id-last4", "5678").await;
     browser.shot("response-filled").await;
     browser.click("response-submit").await;
+}
+
+/// 本人: 山田 太郎 at the counter himself, for the user_auth PIN.
+async fn register_in_person_case(browser: &mut Browser) {
+    for name in ["doc_card", "doc_identity"] {
+        browser.tick(name, "1").await;
+    }
+    fill_cardholder(browser).await;
+    browser.tick("pins", "user_auth").await;
+}
+
+/// 山田 太郎's name, address and date of birth, as on his resident record.
+async fn fill_cardholder(browser: &Browser) {
+    for (name, value) in [
+        ("cardholder.name.name", "山田 太郎"),
+        ("cardholder.name.kana", "ヤマダ タロウ"),
+        ("cardholder.address.postal_code", "160-0022"),
+        ("cardholder.address.prefecture", "東京都"),
+        ("cardholder.address.city", "新宿区"),
+        ("cardholder.address.rest", "新宿一丁目1番1号"),
+    ] {
+        browser.fill_name(name, value).await;
+    }
+    browser
+        .set_date("cardholder.date_of_birth", "1980-04-01")
+        .await;
+}
+
+/// The cardholder's guesses at the counter block the user_auth PIN (the
+/// page warns before the last try).
+async fn block_the_pin_at_the_counter(browser: &Browser) {
+    browser.click("pin-change").await;
+    for _ in 0..3 {
+        browser.fill("user_auth-current", "0000").await;
+        browser.fill("user_auth-new", "9876").await;
+        browser.fill("user_auth-confirm", "9876").await;
+        browser.click("pin-change-submit").await;
+        if browser.page_url().await.ends_with("/pin-change") {
+            browser.by_id("pin-change-error").await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_clerk_resets_a_pin_blocked_at_the_counter_in_one_click_in_the_browser() {
+    if !browser_available("browser_reset") {
+        return;
+    }
+    let app = TestApp::spawn().await;
+    app.add_user("clerk", Role::Clerk).await;
+    let mut browser = Browser::start("clerk-reset").await;
+    browser.goto(&app.url("/login")).await;
+    browser.fill("username", "clerk").await;
+    browser.fill("password", PASSWORD).await;
+    browser.click("login-submit").await;
+    browser.by_id("case-filter").await;
+
+    browser.goto(&app.url("/cases/new?path=in_person")).await;
+    register_in_person_case(&mut browser).await;
+    browser.click("intake-submit").await;
+    assert_eq!(browser.text("case-state").await, "受付済");
+    let blocked_reference = browser.text("case-reference").await;
+
+    block_the_pin_at_the_counter(&browser).await;
+    assert_eq!(
+        browser.text("case-state").await,
+        "変更不能",
+        "{}",
+        browser.page_text().await
+    );
+    browser.shot("case-failed-reset-offered").await;
+
+    // One click: the reset case for the same cardholder and card.
+    browser.click("start-reset").await;
+    assert_eq!(
+        browser.text("case-procedure").await,
+        "暗証番号の再設定（初期化）"
+    );
+    assert_ne!(browser.text("case-reference").await, blocked_reference);
+    browser.shot("reset-case-applied").await;
+    browser.click("pin-change").await;
+    browser.by_id("pin-reset-hint").await;
+    let form = browser.page_source().await;
+    assert!(
+        !form.contains("user_auth_current"),
+        "a reset asks no current PIN"
+    );
+    browser.shot("reset-form").await;
+    browser.fill("user_auth-new", "2580").await;
+    browser.fill("user_auth-confirm", "2580").await;
+    browser.click("pin-change-submit").await;
+    assert_eq!(
+        browser.text("case-state").await,
+        "暗証番号変更完了",
+        "{}",
+        browser.page_text().await
+    );
+    browser.close().await;
+
+    let card: Value =
+        serde_json::from_str(&std::fs::read_to_string(app.card_path()).unwrap()).unwrap();
+    assert_eq!(
+        card["pins"]["user_auth"]["tries_left"], 3,
+        "the reset lifted the lock"
+    );
 }

@@ -50,7 +50,7 @@ both_backends! {
     async fn the_demo_office_loads_cases_in_every_state_at_their_own_past_times(app) {
         let (code, stdout, stderr) = demo_load(&app).await;
         assert_eq!(code, Some(0), "{stdout}\n{stderr}");
-        assert!(stdout.contains("loaded 16 demo cases"), "{stdout}");
+        assert!(stdout.contains("loaded 18 demo cases"), "{stdout}");
         assert!(stdout.contains("audit chain intact"), "{stdout}");
 
         let token = demo_token(&app, "clerk").await;

@@ -32,7 +32,7 @@ async fn proxy_case(app: &TestApp, clerk: &str, postal_code: &str) -> (i64, Stri
     intake["representation"]["email"] = json!(PROXY);
     intake["representation"]["phone"] = json!(PROXY_PHONE);
     intake["cardholder"]["address"]["postal_code"] = json!(postal_code);
-    let case = app.open_case(clerk, &intake).await;
+    let case = app.open_case_on_new_card(clerk, &intake).await;
     let id = case["id"].as_i64().unwrap();
     let issue = json!({ "version": case["version"] });
     ok(

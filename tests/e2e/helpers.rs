@@ -287,9 +287,27 @@ impl TestApp {
         self.dir.path().join("card.json")
     }
 
+    /// Puts another cardholder's card in the terminal, as the next person at
+    /// the counter hands theirs over (a card has at most one open case): a
+    /// card with the PINs of `fixtures/cards/cardholder.json` and a
+    /// certificate of its own, made from `seed`. Returns its fingerprint.
+    pub fn insert_new_card(&self, seed: &str) -> String {
+        crate::cards::write_card(&self.card_path(), seed)
+    }
+
     /// Registers [`proxy_intake`] as `token`'s user; returns the new case.
     pub async fn open_proxy_case(&self, token: &str) -> Value {
         self.open_case(token, &proxy_intake()).await
+    }
+
+    /// Registers `intake` as `token`'s user for a cardholder whose card is
+    /// put in the terminal first ([`TestApp::insert_new_card`]): for tests
+    /// that keep several cases open at once.
+    pub async fn open_case_on_new_card(&self, token: &str, intake: &Value) -> Value {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.insert_new_card(&format!("e2e-card-{n}"));
+        self.open_case(token, intake).await
     }
 
     /// Registers `intake` as `token`'s user; returns the new case.

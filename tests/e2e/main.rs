@@ -8,6 +8,7 @@
 // functions, but a failed unwrap there is a failed test all the same.
 #![allow(clippy::unwrap_used)]
 
+mod cards;
 mod helpers;
 mod secrets;
 
@@ -28,6 +29,7 @@ mod load;
 mod mail;
 mod pin_change;
 mod pin_scan;
+mod procedure;
 mod reports;
 mod responses;
 mod settings;

@@ -13,7 +13,7 @@ fn change(version: i64, current: &str, new: &str) -> Value {
 }
 
 /// Case `id`'s audit trail, read with the `auditor`'s token.
-async fn audit_trail(app: &TestApp, auditor: &str, id: i64) -> Value {
+pub async fn audit_trail(app: &TestApp, auditor: &str, id: i64) -> Value {
     let trail = app
         .call(
             Method::GET,

@@ -4,7 +4,9 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{Role, TestApp, assert_error, in_person_intake, same_japan_day_for};
+use crate::helpers::{
+    Role, TestApp, assert_error, in_person_intake, proxy_intake, same_japan_day_for,
+};
 use crate::status::mail_letter;
 
 async fn report(app: &TestApp, token: &str, query: &str) -> Value {
@@ -53,7 +55,7 @@ async fn the_report_counts_cases_per_state_and_gives_the_median_days_to_pin_set(
         assert_eq!(set.status(), StatusCode::OK);
     }
     app.open_case(&clerk, &in_person_intake()).await;
-    let proxy = app.open_proxy_case(&clerk).await["id"].as_i64().unwrap();
+    let proxy = app.open_case_on_new_card(&clerk, &proxy_intake()).await["id"].as_i64().unwrap();
     mail_letter(&app, proxy, 1).await;
 
     let body = report(&app, &auditor, "").await;

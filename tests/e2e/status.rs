@@ -178,8 +178,8 @@ crate::both_backends! {
 async fn wrong_digits_unknown_or_malformed_references_and_cases_without_a_proxy_phone_get_byte_identical_answers(app) {
     let clerk = app.token_for(Role::Clerk).await;
     let with_phone = app.open_case(&clerk, &proxy_intake_with_phone()).await;
-    let without_phone = app.open_proxy_case(&clerk).await;
-    let in_person = app.open_case(&clerk, &in_person_intake()).await;
+    let without_phone = app.open_case_on_new_card(&clerk, &proxy_intake()).await;
+    let in_person = app.open_case_on_new_card(&clerk, &in_person_intake()).await;
     let reference = |case: &Value| case["reference"].as_str().unwrap().to_owned();
     // The next reference of the year: well-formed, check digit right, no case.
     let unknown = {

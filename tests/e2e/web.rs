@@ -348,7 +348,7 @@ both_backends! {
         let html = session.page(&format!("/cases/{id}")).await;
 
         assert!(html.contains("照会書を発行") && html.contains(r#"id="issue-letter-form""#));
-        assert!(!html.contains("暗証番号の変更"), "no PIN change before the response");
+        assert!(!html.contains(r#"id="pin-change-panel""#), "no PIN change before the response");
         assert!(!html.contains(r#"id="cancel-form""#), "cancelling is for supervisors");
         assert!(html.contains("佐藤\u{3000}花子"), "clerks see the parties");
         assert!(html.contains("<td>受付</td>"), "the timeline shows the intake");

@@ -21,6 +21,9 @@ use crate::service::cases::Intake;
 use crate::settings::{Settings, Sources};
 use crate::state::AppState;
 
+#[path = "../../../tests/e2e/cards.rs"]
+mod cards;
+
 /// A database for one test, dropped (PostgreSQL) or deleted with its
 /// directory (SQLite) at the end.
 pub struct TestDb {
@@ -144,6 +147,7 @@ pub fn proxy_intake() -> Intake {
             email: None,
         }),
         pins: PinSet::parse("user_auth").expect("pins"),
+        procedure: shokai_workflow::Procedure::Change,
     }
 }
 
@@ -151,4 +155,18 @@ pub fn proxy_intake() -> Intake {
 pub fn jst(text: &str) -> DateTime<Utc> {
     let local = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").expect("time");
     local.and_utc() - chrono::Duration::hours(9)
+}
+
+/// Puts another cardholder's card in `state`'s simulated terminal, as the
+/// next person at the counter hands theirs over (a card has at most one
+/// open case): the fixture card's PINs, a certificate of its own. Returns
+/// its fingerprint.
+pub fn insert_new_card(state: &AppState) -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let Some(crate::settings::CardTerminal::Simulated(path)) = &state.settings().card_terminal
+    else {
+        panic!("a test state has a simulated terminal");
+    };
+    cards::write_card(path, &format!("test-card-{n}"))
 }

@@ -9,8 +9,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use shokai_workflow::{
-    ApplicationError, AuditRecord, Case, CaseCore, CaseState, Letter, Parties, Path,
-    ReferenceNumber, Role, Transition, TransitionError,
+    ApplicationError, AuditRecord, CardFingerprint, Case, CaseCore, CaseState, Letter, Parties,
+    Path, ReferenceNumber, Role, TakeOver, TakeOverError, Transition, TransitionError,
 };
 
 use crate::audit::{self, NewAuditEvent};
@@ -211,54 +211,106 @@ async fn sync_letters(tx: &mut Tx, case_id: i64, letters: &[Letter]) -> Result<(
     Ok(())
 }
 
+/// The next reference number of the Reiwa year of `now` (Japan date).
+async fn next_reference(tx: &mut Tx, now: DateTime<Utc>) -> Result<ReferenceNumber, StoreError> {
+    let applied_on = shokai_workflow::case::japan_date(now);
+    let year = shokai_workflow::domain::reiwa_year(applied_on)
+        .map_err(|_| StoreError::OutsideReiwa { date: applied_on })?;
+    let sequence = next_reference_sequence(tx, year).await?;
+    ReferenceNumber::new(year, sequence)
+        .map_err(|_| StoreError::ReferencesExhausted { reiwa_year: year })
+}
+
+/// The reference of the case still open (not in a final state) for the
+/// card, if any.
+pub async fn open_case_for_card(
+    tx: &mut Tx,
+    card: &CardFingerprint,
+) -> Result<Option<ReferenceNumber>, StoreError> {
+    let row = tx
+        .fetch_optional(
+            concat!(
+                "SELECT reference FROM cases WHERE card_fingerprint = ? AND state NOT IN ",
+                crate::cases::final_states_sql!(),
+                " ORDER BY id LIMIT 1"
+            ),
+            args![card.as_str()],
+        )
+        .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let text: String = row.get("reference")?;
+    ReferenceNumber::parse(&text)
+        .map(Some)
+        .map_err(|_| StoreError::Corrupt {
+            column: "cases.reference",
+            reason: "not a reference number",
+        })
+}
+
+/// Inserts a case the workflow has just opened, with its letters and its
+/// audit event.
+async fn insert_case(
+    tx: &mut Tx,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    transition: Transition,
+) -> Result<StoredCase, StoreError> {
+    let Transition {
+        case,
+        audit: record,
+    } = transition;
+    let (core, parties) = case.into_parts();
+    let row = tx
+        .fetch_one(
+            "INSERT INTO cases (reference, path, state, version, deadline, created_at, updated_at, \
+             core, parties, card_fingerprint) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?) RETURNING id",
+            args![
+                core.reference().to_string(),
+                core.path().code(),
+                core.state().code(),
+                core.deadline(),
+                now,
+                now,
+                serde_json::to_string(&core)?,
+                serde_json::to_string(&parties)?,
+                core.card_fingerprint().as_str()
+            ],
+        )
+        .await
+        .map_err(|e| e.duplicate_as("case reference"))?;
+    let id: i64 = row.get("id")?;
+    sync_letters(tx, id, core.letters()).await?;
+    audit::append(tx, &audit_event(id, core.reference(), actor, &record), now).await?;
+    get_case(tx, id).await
+}
+
 impl Store {
     /// Opens a case: allocates the next reference number of the Reiwa year
-    /// of `now` (Japan date), lets the workflow open the case with it, and
-    /// stores the case and its audit event in one transaction.
+    /// of `now` (Japan date), looks up the case still open for the same card
+    /// (`card`), lets the workflow open the case with both, and stores the
+    /// case and its audit event in one transaction.
+    ///
+    /// The lookup cannot race another opening: allocating the reference
+    /// number writes the year's sequence row first, which holds that row's
+    /// lock (PostgreSQL) or the database's write lock (SQLite) until commit,
+    /// so openings are serialised.
     pub async fn create_case(
         &self,
         actor: &Actor,
         now: DateTime<Utc>,
-        open: impl FnOnce(ReferenceNumber) -> Result<Transition, ApplicationError>,
+        card: &CardFingerprint,
+        open: impl FnOnce(
+            ReferenceNumber,
+            Option<ReferenceNumber>,
+        ) -> Result<Transition, ApplicationError>,
     ) -> Result<StoredCase, StoreError> {
         let mut tx = self.begin().await?;
-        let applied_on = shokai_workflow::case::japan_date(now);
-        let year = shokai_workflow::domain::reiwa_year(applied_on)
-            .map_err(|_| StoreError::OutsideReiwa { date: applied_on })?;
-        let sequence = next_reference_sequence(&mut tx, year).await?;
-        let reference = ReferenceNumber::new(year, sequence)
-            .map_err(|_| StoreError::ReferencesExhausted { reiwa_year: year })?;
-        let Transition {
-            case,
-            audit: record,
-        } = open(reference)?;
-        let (core, parties) = case.into_parts();
-        let row = tx
-            .fetch_one(
-                "INSERT INTO cases (reference, path, state, version, deadline, created_at, updated_at, core, parties) \
-                 VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?) RETURNING id",
-                args![
-                    core.reference().to_string(),
-                    core.path().code(),
-                    core.state().code(),
-                    core.deadline(),
-                    now,
-                    now,
-                    serde_json::to_string(&core)?,
-                    serde_json::to_string(&parties)?
-                ],
-            )
-            .await
-            .map_err(|e| e.duplicate_as("case reference"))?;
-        let id: i64 = row.get("id")?;
-        sync_letters(&mut tx, id, core.letters()).await?;
-        audit::append(
-            &mut tx,
-            &audit_event(id, core.reference(), actor, &record),
-            now,
-        )
-        .await?;
-        let stored = get_case(&mut tx, id).await?;
+        let reference = next_reference(&mut tx, now).await?;
+        let open_for_card = open_case_for_card(&mut tx, card).await?;
+        let transition = open(reference, open_for_card)?;
+        let stored = insert_case(&mut tx, actor, now, transition).await?;
         tx.commit().await?;
         Ok(stored)
     }
@@ -304,6 +356,41 @@ impl Store {
 }
 
 impl Store {
+    /// Ends case `case_id` (read at `expected_version`) and opens another in
+    /// its place, in one transaction: a cardholder who comes in person while
+    /// their proxy's case is open. `take_over` gets the open case and the new
+    /// case's reference and returns both steps (the workflow's
+    /// [`Case::take_over`]). Returns the ended case and the new one.
+    pub async fn take_over(
+        &self,
+        case_id: i64,
+        expected_version: i64,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        take_over: impl FnOnce(&Case, ReferenceNumber) -> Result<TakeOver, TakeOverError>,
+    ) -> Result<(StoredCase, StoredCase), StoreError> {
+        let mut tx = self.begin().await?;
+        let reference = next_reference(&mut tx, now).await?;
+        let current = get_case(&mut tx, case_id).await?;
+        if current.version != expected_version {
+            return Err(StoreError::VersionConflict {
+                case_id,
+                expected: expected_version,
+            });
+        }
+        let TakeOver { closed, opened } = take_over(&current.case()?, reference)?;
+        write_step(&mut tx, &current, actor, now, closed.into()).await?;
+        // The one-open-case-per-card rule holds across the swap too.
+        let card = opened.case.core().card_fingerprint().clone();
+        if let Some(open) = open_case_for_card(&mut tx, &card).await? {
+            return Err(ApplicationError::CardHasOpenCase { reference: open }.into());
+        }
+        let opened = insert_case(&mut tx, actor, now, opened).await?;
+        let closed = get_case(&mut tx, case_id).await?;
+        tx.commit().await?;
+        Ok((closed, opened))
+    }
+
     /// Appends audit records of case `case_id` that change nothing (PIN
     /// tries at the counter that moved no state: a wrong current PIN), in one
     /// transaction.

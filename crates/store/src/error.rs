@@ -128,3 +128,12 @@ impl StoreError {
         }
     }
 }
+
+impl From<shokai_workflow::TakeOverError> for StoreError {
+    fn from(e: shokai_workflow::TakeOverError) -> Self {
+        match e {
+            shokai_workflow::TakeOverError::Transition(e) => StoreError::Transition(e),
+            shokai_workflow::TakeOverError::Application(e) => StoreError::Application(e),
+        }
+    }
+}

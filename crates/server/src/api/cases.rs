@@ -185,3 +185,58 @@ pub async fn pin_change(
     let outcome = pin_change::change(&state, &auth.caller, id, req.version, req.changes).await?;
     Ok(Json(outcome))
 }
+
+/// The version the client read, and nothing else.
+#[derive(Debug, Deserialize)]
+pub struct VersionRequest {
+    /// The version the client read.
+    pub version: i64,
+}
+
+/// The proxy case ended and the in-person case that took its place.
+#[derive(Debug, serde::Serialize)]
+pub struct TakeOverResponse {
+    /// The proxy case, cancelled with reason 本人来庁.
+    pub closed: CaseView,
+    /// The cardholder's own case, for the same card.
+    pub opened: CaseView,
+}
+
+/// `POST /api/cases/{id}/take-over`: the cardholder came in person while
+/// this proxy case is open. It ends (本人来庁) and an in-person case opens
+/// for the card in the terminal, which must be the case's card; both are
+/// linked in the audit trail.
+#[utoipa::path(post, path = "/api/cases/{id}/take-over", tag = "cases", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Case id")),
+    request_body(content = Object, description = "{version}"),
+    responses((status = 201, description = "{closed, opened}", body = Object),
+        (status = 409, description = "invalid_transition, card_not_bound, version_conflict", body = super::openapi::ErrorSchema),
+        (status = 422, description = "the in-person application is refused (e.g. in_person_under_15)", body = super::openapi::ErrorSchema)))]
+pub async fn take_over(
+    auth: Authorized<Operate>,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<VersionRequest>,
+) -> Result<(StatusCode, Json<TakeOverResponse>), AppError> {
+    let (closed, opened) = cases::take_over(&state, &auth.caller, id, req.version).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(TakeOverResponse { closed, opened }),
+    ))
+}
+
+/// `POST /api/cases/{id}/reset-case`: opens the reset case that follows
+/// this change, failed on a blocked or forgotten PIN (same cardholder,
+/// representation and card; that PIN; procedure `reset`).
+#[utoipa::path(post, path = "/api/cases/{id}/reset-case", tag = "cases", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Case id")),
+    responses((status = 201, description = "The new reset case", body = Object),
+        (status = 409, description = "nothing_to_reset, card_not_bound, card_has_open_case", body = super::openapi::ErrorSchema)))]
+pub async fn start_reset(
+    auth: Authorized<Operate>,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<(StatusCode, Json<CaseView>), AppError> {
+    let opened = cases::open_reset(&state, &auth.caller, id).await?;
+    Ok((StatusCode::CREATED, Json(opened)))
+}

@@ -269,10 +269,20 @@ fn transition(e: TransitionError, field: Option<String>) -> AppError {
     }
 }
 
-/// An application rule: bad input on the intake field it names.
+/// An application rule: bad input on the intake field it names; a card
+/// that already has an open case is a 409 naming that case.
 fn application(e: ApplicationError, field: Option<String>) -> AppError {
     match (e, field) {
         (ApplicationError::RoleNotPermitted { .. }, _) => AppError::Forbidden,
+        (
+            e @ (ApplicationError::CardHasOpenCase { .. }
+            | ApplicationError::NothingToReset { .. }
+            | ApplicationError::NotTheCasesCard { .. }),
+            _,
+        ) => AppError::Conflict {
+            code: e.code(),
+            message: e.to_string(),
+        },
         (e, Some(field)) => AppError::Invalid {
             code: e.code(),
             field,

@@ -35,6 +35,8 @@ pub struct ErrorSchema {
         super::cases::unlock,
         super::cases::pin_change,
         super::cases::current_pin_wrong,
+        super::cases::take_over,
+        super::cases::start_reset,
         super::letters::issue,
         super::letters::pdf,
         super::responses::record,

@@ -45,6 +45,8 @@ fn api_routes() -> Router<AppState> {
             "/api/cases/{id}/current-pin-wrong",
             post(cases::current_pin_wrong),
         )
+        .route("/api/cases/{id}/take-over", post(cases::take_over))
+        .route("/api/cases/{id}/reset-case", post(cases::start_reset))
         .route("/api/cases/{id}/letters", post(letters::issue))
         .route("/api/cases/{id}/letters/{n}/pdf", get(letters::pdf))
         .route("/api/cases/{id}/response", post(responses::record))
@@ -86,6 +88,8 @@ fn pages() -> Router<AppState> {
         .route("/cases/{id}/letters", post(cases::issue_letter))
         .route("/cases/{id}/cancel", post(cases::cancel))
         .route("/cases/{id}/unlock", post(cases::unlock))
+        .route("/cases/{id}/take-over", post(cases::take_over))
+        .route("/cases/{id}/reset-case", post(cases::start_reset))
         .route("/cases/{id}/undeliverable", post(cases::undeliverable))
         .route("/cases/{id}/letters/{n}", get(letters::preview))
         .route("/cases/{id}/letters/{n}/pdf", get(letters::pdf))

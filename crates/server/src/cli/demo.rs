@@ -26,7 +26,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use clap::{Args, Subcommand};
 use secrecy::{ExposeSecret, SecretString};
-use shokai_card::{Card, PinKind, Transport, sim_file};
+use shokai_card::{Card, InitialPins, Pin, PinKind, SimulatedCard, Transport, sim_file};
 use shokai_store::{Store, StoreError};
 use shokai_workflow::{
     CardFingerprint, Event, FailureReason, IdDocument, IdDocumentKind, Proof, Representation,
@@ -148,7 +148,16 @@ fn load(args: LoadArgs) -> Result<(), DemoCliError> {
     let demo: CasesFile = demo_fixture::read(&cases_path)?;
     let now = Utc::now();
     demo_fixture::check(&cases_path, &demo, &users, now)?;
-    let cards = read_cards(&args.cards, &demo)?;
+    // The cards made for the cases live only while the demo loads.
+    let scratch = std::env::temp_dir().join(format!("shokai-demo-cards-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).map_err(|e| DemoCliError::Card {
+        path: scratch.clone(),
+        reason: e.to_string(),
+    })?;
+    let cards = read_cards(&args.cards, &scratch, &demo);
+    let cards = cards.inspect_err(|_| {
+        let _ = std::fs::remove_dir_all(&scratch);
+    })?;
     let letters = LetterAssets::load(&settings)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -179,32 +188,67 @@ fn load(args: LoadArgs) -> Result<(), DemoCliError> {
         };
         let loaded = loader.load(&users, &demo).await;
         store.close().await;
+        let _ = std::fs::remove_dir_all(&scratch);
         loaded
     })
 }
 
-/// The certificate fingerprint of each card the cases name, read from the
-/// fixture without a PIN (the file is not written).
+/// A card with the PINs (as salted hashes) of `fixture` and a certificate
+/// of its own, derived from `seed`.
+fn with_pins_of(fixture: &SimulatedCard, seed: &str) -> Result<SimulatedCard, String> {
+    // Only the certificate of this throwaway card is kept, so its PINs
+    // never matter: the fixture's take their place.
+    let pin = |kind, text| Pin::parse(kind, text).map_err(|e| e.to_string());
+    let throwaway = InitialPins {
+        signature: None,
+        user_auth: pin(PinKind::UserAuth, "0000")?,
+        resident: pin(PinKind::Resident, "0000")?,
+        card_info: pin(PinKind::CardInfo, "0000")?,
+    };
+    let fresh = SimulatedCard::new(&throwaway, seed).map_err(|e| e.to_string())?;
+    let mut state = fixture.state().clone();
+    state.certificate_seed = seed.to_owned();
+    state
+        .auth_certificate_der
+        .clone_from(&fresh.state().auth_certificate_der);
+    SimulatedCard::from_state(state).map_err(|e| e.to_string())
+}
+
+/// Each case's card: its file and certificate fingerprint, by case label.
+/// A case that names a card uses that fixture (read without a PIN; the file
+/// is not written); any other gets a card of its own in `scratch`, made
+/// from a seed of its label with the PINs of `cardholder.json`.
 fn read_cards(
     dir: &Path,
+    scratch: &Path,
     demo: &CasesFile,
-) -> Result<BTreeMap<String, CardFingerprint>, DemoCliError> {
+) -> Result<BTreeMap<String, (PathBuf, CardFingerprint)>, DemoCliError> {
     let mut cards = BTreeMap::new();
-    for name in demo.case.iter().map(|c| &c.card) {
-        if cards.contains_key(name) {
-            continue;
-        }
-        let path = dir.join(format!("{name}.json"));
+    for case in &demo.case {
+        let path = match &case.card {
+            Some(name) => dir.join(format!("{name}.json")),
+            None => scratch.join(format!("case-{}.json", cards.len())),
+        };
         let fail = |reason: String| DemoCliError::Card {
             path: path.clone(),
             reason,
         };
-        let mut sim = sim_file::load(&path).map_err(|e| fail(e.to_string()))?;
+        let mut sim = match &case.card {
+            Some(_) => sim_file::load(&path).map_err(|e| fail(e.to_string()))?,
+            None => {
+                let fixture = sim_file::load(&dir.join("cardholder.json"))
+                    .map_err(|e| fail(e.to_string()))?;
+                let seed = format!("shokai-demo:{}", case.label);
+                let own = with_pins_of(&fixture, &seed).map_err(fail)?;
+                sim_file::save(&path, &own).map_err(|e| fail(e.to_string()))?;
+                own
+            }
+        };
         let read = Card::new(&mut sim as &mut dyn Transport).auth_certificate_fingerprint();
         let fingerprint = read.map_err(|e| fail(e.to_string()))?;
         let parsed =
             CardFingerprint::parse(&fingerprint.to_string()).map_err(|e| fail(e.to_string()))?;
-        cards.insert(name.clone(), parsed);
+        cards.insert(case.label.clone(), (path, parsed));
     }
     Ok(cards)
 }
@@ -227,7 +271,7 @@ struct Loader<'a> {
     state: &'a AppState,
     clock: &'a ManualClock,
     codes: &'a KeptCodes,
-    cards: &'a BTreeMap<String, CardFingerprint>,
+    cards: &'a BTreeMap<String, (PathBuf, CardFingerprint)>,
     cards_dir: &'a Path,
     now: DateTime<Utc>,
     callers: BTreeMap<String, Caller>,
@@ -340,11 +384,10 @@ impl<'a> Loader<'a> {
     ) -> Result<(), String> {
         let caller = &self.callers[&step.by];
         // The case's card is in the terminal for every step, as at the counter.
-        let card_file = self.cards_dir.join(format!("{}.json", case.card));
+        let (card_file, card) = self.cards[&case.label].clone();
         self.state
             .terminal()
             .insert(CardTerminal::Simulated(card_file));
-        let card = self.cards[&case.card].clone();
         let event = match &step.action {
             Action::Open => return self.open(case, caller, progress).await,
             Action::IssueLetter => return self.issue_letter(caller, progress).await,
@@ -376,7 +419,7 @@ impl<'a> Loader<'a> {
             Action::Expire => Event::Expire,
             Action::CompletePinChange => Event::CompletePinChange { card },
             Action::Fail { pin, note } => Event::Fail {
-                reason: FailureReason::PinBlocked { pin: *pin },
+                reason: FailureReason::ResetRequired { pin: *pin },
                 note: note.clone(),
             },
             Action::CurrentPinWrong { pin } => {
@@ -422,6 +465,7 @@ impl<'a> Loader<'a> {
             cardholder: case.cardholder.clone(),
             representation,
             pins: case.pins.clone(),
+            procedure: case.procedure,
         };
         let opened = cases::open(self.state, caller, intake)
             .await

@@ -60,9 +60,16 @@ pub struct CasesFile {
 pub struct DemoCase {
     /// A name for messages; not stored.
     pub label: String,
-    /// The simulated card bound at intake (file name without `.json`).
-    pub card: String,
+    /// The simulated card bound at intake (file name in the cards directory,
+    /// without `.json`). Left out, the case gets a card of its own, made
+    /// from a seed of its label with the PINs of `cardholder.json`: a card
+    /// has at most one open case.
+    #[serde(default)]
+    pub card: Option<String>,
     pub pins: PinSet,
+    /// `change` unless the case says `reset`.
+    #[serde(default)]
+    pub procedure: shokai_workflow::Procedure,
     pub cardholder: Cardholder,
     pub representation: Representation,
     /// For a legal representative's certificate: issued this many days

@@ -851,8 +851,10 @@ mod tests {
     use crate::testing::{TestDb, jst, proxy_intake, staff};
     use shokai_workflow::Role;
 
-    /// Opens a proxy case for `intake` and issues its letter at the clock's time.
+    /// Opens a proxy case for `intake`, on a card of its own, and issues its
+    /// letter at the clock's time.
     async fn letter_waiting_for(state: &AppState, clerk: &Caller, intake: cases::Intake) {
+        crate::testing::insert_new_card(state);
         let case = cases::open(state, clerk, intake).await.unwrap();
         let request = IssueRequest {
             version: case.version,

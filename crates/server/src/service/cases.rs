@@ -12,7 +12,7 @@ use shokai_workflow::calendar::this_week;
 use shokai_workflow::letter::LetterContent;
 use shokai_workflow::{
     Application, AuditRecord, CardFingerprint, Cardholder, Case, CaseState, Context, Event,
-    Parties, PinSet, ReferenceNumber, Representation,
+    Parties, PinSet, Procedure, ReferenceNumber, Representation,
 };
 
 use super::error::ServiceError;
@@ -25,6 +25,9 @@ pub struct Intake {
     pub cardholder: Cardholder,
     pub representation: Representation,
     pub pins: PinSet,
+    /// `change` (the default) or `reset`.
+    #[serde(default)]
+    pub procedure: Procedure,
 }
 
 /// A case as the API shows it: state, dates, letters (numbers and dates
@@ -35,6 +38,8 @@ pub struct CaseView {
     pub version: i64,
     pub reference: String,
     pub path: &'static str,
+    /// `change` or `reset`.
+    pub procedure: &'static str,
     pub state: &'static str,
     pub pins: PinSet,
     pub applied_on: NaiveDate,
@@ -64,6 +69,7 @@ impl From<StoredCase> for CaseView {
             version: s.version,
             reference: core.reference().to_string(),
             path: core.path().code(),
+            procedure: core.procedure().code(),
             state: core.state().code(),
             pins: core.pins().clone(),
             applied_on: core.applied_on(),
@@ -126,19 +132,89 @@ pub async fn open(
         cardholder: intake.cardholder,
         representation: intake.representation,
         pins: intake.pins,
+        procedure: intake.procedure,
         card_fingerprint,
         card_has_signature_certificate,
     };
     let now = state.now();
     let ctx = state.context(now, caller.role);
+    let card = application.card_fingerprint.clone();
     let stored = state
         .store()
-        .create_case(&actor(caller), now, |reference| {
-            Case::open(application, reference, &ctx)
+        .create_case(&actor(caller), now, &card, |reference, open_case| {
+            Case::open(application, reference, open_case, &ctx)
         })
         .await?;
     tracing::info!(case_id = stored.id, "case opened");
     Ok(stored.into())
+}
+
+/// The cardholder came in person while proxy case `id` (read at
+/// `version`) is open: ends it (本人来庁) and opens the cardholder's own
+/// case for the card in the terminal, which must be that case's card, in
+/// one transaction. Returns the ended case and the new one.
+#[tracing::instrument(skip_all, fields(case_id = id))]
+pub async fn take_over(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    version: i64,
+) -> Result<(CaseView, CaseView), ServiceError> {
+    let (fingerprint, card_has_signature_certificate) = state.terminal().read_card().await?;
+    let card = CardFingerprint::parse(&fingerprint.to_string()).map_err(ServiceError::internal)?;
+    let now = state.now();
+    let ctx = state.context(now, caller.role);
+    let (closed, opened) = state
+        .store()
+        .take_over(id, version, &actor(caller), now, |case, reference| {
+            let parties = case.parties();
+            let application = Application {
+                cardholder: parties.cardholder.clone(),
+                representation: Representation::InPerson,
+                pins: case.core().pins().clone(),
+                procedure: case.core().procedure(),
+                card_fingerprint: card,
+                card_has_signature_certificate,
+            };
+            case.take_over(application, reference, &ctx)
+        })
+        .await?;
+    tracing::info!(case_id = opened.id, "in-person case took over");
+    Ok((closed.into(), opened.into()))
+}
+
+/// Opens the reset case that follows failed change `id` (a blocked or
+/// forgotten PIN), for the card in the terminal, which must be that case's.
+#[tracing::instrument(skip_all, fields(case_id = id))]
+pub async fn open_reset(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> Result<CaseView, ServiceError> {
+    let failed = load(state, id).await?.case()?;
+    let (fingerprint, card_has_signature_certificate) = state.terminal().read_card().await?;
+    let card = CardFingerprint::parse(&fingerprint.to_string()).map_err(ServiceError::internal)?;
+    let now = state.now();
+    let ctx = state.context(now, caller.role);
+    let opened = state
+        .store()
+        .create_case(
+            &actor(caller),
+            now,
+            &card.clone(),
+            |reference, open_case| {
+                failed.open_reset(
+                    card,
+                    card_has_signature_certificate,
+                    reference,
+                    open_case,
+                    &ctx,
+                )
+            },
+        )
+        .await?;
+    tracing::info!(case_id = opened.id, "reset case opened");
+    Ok(opened.into())
 }
 
 /// One case as stored (state, letters, parties), for pages that show more

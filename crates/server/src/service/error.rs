@@ -267,9 +267,13 @@ pub fn application_field(e: &ApplicationError) -> Option<&'static str> {
         ApplicationError::InPersonUnder15 { .. }
         | ApplicationError::ProxyForUnder15 { .. }
         | ApplicationError::ProxyForAdultWard
-        | ApplicationError::ProxyIsCardholder => Some("representation"),
+        | ApplicationError::ProxyIsCardholder
+        | ApplicationError::TakeOverNotInPerson => Some("representation"),
         ApplicationError::RoleNotPermitted { .. }
-        | ApplicationError::ReferenceYearMismatch { .. } => None,
+        | ApplicationError::ReferenceYearMismatch { .. }
+        | ApplicationError::CardHasOpenCase { .. }
+        | ApplicationError::NothingToReset { .. }
+        | ApplicationError::NotTheCasesCard { .. } => None,
     }
 }
 

@@ -19,7 +19,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use shokai_card::{CardError, Pin, PinKind};
 use shokai_store::cases;
-use shokai_workflow::{CardFingerprint, Event, FailureReason, PinTry, PinTryOutcome};
+use shokai_workflow::{CardFingerprint, Event, FailureReason, PinTry, PinTryOutcome, Procedure};
 
 use super::cases::{CaseView, actor};
 use super::error::{PinField, ServiceError, WrongPin};
@@ -32,8 +32,10 @@ use crate::state::AppState;
 pub struct PinEntry {
     /// Which PIN.
     pub pin: PinKind,
-    /// The current PIN.
-    pub current: SecretString,
+    /// The current PIN: required by a change, refused by a reset (its form
+    /// asks only for the new PINs).
+    #[serde(default)]
+    pub current: Option<SecretString>,
     /// The new PIN.
     pub new: SecretString,
 }
@@ -82,7 +84,8 @@ pub async fn attempt(
     version: i64,
     entries: Vec<PinEntry>,
 ) -> Result<Attempt, ServiceError> {
-    let pins = parse_entries(entries)?;
+    let procedure = super::cases::load(state, id).await?.core.procedure();
+    let pins = parse_entries(entries, procedure)?;
     let card = check_before_card(state, caller, id, version, &pins).await?;
     let (tries, stopped) = state
         .terminal()
@@ -99,7 +102,7 @@ pub async fn attempt(
         }
         Some(CardError::PinBlocked { kind } | CardError::WrongPinNowBlocked { kind }) => {
             let event = Event::Fail {
-                reason: FailureReason::PinBlocked { pin: kind },
+                reason: FailureReason::ResetRequired { pin: kind },
                 note: Some("reset required (初期化が必要)".to_owned()),
             };
             let case = commit(state, caller, id, version, event, &tries).await?;
@@ -135,8 +138,12 @@ fn try_pins(
             outcome,
             tries_left,
         };
-        match card.change_pin(*kind, current, new) {
-            Ok(status) => tries.push(tried(PinTryOutcome::Changed, status.remaining)),
+        let (done, result) = match current {
+            Some(current) => (PinTryOutcome::Changed, card.change_pin(*kind, current, new)),
+            None => (PinTryOutcome::Reset, card.reset_pin(*kind, new)),
+        };
+        match result {
+            Ok(status) => tries.push(tried(done, status.remaining)),
             Err(e) => {
                 match &e {
                     CardError::WrongPin { remaining, .. } => {
@@ -217,9 +224,10 @@ pub async fn current_pin_wrong(
     super::cases::apply(state, caller, id, version, event).await
 }
 
-type Parsed = Vec<(PinKind, Pin, Pin)>;
+/// Each PIN with its current value (a change) or none (a reset), and the new one.
+type Parsed = Vec<(PinKind, Option<Pin>, Pin)>;
 
-fn parse_entries(entries: Vec<PinEntry>) -> Result<Parsed, ServiceError> {
+fn parse_entries(entries: Vec<PinEntry>, procedure: Procedure) -> Result<Parsed, ServiceError> {
     let mut parsed: Parsed = Vec::new();
     for entry in entries {
         let kind = entry.pin;
@@ -235,8 +243,24 @@ fn parse_entries(entries: Vec<PinEntry>) -> Result<Parsed, ServiceError> {
                 error,
             }
         };
-        let current =
-            Pin::parse(kind, entry.current.expose_secret()).map_err(format(PinField::Current))?;
+        let current = match (procedure.needs_current_pin(), &entry.current) {
+            (true, Some(current)) => {
+                Some(Pin::parse(kind, current.expose_secret()).map_err(format(PinField::Current))?)
+            }
+            (true, None) => {
+                return Err(ServiceError::PinsNotOfCase(format!(
+                    "a change needs the current {kind} PIN"
+                )));
+            }
+            // The clerk never tries a PIN that is not on the form: a reset's
+            // form has no current PIN, so none goes to the card.
+            (false, Some(_)) => {
+                return Err(ServiceError::PinsNotOfCase(format!(
+                    "a reset takes no current PIN: give only the new {kind} PIN"
+                )));
+            }
+            (false, None) => None,
+        };
         let new = Pin::parse(kind, entry.new.expose_secret()).map_err(format(PinField::New))?;
         parsed.push((kind, current, new));
     }

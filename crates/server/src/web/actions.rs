@@ -34,6 +34,12 @@ pub enum CaseAction {
     Cancel,
     /// 返戻（宛所不明等）: the mailed letter came back.
     MarkUndeliverable,
+    /// 本人来庁に切替: the cardholder came in person; the proxy case ends
+    /// and an in-person case for the same card takes its place.
+    TakeOver,
+    /// 初期化の案件を作成: a change that failed on a blocked or forgotten PIN
+    /// is followed by a reset case (a new case, not an event of this one).
+    StartReset,
 }
 
 impl CaseAction {
@@ -47,6 +53,7 @@ impl CaseAction {
             EventKind::CompletePinChange => Some(CaseAction::PinChange),
             EventKind::Cancel => Some(CaseAction::Cancel),
             EventKind::MarkUndeliverable => Some(CaseAction::MarkUndeliverable),
+            EventKind::CardholderCameInPerson => Some(CaseAction::TakeOver),
             // Printing and mailing happen per print batch on the batches page.
             EventKind::PrintLetter | EventKind::MarkMailed => None,
             // Failing is the outcome of a PIN change (a blocked PIN), never a button.
@@ -62,7 +69,9 @@ impl CaseAction {
             CaseAction::IssueLetter
             | CaseAction::RecordResponse
             | CaseAction::PinChange
-            | CaseAction::MarkUndeliverable => Operate::allows(role),
+            | CaseAction::MarkUndeliverable
+            | CaseAction::TakeOver
+            | CaseAction::StartReset => Operate::allows(role),
             CaseAction::IssueLetterOverride | CaseAction::Unlock | CaseAction::Cancel => {
                 Supervise::allows(role)
             }
@@ -77,10 +86,12 @@ impl CaseAction {
             CaseAction::MarkUndeliverable => {
                 case.current_letter().is_some_and(|l| l.mailed_on.is_some())
             }
+            CaseAction::StartReset => case.pin_to_reset().is_some(),
             CaseAction::IssueLetter
             | CaseAction::IssueLetterOverride
             | CaseAction::PinChange
-            | CaseAction::Cancel => true,
+            | CaseAction::Cancel
+            | CaseAction::TakeOver => true,
         }
     }
 
@@ -94,6 +105,8 @@ impl CaseAction {
             CaseAction::PinChange => "pin-change",
             CaseAction::Cancel => "cancel",
             CaseAction::MarkUndeliverable => "undeliverable",
+            CaseAction::TakeOver => "take-over",
+            CaseAction::StartReset => "start-reset",
         }
     }
 }
@@ -110,6 +123,10 @@ pub fn offered(case: &CaseCore, role: Role) -> Vec<CaseAction> {
         .filter(|a| a.policy_allows(role) && a.fits(case))
         .collect();
     actions.dedup();
+    let reset = CaseAction::StartReset;
+    if reset.policy_allows(role) && reset.fits(case) {
+        actions.push(reset);
+    }
     actions
 }
 
@@ -164,11 +181,12 @@ mod tests {
                 },
                 representation,
                 pins: PinSet::parse("user_auth").unwrap(),
+                procedure: shokai_workflow::Procedure::Change,
                 card_fingerprint: World::card(),
                 card_has_signature_certificate: true,
             };
             let reference = ReferenceNumber::new(8, 1).unwrap();
-            Case::open(application, reference, &self.ctx(Role::Clerk))
+            Case::open(application, reference, None, &self.ctx(Role::Clerk))
                 .unwrap()
                 .case
         }
@@ -318,8 +336,34 @@ mod tests {
                     note: None,
                 },
                 EventKind::Expire => Event::Expire,
+                EventKind::CardholderCameInPerson => Event::CardholderCameInPerson {
+                    in_person_case: ReferenceNumber::new(8, 2).unwrap(),
+                },
             }
         }
+    }
+
+    #[test]
+    fn a_reset_is_offered_to_clerks_exactly_on_cases_that_failed_on_a_blocked_or_forgotten_pin() {
+        let world = World::new();
+        for (name, case, _) in world.every_case() {
+            for role in Role::ALL {
+                let offered = offered(case.core(), role).contains(&CaseAction::StartReset);
+                let expected = case.core().pin_to_reset().is_some() && Operate::allows(role);
+                assert_eq!(offered, expected, "{name}, {role}");
+            }
+        }
+        let blocked = world.step(
+            &world.open(Representation::InPerson),
+            Event::Fail {
+                reason: FailureReason::ResetRequired {
+                    pin: shokai_workflow::PinKind::UserAuth,
+                },
+                note: None,
+            },
+        );
+        assert!(offered(blocked.core(), Role::Clerk).contains(&CaseAction::StartReset));
+        assert!(!offered(blocked.core(), Role::Auditor).contains(&CaseAction::StartReset));
     }
 
     #[test]
@@ -350,19 +394,20 @@ mod tests {
     }
 
     #[test]
-    fn an_applied_proxy_case_offers_a_clerk_the_letter_but_not_the_pin_change() {
+    fn an_applied_proxy_case_offers_a_clerk_the_letter_and_the_takeover_but_not_the_pin_change() {
         let world = World::new();
         let case = world.open(World::proxy());
         assert_eq!(
             offered(case.core(), Role::Clerk),
-            vec![CaseAction::IssueLetter]
+            vec![CaseAction::IssueLetter, CaseAction::TakeOver]
         );
         assert_eq!(
             offered(case.core(), Role::Supervisor),
             vec![
                 CaseAction::IssueLetter,
                 CaseAction::IssueLetterOverride,
-                CaseAction::Cancel
+                CaseAction::Cancel,
+                CaseAction::TakeOver
             ]
         );
         assert!(offered(case.core(), Role::Auditor).is_empty());

@@ -213,6 +213,8 @@ pub struct CasePage {
     pub version: i64,
     pub reference: String,
     pub path: &'static str,
+    /// 暗証番号の変更, or 暗証番号の再設定（初期化）.
+    pub procedure: &'static str,
     pub state_code: &'static str,
     pub state: &'static str,
     pub pins: Vec<&'static str>,
@@ -321,6 +323,7 @@ async fn case_page<P: crate::auth::Policy>(
         version: stored.version,
         reference: core.reference().to_string(),
         path: core.path().name_ja(),
+        procedure: core.procedure().name_ja(),
         state_code: core.state().code(),
         state: core.state().name_ja(),
         pins: core.pins().iter().map(|k| k.name_ja()).collect(),
@@ -480,6 +483,52 @@ pub async fn cancel(
     match cases::apply(&state, &auth.caller, id, form.version, event).await {
         Ok(_) => Ok(page::done(&case_url(id), "案件を取り消しました。")),
         Err(e) => action_failed(&state, &auth, id, CaseAction::Cancel, &form.reason, e).await,
+    }
+}
+
+/// The form of an action that needs only the version read.
+#[derive(Debug, Deserialize)]
+pub struct VersionForm {
+    pub version: i64,
+}
+
+/// `POST /cases/{id}/take-over`: the cardholder came in person; the proxy
+/// case ends (本人来庁) and the new in-person case's page opens.
+pub async fn take_over(
+    auth: WebAuthorized<Operate>,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    CsrfForm(form, _): CsrfForm<VersionForm>,
+) -> Result<Response, WebError> {
+    match cases::take_over(&state, &auth.caller, id, form.version).await {
+        Ok((closed, opened)) => Ok(page::done(
+            &case_url(opened.id),
+            format!(
+                "代理人の案件 {} を「本人来庁」で終了し、本人の案件 {} を受け付けました。",
+                closed.reference, opened.reference
+            ),
+        )),
+        Err(e) => action_failed(&state, &auth, id, CaseAction::TakeOver, "", e).await,
+    }
+}
+
+/// `POST /cases/{id}/reset-case`: opens the reset case that follows this
+/// failed change, and shows it.
+pub async fn start_reset(
+    auth: WebAuthorized<Operate>,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    CsrfForm(super::csrf::NoFields {}, _): CsrfForm<super::csrf::NoFields>,
+) -> Result<Response, WebError> {
+    match cases::open_reset(&state, &auth.caller, id).await {
+        Ok(opened) => Ok(page::done(
+            &case_url(opened.id),
+            format!(
+                "暗証番号の初期化（再設定）の案件 {} を受け付けました。",
+                opened.reference
+            ),
+        )),
+        Err(e) => action_failed(&state, &auth, id, CaseAction::StartReset, "", e).await,
     }
 }
 

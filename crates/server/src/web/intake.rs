@@ -17,7 +17,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use shokai_workflow::{IdDocumentKind, Path, PinKind};
+use shokai_workflow::{IdDocumentKind, Path, PinKind, Procedure};
 
 use super::csrf::{CsrfForm, NoFields};
 use super::messages::{error_ja, field_ja};
@@ -303,14 +303,30 @@ fn sections(path: Path, t: &Typed<'_>) -> Vec<Section> {
         fields: cardholder_fields,
         error: None,
     };
+    let procedures: Vec<(&'static str, &'static str)> = Procedure::ALL
+        .iter()
+        .map(|p| (p.code(), p.name_ja()))
+        .collect();
+    let mut procedure = with(
+        select(t, "procedure", "手続の種類", &procedures),
+        "select",
+        "暗証番号が分からない・ロックされたときは「初期化（再設定）」です。現在の暗証番号は使いません。",
+    );
+    // Most applications are changes: preselected until the clerk chooses.
+    if !procedure.options.iter().any(|(_, _, chosen)| *chosen) {
+        procedure.options[0].2 = true;
+    }
+    let mut pin_fields = vec![procedure];
+    pin_fields.extend(
+        PinKind::ALL
+            .iter()
+            .map(|k| checkbox(t, "pins", k.code(), k.name_ja())),
+    );
     let pins = Section {
         id: "pins",
-        legend: "変更する暗証番号",
+        legend: "変更・初期化する暗証番号",
         note: "15歳未満の方と成年被後見人の方は、署名用電子証明書がないため選べません。",
-        fields: PinKind::ALL
-            .iter()
-            .map(|k| checkbox(t, "pins", k.code(), k.name_ja()))
-            .collect(),
+        fields: pin_fields,
         error: t.error("pins"),
     };
     let mut out = vec![documents, cardholder];
@@ -499,6 +515,8 @@ pub fn to_request(path: Path, pairs: &[(String, String)]) -> Value {
         }
         if key == "pins" {
             pins.push(json!(value));
+        } else if key == "procedure" {
+            root.insert("procedure".to_owned(), json!(value));
         } else if key == "cardholder.adult_ward" {
             set(&mut root, key, json!(value == "true"));
         } else if key.starts_with("cardholder.")

@@ -49,6 +49,9 @@ pub fn error_ja(e: &ServiceError) -> String {
         ServiceError::TerminalUnavailable => {
             "カードリーダーが使用できません。接続と設定を確認してください。"
         }
+        ServiceError::CardUnreadable(shokai_card::CardError::ResetNotAuthorized { .. }) => {
+            "カードが初期化（再設定）を受け付けませんでした。初期化は、J-LISに接続した区役所の端末でのみ行えます。端末の設定を確認してください。"
+        }
         ServiceError::CardUnreadable(_) => {
             "カードを読み取れません。カードをリーダーに置き直してください。"
         }
@@ -190,6 +193,16 @@ fn application_ja(a: &ApplicationError, e: &ServiceError) -> String {
         ),
         ApplicationError::ProxyForAdultWard => "成年被後見人の方の手続は、任意代理人ではなく成年後見人（法定代理人）が行います。法定代理人の区分で受け付けてください。".to_owned(),
         ApplicationError::CardHasNoSignatureCertificate => "このカードには署名用電子証明書が搭載されていないため、署名用電子証明書の暗証番号は変更できません。".to_owned(),
+        ApplicationError::NothingToReset { reference } => format!(
+            "受付番号 {reference} は暗証番号のロックや失念で終了した案件ではないため、初期化（再設定）の案件は作れません。"
+        ),
+        ApplicationError::NotTheCasesCard { reference } => format!(
+            "カードリーダーのカードが、受付番号 {reference} のカードと異なります。その案件のカードを置いてください。"
+        ),
+        ApplicationError::TakeOverNotInPerson => "本人来庁への切替は、カード名義人ご本人の申請（本人の区分）でのみ行えます。".to_owned(),
+        ApplicationError::CardHasOpenCase { reference } => format!(
+            "このカードには手続中の申請（受付番号 {reference}）があります。同じカードで二つ目の申請はできません。その申請を完了または取消してから受け付けてください。本人が来庁した場合は、その申請の画面から「本人来庁に切替」を行ってください。"
+        ),
     }
 }
 

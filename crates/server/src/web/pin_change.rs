@@ -1,5 +1,6 @@
 //! 暗証番号の変更 `/cases/{id}/pin-change`: at the counter, for each PIN of
-//! the case, the current PIN, the new PIN and the new PIN again.
+//! the case, the current PIN, the new PIN and the new PIN again; for a
+//! reset (初期化) case only the new PIN twice.
 //!
 //! The fields are `type="password"` with `autocomplete="off"`; they are read
 //! from the body straight into `SecretString`s, handed to the same
@@ -64,6 +65,9 @@ pub struct PinChangePage {
     /// Whether the case may have its PINs changed now.
     pub ready: bool,
     pub pins: Vec<PinRow>,
+    /// A reset (初期化): only the new PINs are asked for and the card is
+    /// reset, not changed.
+    pub reset: bool,
     pub error: Option<String>,
     /// After a wrong current PIN: which, and the tries the card has left
     /// (the page then offers to end the case rather than guess).
@@ -89,6 +93,7 @@ fn page_for(chrome: Chrome, stored: &StoredCase, error: Option<String>) -> PinCh
         state: core.state().name_ja(),
         ready,
         pins: core.pins().iter().map(PinRow::new).collect(),
+        reset: !core.procedure().needs_current_pin(),
         error,
         wrong_pin: None,
     }
@@ -123,9 +128,15 @@ fn entries(stored: &StoredCase, body: &[u8]) -> Result<Vec<PinEntry>, String> {
                 kind.name_ja()
             ));
         }
+        // A reset's page has no current-PIN field, so none is sent.
+        let current = stored
+            .core
+            .procedure()
+            .needs_current_pin()
+            .then(|| secret(body, &format!("{code}_current")));
         out.push(PinEntry {
             pin: kind,
-            current: secret(body, &format!("{code}_current")),
+            current,
             new,
         });
     }

@@ -504,3 +504,74 @@ both_backends! {
         assert_eq!(audit_count(&db, case.id).await, 2);
     }
 }
+
+/// Opens a proxy case for `card`, as the workflow decides.
+async fn open_for_card(
+    store: &shokai_store::Store,
+    card: &shokai_workflow::CardFingerprint,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<StoredCase, StoreError> {
+    let mut application = crate::fixtures::proxy_application();
+    application.card_fingerprint = card.clone();
+    let actor = clerk();
+    store
+        .create_case(&actor, at, card, |reference, open_case| {
+            Case::open(application, reference, open_case, &ctx(&actor, at))
+        })
+        .await
+}
+
+fn refused_for(err: StoreError) -> shokai_workflow::ReferenceNumber {
+    match err {
+        StoreError::Application(shokai_workflow::ApplicationError::CardHasOpenCase {
+            reference,
+        }) => reference,
+        other => panic!("expected card_has_open_case, got {other:?}"),
+    }
+}
+
+both_backends! {
+    async fn a_second_case_for_a_card_with_an_open_case_is_refused_naming_it_until_that_case_closes(db) {
+        let card = crate::fixtures::another_card();
+        let first = open_for_card(&db.store, &card, t0()).await.unwrap();
+        let refused = open_for_card(&db.store, &card, t0() + Duration::minutes(5)).await.unwrap_err();
+        assert_eq!(refused_for(refused), first.core.reference());
+        let other_card = open_for_card(&db.store, &crate::fixtures::another_card(), t0()).await;
+        assert!(other_card.is_ok(), "another card is not held up");
+
+        let at = t0() + Duration::minutes(10);
+        db.store
+            .transition(first.id, first.version, &supervisor(), at, |c: &Case| {
+                c.apply(Event::Cancel { reason: "申請者の申出".to_owned() }, &ctx(&supervisor(), at))
+            })
+            .await
+            .unwrap();
+        let again = open_for_card(&db.store, &card, t0() + Duration::minutes(15)).await.unwrap();
+        assert_ne!(again.core.reference(), first.core.reference());
+    }
+}
+
+both_backends! {
+    async fn eight_clerks_opening_cases_for_one_card_at_once_leave_exactly_one_open_case(db) {
+        let card = crate::fixtures::another_card();
+        let tasks: Vec<_> = (0..8)
+            .map(|_| {
+                let store = db.store.clone();
+                let card = card.clone();
+                tokio::spawn(async move { open_for_card(&store, &card, t0()).await })
+            })
+            .collect();
+        let mut opened = Vec::new();
+        let mut refused = Vec::new();
+        for task in tasks {
+            match task.await.unwrap() {
+                Ok(case) => opened.push(case.core.reference()),
+                Err(err) => refused.push(refused_for(err)),
+            }
+        }
+        assert_eq!(opened.len(), 1, "{opened:?}");
+        assert!(refused.iter().all(|r| *r == opened[0]), "each refusal names the one open case");
+        let mut tx = db.store.read().await.unwrap();
+        assert_eq!(cases::open_case_for_card(&mut tx, &card).await.unwrap(), Some(opened[0]));
+    }
+}

@@ -63,17 +63,28 @@ pub fn proxy_application() -> Application {
             email: None,
         }),
         pins: PinSet::parse("user_auth").unwrap(),
-        card_fingerprint: CardFingerprint::parse("00112233445566778899aabbccddeeff").unwrap(),
+        procedure: shokai_workflow::Procedure::Change,
+        card_fingerprint: another_card(),
         card_has_signature_certificate: true,
     }
 }
 
-/// Opens a proxy case at `now`.
+/// A card no case has used yet: a card has at most one open case, and
+/// these tests open many.
+pub fn another_card() -> CardFingerprint {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    CardFingerprint::parse(&format!("{n:032x}")).unwrap()
+}
+
+/// Opens a proxy case at `now`, for a card of its own.
 pub async fn open_case(store: &Store, now: DateTime<Utc>) -> StoredCase {
     let actor = clerk();
+    let application = proxy_application();
+    let card = application.card_fingerprint.clone();
     store
-        .create_case(&actor, now, |reference| {
-            Case::open(proxy_application(), reference, &ctx(&actor, now))
+        .create_case(&actor, now, &card, |reference, open_case| {
+            Case::open(application, reference, open_case, &ctx(&actor, now))
         })
         .await
         .unwrap()

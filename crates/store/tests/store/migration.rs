@@ -1,5 +1,6 @@
-//! Migration 7 (codes made at print time) carries a database the previous
-//! release wrote: letters issued and waiting, with their code's HMAC and the
+//! Migrations 7 (codes made at print time) and 8 (one open case per card)
+//! carry a database the previous release wrote: cases without a
+//! `card_fingerprint` column; letters issued and waiting, with their code's HMAC and the
 //! PDF that printed it; a batch closed but not mailed, its print file in
 //! the row. After the upgrade the waiting letter is printed afresh by the
 //! next batch (its old PDF is gone), and the batch closed before still
@@ -10,13 +11,13 @@ use std::path::Path;
 use chrono::Duration;
 use serde_json::Value;
 use shokai_store::batches;
-use shokai_store::cases::{get_case, letters_of_case};
+use shokai_store::cases::{case_by_reference, get_case, letters_of_case, open_case_for_card};
 use shokai_store::testing::{POSTGRES_ENV, PostgresTestDatabase, record_postgres_skip};
 use shokai_store::{Store, StoredCase};
 use shokai_workflow::{Case, Event};
 use sqlx::Connection;
 
-use crate::fixtures::{clerk, ctx, mark_mailed, new_code, open_case, system, t0};
+use crate::fixtures::{clerk, ctx, mark_mailed, new_code, proxy_application, system, t0};
 use crate::harness::raw_sql_at;
 
 /// The migrations of the release before codes moved to print time.
@@ -88,6 +89,34 @@ fn blob(url: &str, bytes: &[u8]) -> String {
     } else {
         format!("'\\x{}'::bytea", hex::encode(bytes))
     }
+}
+
+/// A proxy case opened by the previous release (no `card_fingerprint`
+/// column yet), for a card of its own.
+async fn legacy_case(url: &str, store: &Store, sequence: u32) -> StoredCase {
+    let at = t0();
+    let reference = shokai_workflow::ReferenceNumber::new(8, sequence).unwrap();
+    let opened = Case::open(proxy_application(), reference, None, &ctx(&clerk(), at)).unwrap();
+    let (core, parties) = opened.case.into_parts();
+    execute(
+        url,
+        format!(
+            "INSERT INTO cases (reference, path, state, version, created_at, updated_at, core, parties) \
+             VALUES ({}, 'optional_proxy', 'applied', 1, {at}, {at}, {}, {})",
+            quote(&reference.to_string()),
+            quote(&serde_json::to_string(&core).unwrap()),
+            quote(&serde_json::to_string(&parties).unwrap()),
+            at = quote(&sql_time(url, at)),
+        ),
+    )
+    .await;
+    let mut tx = store.read().await.unwrap();
+    let case = case_by_reference(&mut tx, &reference)
+        .await
+        .unwrap()
+        .unwrap();
+    tx.commit().await.unwrap();
+    case
 }
 
 /// Gives `case` a letter as the previous release issued it: its code's HMAC
@@ -174,11 +203,21 @@ async fn legacy_batch(url: &str, letter: i64, print_file: &[u8]) {
     .await;
 }
 
+/// Migration 8 copies each case's card out of its JSON, so the card's open
+/// case is found.
+async fn cards_copied_out_of_the_json(store: &Store, case: &StoredCase) {
+    let mut tx = store.read().await.unwrap();
+    let card = case.core.card_fingerprint();
+    let open_for_card = open_case_for_card(&mut tx, card).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(open_for_card, Some(case.core.reference()));
+}
+
 async fn upgrade(url: String, backend: &str) {
     migrate_as_released(&url, backend).await;
     let store = Store::connect(&url).await.unwrap();
-    let waiting = open_case(&store, t0()).await;
-    let batched = open_case(&store, t0()).await;
+    let waiting = legacy_case(&url, &store, 1).await;
+    let batched = legacy_case(&url, &store, 2).await;
     legacy_letter(&url, &store, &waiting, b"%PDF waiting letter with its code").await;
     let batched_letter = legacy_letter(&url, &store, &batched, b"%PDF batched letter").await;
     let print_file = b"%PDF the batch's print file with a code";
@@ -195,6 +234,7 @@ async fn upgrade(url: String, backend: &str) {
     let rows = letters_of_case(&mut tx, waiting.id).await.unwrap();
     let waiting_now = get_case(&mut tx, waiting.id).await.unwrap();
     tx.commit().await.unwrap();
+    cards_copied_out_of_the_json(&store, &waiting).await;
     assert!(rows[0].code_mac.is_some(), "the HMAC is carried over");
     let letter = waiting_now.core.current_letter().unwrap();
     assert!(letter.has_code() && letter.awaits_print(), "{letter:?}");

@@ -23,8 +23,8 @@ async fn in_person_pin_set(
     let card = application.card_fingerprint.clone();
     let opened = db
         .store
-        .create_case(&actor, at, |reference| {
-            Case::open(application, reference, &ctx(&actor, at))
+        .create_case(&actor, at, &card.clone(), |reference, open_case| {
+            Case::open(application, reference, open_case, &ctx(&actor, at))
         })
         .await
         .unwrap();

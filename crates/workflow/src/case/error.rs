@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 
 use super::model::{CaseState, ProofKind, Role, WaiverReason, WardKind};
-use crate::domain::VerificationCodeError;
+use crate::domain::{ReferenceNumber, VerificationCodeError};
 
 /// An item of the response-visit checklist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -261,6 +261,22 @@ pub enum ApplicationError {
         reference_year: u8,
         application_year: u8,
     },
+    /// The card already has an open case (same certificate fingerprint):
+    /// two cases on one card would mail two letters and race at the counter.
+    #[error("this card already has an open case, {reference}")]
+    CardHasOpenCase { reference: ReferenceNumber },
+    /// Only a change that failed on a blocked or forgotten PIN is followed
+    /// by a reset.
+    #[error(
+        "case {reference} did not fail on a blocked or forgotten PIN; there is nothing to reset"
+    )]
+    NothingToReset { reference: ReferenceNumber },
+    /// The card in the terminal is not the card of the case followed.
+    #[error("the card in the terminal is not the card of case {reference}")]
+    NotTheCasesCard { reference: ReferenceNumber },
+    /// Taking over a proxy case needs the cardholder's own application.
+    #[error("only the cardholder in person can take over a proxy's case")]
+    TakeOverNotInPerson,
 }
 
 impl ApplicationError {
@@ -284,6 +300,10 @@ impl ApplicationError {
             ApplicationError::WaiverNotApplicable { .. } => "waiver_not_applicable",
             ApplicationError::BornAfterApplication => "born_after_application",
             ApplicationError::ReferenceYearMismatch { .. } => "reference_year_mismatch",
+            ApplicationError::CardHasOpenCase { .. } => "card_has_open_case",
+            ApplicationError::TakeOverNotInPerson => "take_over_not_in_person",
+            ApplicationError::NothingToReset { .. } => "nothing_to_reset",
+            ApplicationError::NotTheCasesCard { .. } => "card_not_bound",
         }
     }
 }

@@ -21,7 +21,7 @@ use zeroize::Zeroizing;
 use super::audit::{AuditEventKind, AuditRecord, Context, Transition, japan_date};
 use super::error::{ChecklistItem, TransitionError};
 use super::model::{Case, CaseState, FailureReason, Letter, Path, Role};
-use crate::domain::{CardFingerprint, IdDocument, VerificationCode};
+use crate::domain::{CardFingerprint, IdDocument, ReferenceNumber, VerificationCode};
 
 /// Audit event code of a wrong code entry (the case stays `inquiry_mailed`).
 pub const CODE_MISMATCH: &str = "code_mismatch";
@@ -42,11 +42,12 @@ pub enum EventKind {
     Cancel,
     MarkUndeliverable,
     Expire,
+    CardholderCameInPerson,
 }
 
 impl EventKind {
     /// Every kind.
-    pub const ALL: [EventKind; 11] = [
+    pub const ALL: [EventKind; 12] = [
         EventKind::IssueLetter,
         EventKind::IssueLetterOverride,
         EventKind::PrintLetter,
@@ -58,6 +59,7 @@ impl EventKind {
         EventKind::Cancel,
         EventKind::MarkUndeliverable,
         EventKind::Expire,
+        EventKind::CardholderCameInPerson,
     ];
 
     /// Stable snake_case code, used in audit records and the diagrams.
@@ -74,6 +76,7 @@ impl EventKind {
             EventKind::Cancel => "cancel",
             EventKind::MarkUndeliverable => "mark_undeliverable",
             EventKind::Expire => "expire",
+            EventKind::CardholderCameInPerson => "cardholder_came_in_person",
         }
     }
 
@@ -96,6 +99,7 @@ impl EventKind {
             EventKind::Cancel => "取消",
             EventKind::MarkUndeliverable => "照会書返戻",
             EventKind::Expire => "回答期限切れ",
+            EventKind::CardholderCameInPerson => "本人来庁により終了",
         }
     }
 }
@@ -182,6 +186,9 @@ pub enum Event {
     MarkUndeliverable { letter: u8, note: Option<String> },
     /// The response deadline has passed.
     Expire,
+    /// The cardholder came in person while this proxy case was open; the
+    /// in-person case `in_person_case` takes over (see [`Case::take_over`]).
+    CardholderCameInPerson { in_person_case: ReferenceNumber },
 }
 
 impl Event {
@@ -199,6 +206,7 @@ impl Event {
             Event::Cancel { .. } => EventKind::Cancel,
             Event::MarkUndeliverable { .. } => EventKind::MarkUndeliverable,
             Event::Expire => EventKind::Expire,
+            Event::CardholderCameInPerson { .. } => EventKind::CardholderCameInPerson,
         }
     }
 }
@@ -253,6 +261,9 @@ const PROXY_MACHINE: &[(CaseState, EventKind, CaseState)] = &[
     (S::ResponseReturned, E::CompletePinChange, S::PinSet),
     (S::ResponseReturned, E::Fail, S::Failed),
     (S::ResponseReturned, E::Cancel, S::Cancelled),
+    (S::Applied, E::CardholderCameInPerson, S::Cancelled),
+    (S::InquiryMailed, E::CardholderCameInPerson, S::Cancelled),
+    (S::ResponseReturned, E::CardholderCameInPerson, S::Cancelled),
 ];
 
 impl Path {
@@ -320,6 +331,9 @@ impl Case {
             Event::Cancel { reason } => self.cancel(reason, ctx),
             Event::MarkUndeliverable { letter, note } => self.mark_undeliverable(letter, note, ctx),
             Event::Expire => self.expire(ctx),
+            Event::CardholderCameInPerson { in_person_case } => {
+                self.cardholder_came_in_person(in_person_case, ctx)
+            }
         }
     }
 
@@ -841,6 +855,34 @@ impl Case {
             to: CaseState::Cancelled,
             reason: Some(reason),
             details: json!({}),
+            personal: None,
+        };
+        Ok(self.finish(ctx, step, |_| {}))
+    }
+
+    fn cardholder_came_in_person(
+        &self,
+        in_person_case: ReferenceNumber,
+        ctx: &Context<'_>,
+    ) -> Result<Transition, TransitionError> {
+        let kind = EventKind::CardholderCameInPerson;
+        let allowed = match self.core.state {
+            CaseState::Applied | CaseState::InquiryMailed | CaseState::ResponseReturned => {
+                self.core.path == Path::OptionalProxy
+            }
+            CaseState::PinSet
+            | CaseState::Cancelled
+            | CaseState::Undeliverable
+            | CaseState::Expired
+            | CaseState::Failed => false,
+        };
+        self.guard(allowed, kind)?;
+        require_role(ctx, kind, Role::Clerk)?;
+        let step = Step {
+            event: AuditEventKind::Step(kind),
+            to: CaseState::Cancelled,
+            reason: Some("本人来庁".to_owned()),
+            details: json!({ "taken_over_by": in_person_case.to_string() }),
             personal: None,
         };
         Ok(self.finish(ctx, step, |_| {}))

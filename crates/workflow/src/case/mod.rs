@@ -6,6 +6,7 @@
 mod audit;
 mod error;
 mod events;
+mod follow_up;
 mod model;
 mod open;
 mod pin_try;
@@ -15,6 +16,7 @@ pub use error::{ApplicationError, ChecklistItem, TransitionError};
 pub use events::{
     CODE_MISMATCH, Event, EventKind, MAX_REASON_CHARS, ResponseChecklist, ResponseEntry,
 };
+pub use follow_up::{TakeOver, TakeOverError};
 pub use model::{
     Cardholder, Case, CaseCore, CaseState, FailureReason, LegalRepresentative, Letter, Parties,
     Path, Proof, ProofKind, Proxy, Representation, Role, WaiverReason, WardKind,

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use shokai_card::PinKind;
 
 use crate::domain::{
-    Address, CardFingerprint, DateOfBirth, Email, IdDocument, PersonName, Phone, PinSet,
+    Address, CardFingerprint, DateOfBirth, Email, IdDocument, PersonName, Phone, PinSet, Procedure,
     ReferenceNumber,
 };
 use crate::keyring::CodeDigest;
@@ -366,8 +366,10 @@ pub struct Parties {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum FailureReason {
-    /// The PIN is blocked: it needs a reset (初期化) under the stricter procedure.
-    PinBlocked { pin: PinKind },
+    /// The PIN is blocked: a change cannot go on; the way on is a reset
+    /// (初期化). Cases stored before the rename say `pin_blocked`.
+    #[serde(alias = "pin_blocked")]
+    ResetRequired { pin: PinKind },
     /// The current PIN given (on the returned form, or by the cardholder)
     /// was wrong and nobody knows the right one: rather than guess towards
     /// the lock, the clerk ends the case; the way on is a reset (初期化).
@@ -382,10 +384,20 @@ impl FailureReason {
     /// Stable code.
     pub fn code(self) -> &'static str {
         match self {
-            FailureReason::PinBlocked { .. } => "pin_blocked",
+            FailureReason::ResetRequired { .. } => "reset_required",
             FailureReason::CurrentPinWrong { .. } => "current_pin_wrong",
             FailureReason::CardNotBound => "card_not_bound",
             FailureReason::CardError => "card_error",
+        }
+    }
+
+    /// The PIN a reset would set anew, when a reset is the way on.
+    pub fn pin_to_reset(self) -> Option<PinKind> {
+        match self {
+            FailureReason::ResetRequired { pin } | FailureReason::CurrentPinWrong { pin } => {
+                Some(pin)
+            }
+            FailureReason::CardNotBound | FailureReason::CardError => None,
         }
     }
 }
@@ -397,6 +409,9 @@ pub struct CaseCore {
     pub(crate) path: Path,
     pub(crate) state: CaseState,
     pub(crate) pins: PinSet,
+    /// Cases stored before resets existed were all changes.
+    #[serde(default)]
+    pub(crate) procedure: Procedure,
     pub(crate) applied_at: DateTime<Utc>,
     pub(crate) applied_on: NaiveDate,
     pub(crate) deadline: Option<NaiveDate>,
@@ -425,6 +440,24 @@ impl CaseCore {
     /// The PINs to change.
     pub fn pins(&self) -> &PinSet {
         &self.pins
+    }
+    /// Change or reset.
+    pub fn procedure(&self) -> Procedure {
+        self.procedure
+    }
+    /// The PIN a reset case would set anew: a case that failed on a blocked
+    /// or forgotten PIN is followed by a reset for it.
+    pub fn pin_to_reset(&self) -> Option<PinKind> {
+        match self.state {
+            CaseState::Failed => self.failure.and_then(FailureReason::pin_to_reset),
+            CaseState::Applied
+            | CaseState::InquiryMailed
+            | CaseState::ResponseReturned
+            | CaseState::PinSet
+            | CaseState::Cancelled
+            | CaseState::Undeliverable
+            | CaseState::Expired => None,
+        }
     }
     /// When the application was registered.
     pub fn applied_at(&self) -> DateTime<Utc> {

@@ -11,7 +11,7 @@ use super::model::{
     Cardholder, Case, CaseCore, CaseState, LegalRepresentative, Parties, Proof, ProofKind, Proxy,
     Representation, Role, WardKind,
 };
-use crate::domain::{CardFingerprint, PinSet, ReferenceNumber, reiwa_year};
+use crate::domain::{CardFingerprint, PinSet, Procedure, ReferenceNumber, reiwa_year};
 
 /// Age below which a cardholder has no signature certificate.
 pub const SIGNATURE_MIN_AGE: u32 = 15;
@@ -24,6 +24,10 @@ pub struct Application {
     pub cardholder: Cardholder,
     pub representation: Representation,
     pub pins: PinSet,
+    /// A change (the current PIN is known) or a reset (it is forgotten or
+    /// blocked).
+    #[serde(default)]
+    pub procedure: Procedure,
     /// The fingerprint of the card brought to the counter; later visits must bring the same card.
     pub card_fingerprint: CardFingerprint,
     /// Whether that card holds a signature certificate, as read from it at
@@ -33,10 +37,13 @@ pub struct Application {
 }
 
 impl Case {
-    /// Registers an application; the application date is the Japan date of `ctx.now`.
+    /// Registers an application; the application date is the Japan date of
+    /// `ctx.now`. `open_case_for_card` is the case still open for the same
+    /// card, if any (the store looks it up in the transaction that inserts).
     pub fn open(
         application: Application,
         reference: ReferenceNumber,
+        open_case_for_card: Option<ReferenceNumber>,
         ctx: &Context<'_>,
     ) -> Result<Transition, ApplicationError> {
         match ctx.role {
@@ -44,6 +51,9 @@ impl Case {
             Role::Auditor | Role::Printer | Role::System => {
                 return Err(ApplicationError::RoleNotPermitted { role: ctx.role });
             }
+        }
+        if let Some(open) = open_case_for_card {
+            return Err(ApplicationError::CardHasOpenCase { reference: open });
         }
         let applied_on = ctx.today();
         check_reference(reference, applied_on)?;
@@ -58,6 +68,7 @@ impl Case {
             details: json!({
                 "reference": reference.to_string(),
                 "path": path.code(),
+                "procedure": application.procedure.code(),
                 "pins": application.pins.codes(),
                 "applied_on": applied_on,
                 "card_has_signature_certificate": application.card_has_signature_certificate,
@@ -69,6 +80,7 @@ impl Case {
             path,
             state: CaseState::Applied,
             pins: application.pins,
+            procedure: application.procedure,
             applied_at: ctx.now,
             applied_on,
             deadline: None,

@@ -16,6 +16,9 @@ use super::model::Case;
 pub enum PinTryOutcome {
     /// The current PIN was right and the new one is set.
     Changed,
+    /// A reset: the new PIN is set without the current one, and the
+    /// card's try counter is full again.
+    Reset,
     /// The current PIN was wrong; the card counted the try.
     WrongPin,
     /// The PIN is blocked (it was, or this try blocked it): it needs a reset.
@@ -27,6 +30,7 @@ impl PinTryOutcome {
     pub fn code(self) -> &'static str {
         match self {
             PinTryOutcome::Changed => "changed",
+            PinTryOutcome::Reset => "reset",
             PinTryOutcome::WrongPin => "wrong_pin",
             PinTryOutcome::Blocked => "blocked",
         }

@@ -10,6 +10,7 @@ mod name;
 mod phone;
 mod pin_set;
 mod postal;
+mod procedure;
 mod reference;
 mod text;
 
@@ -26,4 +27,5 @@ pub use name::{MAX_KANA_CHARS, MAX_NAME_CHARS, PersonName, PersonNameError};
 pub use phone::{Phone, PhoneError};
 pub use pin_set::{PinSet, PinSetError};
 pub use postal::{PostalCode, PostalCodeError};
+pub use procedure::Procedure;
 pub use reference::{MAX_SEQUENCE, ReferenceNumber, ReferenceNumberError, reiwa_year};

@@ -12,6 +12,7 @@ fn open(world: &World, app: Application) -> Result<CaseState, ApplicationError> 
     Case::open(
         app,
         reference,
+        None,
         &world.ctx(morning(application_day()), Role::Clerk),
     )
     .map(|t| t.case.state())
@@ -156,7 +157,7 @@ fn the_opening_records_whether_the_card_holds_a_signature_certificate_and_the_wa
     let reference = ReferenceNumber::for_date(application_day(), 1).unwrap();
     let world = World::new();
     let ctx = world.ctx(morning(application_day()), Role::Clerk);
-    let opened = Case::open(adult_ward_by_guardian(), reference, &ctx).unwrap();
+    let opened = Case::open(adult_ward_by_guardian(), reference, None, &ctx).unwrap();
     assert_eq!(opened.audit.details["card_has_signature_certificate"], true);
     assert_eq!(opened.audit.personal.unwrap()["adult_ward"], true);
     assert!(opened.case.parties().cardholder.adult_ward);
@@ -309,7 +310,7 @@ fn an_auditor_cannot_register_an_application() {
     let world = World::new();
     let reference = ReferenceNumber::for_date(application_day(), 1).unwrap();
     let ctx = world.ctx(morning(application_day()), Role::Auditor);
-    let err = Case::open(application(Path::InPerson), reference, &ctx).unwrap_err();
+    let err = Case::open(application(Path::InPerson), reference, None, &ctx).unwrap_err();
     assert_eq!(
         err,
         ApplicationError::RoleNotPermitted {
@@ -324,7 +325,7 @@ fn neither_the_print_room_nor_the_system_can_register_an_application() {
     for role in [Role::Printer, Role::System] {
         let reference = ReferenceNumber::for_date(application_day(), 1).unwrap();
         let ctx = world.ctx(morning(application_day()), role);
-        let err = Case::open(application(Path::InPerson), reference, &ctx).unwrap_err();
+        let err = Case::open(application(Path::InPerson), reference, None, &ctx).unwrap_err();
         assert_eq!(err, ApplicationError::RoleNotPermitted { role });
     }
 }
@@ -334,7 +335,7 @@ fn a_reference_from_another_era_year_is_refused() {
     let world = World::new();
     let reference = ReferenceNumber::new(7, 1).unwrap();
     let ctx = world.ctx(morning(application_day()), Role::Clerk);
-    let err = Case::open(application(Path::InPerson), reference, &ctx).unwrap_err();
+    let err = Case::open(application(Path::InPerson), reference, None, &ctx).unwrap_err();
     assert_eq!(
         err,
         ApplicationError::ReferenceYearMismatch {
@@ -351,6 +352,7 @@ fn opening_records_the_path_and_pins_but_keeps_names_in_the_purgeable_part() {
     let t = Case::open(
         application(Path::OptionalProxy),
         reference,
+        None,
         &world.ctx(morning(application_day()), Role::Clerk),
     )
     .unwrap();

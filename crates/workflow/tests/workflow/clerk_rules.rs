@@ -21,7 +21,7 @@ fn written_audit_codes() -> BTreeSet<&'static str> {
     for path in Path::ALL {
         let reference = ReferenceNumber::for_date(application_day(), 123).unwrap();
         let ctx = world.ctx(morning(application_day()), Role::Clerk);
-        let opened = Case::open(application(path), reference, &ctx).unwrap();
+        let opened = Case::open(application(path), reference, None, &ctx).unwrap();
         written.insert(opened.audit.event);
         for (from, kind, _) in path.transitions() {
             let (case, event, now) = prepare(&mut world, path, *from, *kind);

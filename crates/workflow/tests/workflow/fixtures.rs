@@ -89,6 +89,7 @@ impl World {
         Case::open(
             app,
             reference,
+            None,
             &self.ctx(morning(application_day()), Role::Clerk),
         )
         .unwrap()
@@ -240,6 +241,7 @@ pub fn application(path: Path) -> Application {
         cardholder: cardholder(born),
         representation,
         pins: pins(&[PinKind::UserAuth, PinKind::Resident]),
+        procedure: shokai_workflow::Procedure::Change,
         card_fingerprint: card(BOUND_CARD),
         card_has_signature_certificate: true,
     }
@@ -436,7 +438,7 @@ pub fn event_for(world: &mut World, case: &Case, kind: EventKind, now: DateTime<
             card: card(BOUND_CARD),
         },
         EventKind::Fail => Event::Fail {
-            reason: FailureReason::PinBlocked {
+            reason: FailureReason::ResetRequired {
                 pin: PinKind::UserAuth,
             },
             note: None,
@@ -449,5 +451,8 @@ pub fn event_for(world: &mut World, case: &Case, kind: EventKind, now: DateTime<
             note: Some("宛所尋ねあたらず".into()),
         },
         EventKind::Expire => Event::Expire,
+        EventKind::CardholderCameInPerson => Event::CardholderCameInPerson {
+            in_person_case: ReferenceNumber::for_date(japan_date(now), 124).unwrap(),
+        },
     }
 }

@@ -9,6 +9,7 @@ mod boundaries;
 mod clerk_rules;
 mod diagram;
 mod fixtures;
+mod follow_up;
 mod letters;
 mod parsing;
 mod printing;

@@ -174,7 +174,7 @@ proptest! {
         let ctx = world.ctx(crate::fixtures::morning(day), Role::Clerk);
         let age = app.cardholder.date_of_birth.age_on(day);
         let barred = app.cardholder.adult_ward || !app.card_has_signature_certificate || age < 15;
-        if let Ok(opened) = Case::open(app, reference, &ctx) {
+        if let Ok(opened) = Case::open(app, reference, None, &ctx) {
             prop_assert!(
                 !(barred && opened.case.pins().contains(PinKind::Signature)),
                 "{:?}", opened.case

@@ -226,7 +226,7 @@ fn the_pin_is_set_only_on_the_bound_card_and_a_blocked_pin_fails_the_case() {
     );
     assert_eq!(err.unwrap_err(), TransitionError::CardNotBound);
     let fail = Event::Fail {
-        reason: shokai_workflow::FailureReason::PinBlocked {
+        reason: shokai_workflow::FailureReason::ResetRequired {
             pin: shokai_workflow::PinKind::UserAuth,
         },
         note: None,
@@ -235,7 +235,7 @@ fn the_pin_is_set_only_on_the_bound_card_and_a_blocked_pin_fails_the_case() {
         .try_step(&returned, fail, jst(2026, 12, 1, 11), Role::Clerk)
         .unwrap();
     assert_eq!(t.case.state(), CaseState::Failed);
-    assert_eq!(t.audit.reason.as_deref(), Some("pin_blocked"));
+    assert_eq!(t.audit.reason.as_deref(), Some("reset_required"));
     assert_eq!(t.audit.details["failure"]["pin"], "user_auth");
 }
 

@@ -9,8 +9,8 @@ use CaseState::{
     Applied, Cancelled, Expired, Failed, InquiryMailed, PinSet, ResponseReturned, Undeliverable,
 };
 use EventKind::{
-    Cancel, CompletePinChange, Expire, Fail, IssueLetter, IssueLetterOverride, MarkMailed,
-    MarkUndeliverable, PrintLetter, RecordResponse, Unlock,
+    Cancel, CardholderCameInPerson, CompletePinChange, Expire, Fail, IssueLetter,
+    IssueLetterOverride, MarkMailed, MarkUndeliverable, PrintLetter, RecordResponse, Unlock,
 };
 
 /// The documented machine of each path (the README's diagrams say the same).
@@ -39,6 +39,9 @@ pub fn expected(path: Path) -> Vec<(CaseState, EventKind, CaseState)> {
             (ResponseReturned, CompletePinChange, PinSet),
             (ResponseReturned, Fail, Failed),
             (ResponseReturned, Cancel, Cancelled),
+            (Applied, CardholderCameInPerson, Cancelled),
+            (InquiryMailed, CardholderCameInPerson, Cancelled),
+            (ResponseReturned, CardholderCameInPerson, Cancelled),
         ],
     }
 }
@@ -115,7 +118,8 @@ fn next_events_offers_what_the_table_allows_from_the_current_state() {
             IssueLetterOverride,
             PrintLetter,
             MarkMailed,
-            Cancel
+            Cancel,
+            CardholderCameInPerson
         ]
     );
     let case = world.open(Path::InPerson);

@@ -284,7 +284,7 @@ async fn register_proxy_case(browser: &mut Browser) {
         .set_date("representation.date_of_birth", "1985-06-15")
         .await;
     browser
-        .choose("representation.id_document.kind", "health_insurance_card")
+        .choose("representation.id_document.kind", "pension_book")
         .await;
     browser.tick("pins", "user_auth").await;
 }

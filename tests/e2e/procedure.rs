@@ -171,3 +171,40 @@ crate::both_backends! {
         assert_error(batch, StatusCode::CONFLICT, "batch_empty").await;
     }
 }
+
+crate::both_backends! {
+    async fn identity_documents_that_fall_short_of_the_offices_lists_are_refused_naming_what_is_needed(app) {
+        let clerk = app.token_for(Role::Clerk).await;
+        let mut expired = proxy_intake();
+        expired["representation"]["id_document"] = json!({ "kind": "health_insurance_card", "has_photo": false, "number_last4": "1234" });
+        let refused = app.call(Method::POST, "/api/cases", Some(&clerk), Some(&expired)).await;
+        let body = assert_error(refused, StatusCode::UNPROCESSABLE_ENTITY, "id_documents_short").await;
+        assert_eq!(body["field"], "representation.id_document");
+
+        let run_to_response = app.open_proxy_case(&clerk).await;
+        let id = run_to_response["id"].as_i64().unwrap();
+        let issued = app.call(Method::POST, &format!("/api/cases/{id}/letters"), Some(&clerk), Some(&json!({ "version": 1 }))).await;
+        assert_eq!(issued.status(), StatusCode::CREATED);
+        app.call(Method::POST, "/api/batches", Some(&clerk), None).await;
+        let mailed = app.call(Method::POST, "/api/batches/1/mailed", Some(&clerk), Some(&json!({}))).await;
+        assert_eq!(mailed.status(), StatusCode::OK);
+        let case = json_ok(app.call(Method::GET, &format!("/api/cases/{id}"), Some(&clerk), None).await, StatusCode::OK).await;
+        let response = json!({
+            "version": case["version"],
+            "code": "ABCDE-FGHJK",
+            "checklist": {
+                "card_presented": true,
+                "proxy_photo_id": { "kind": "pension_book", "has_photo": false, "number_last4": "5678" },
+                "response_form_signed": true,
+                "power_of_attorney_complete": true,
+                "power_of_attorney_names_proxy": true,
+                "envelope_sealed": true,
+            },
+        });
+        let short = app.call(Method::POST, &format!("/api/cases/{id}/response"), Some(&clerk), Some(&response)).await;
+        let body = assert_error(short, StatusCode::UNPROCESSABLE_ENTITY, "id_documents_short").await;
+        assert!(body["message"].as_str().unwrap().contains('A'), "{body}");
+        let after = json_ok(app.call(Method::GET, &format!("/api/cases/{id}"), Some(&clerk), None).await, StatusCode::OK).await;
+        assert_eq!(after["wrong_code_attempts"], 0, "documents are checked before the code");
+    }
+}

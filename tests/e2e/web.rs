@@ -282,7 +282,7 @@ fn proxy_form(csrf: &str) -> Vec<(&'static str, String)> {
         ("representation.person.name", "佐藤 花子"),
         ("representation.person.kana", "サトウ ハナコ"),
         ("representation.date_of_birth", "1985-06-15"),
-        ("representation.id_document.kind", "health_insurance_card"),
+        ("representation.id_document.kind", "pension_book"),
         ("representation.id_document.number_last4", "1234"),
         ("pins", "user_auth"),
     ];

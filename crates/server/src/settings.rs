@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveTime;
 use secrecy::{ExposeSecret, SecretBox, SecretString};
-use shokai_workflow::{CodeKeyring, KeyringError};
+use shokai_workflow::{CodeKeyring, IdRequirement, KeyringError};
 
 /// Where the database lives when `SHOKAI_DATABASE_URL` is not set.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/shokai.db";
@@ -40,6 +40,9 @@ pub const KEYS: &[&str] = &[
     "SHOKAI_OFFICE_PHONE",
     "SHOKAI_OFFICE_HOURS",
     "SHOKAI_DEADLINE_DAYS",
+    "SHOKAI_ID_PROXY_APPLICATION",
+    "SHOKAI_ID_PROXY_RESPONSE",
+    "SHOKAI_ID_LEGAL_REPRESENTATIVE",
     "SHOKAI_BATCH_CUTOFF",
     "SHOKAI_SESSION_HOURS",
     "SHOKAI_MAIL_HOST",
@@ -112,6 +115,8 @@ pub struct Settings {
     pub office: Office,
     /// Days after mailing until the response deadline.
     pub deadline_days: u32,
+    /// Identity documents each step asks for (lists A/B, e.g. `A|B+B`).
+    pub id_documents: IdDocumentRules,
     /// Letters issued after this time of day (JST) go into the next day's batch.
     pub batch_cutoff: NaiveTime,
     /// How long a login session lasts.
@@ -332,6 +337,42 @@ impl Sources {
     }
 }
 
+/// What each step asks of identity documents, as an office sets it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdDocumentRules {
+    /// `SHOKAI_ID_PROXY_APPLICATION` (default `B`: any one document).
+    pub proxy_application: IdRequirement,
+    /// `SHOKAI_ID_PROXY_RESPONSE` (default `A`: one photo document).
+    pub proxy_response: IdRequirement,
+    /// `SHOKAI_ID_LEGAL_REPRESENTATIVE` (default `A|B+B`).
+    pub legal_representative: IdRequirement,
+}
+
+fn id_documents(s: &Sources) -> Result<IdDocumentRules, SettingsError> {
+    let defaults = shokai_workflow::WorkflowSettings::default();
+    let read = |key: &'static str, default: &IdRequirement| match s.get(key) {
+        None => Ok(default.clone()),
+        Some(text) => IdRequirement::parse(text).map_err(|_| {
+            invalid(
+                key,
+                "alternatives of A (a photo document from a public office) and B (any other) \
+                 joined by + and separated by |, e.g. A|B+B",
+            )
+        }),
+    };
+    Ok(IdDocumentRules {
+        proxy_application: read(
+            "SHOKAI_ID_PROXY_APPLICATION",
+            &defaults.id_proxy_application,
+        )?,
+        proxy_response: read("SHOKAI_ID_PROXY_RESPONSE", &defaults.id_proxy_response)?,
+        legal_representative: read(
+            "SHOKAI_ID_LEGAL_REPRESENTATIVE",
+            &defaults.id_legal_representative,
+        )?,
+    })
+}
+
 fn invalid(key: &'static str, reason: impl Into<String>) -> SettingsError {
     SettingsError::Invalid {
         key,
@@ -368,6 +409,7 @@ impl Settings {
             code_keys: code_keys(s)?,
             office: office(s)?,
             deadline_days,
+            id_documents: id_documents(s)?,
             batch_cutoff: batch_cutoff(s)?,
             session_hours,
             mail: mail(s)?,
@@ -770,6 +812,25 @@ mod tests {
         assert_eq!(
             invalid_key(with(&[("SHOKAI_MAIL_DIR", "data/mail")])),
             "SHOKAI_MAIL_FROM"
+        );
+    }
+
+    #[test]
+    fn identity_document_requirements_default_to_the_seed_and_an_office_may_set_its_own() {
+        let ids = with(&[]).unwrap().id_documents;
+        assert_eq!(
+            (
+                ids.proxy_application.to_string(),
+                ids.proxy_response.to_string(),
+                ids.legal_representative.to_string()
+            ),
+            ("B".to_owned(), "A".to_owned(), "A|B+B".to_owned())
+        );
+        let set = with(&[("SHOKAI_ID_PROXY_RESPONSE", "A+A | A+B")]).unwrap();
+        assert_eq!(set.id_documents.proxy_response.to_string(), "A+A|A+B");
+        assert_eq!(
+            invalid_key(with(&[("SHOKAI_ID_LEGAL_REPRESENTATIVE", "photo")])),
+            "SHOKAI_ID_LEGAL_REPRESENTATIVE"
         );
     }
 

@@ -62,8 +62,12 @@ impl AppState {
         clock: Arc<dyn Clock>,
         codes: Arc<dyn CodeSource>,
     ) -> Result<AppState, KeyringError> {
+        let ids = &settings.id_documents;
         let workflow = WorkflowSettings {
             deadline_days: settings.deadline_days,
+            id_proxy_application: ids.proxy_application.clone(),
+            id_proxy_response: ids.proxy_response.clone(),
+            id_legal_representative: ids.legal_representative.clone(),
             ..WorkflowSettings::default()
         };
         let keyring = settings.code_keys.keyring()?;

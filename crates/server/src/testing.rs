@@ -141,8 +141,9 @@ pub fn proxy_intake() -> Intake {
         representation: Representation::OptionalProxy(Proxy {
             person: PersonName::parse("佐藤 花子", "サトウ ハナコ").expect("name"),
             date_of_birth: DateOfBirth::parse("1985-06-15").expect("date of birth"),
-            id_document: IdDocument::parse(IdDocumentKind::HealthInsuranceCard, false, "1234")
+            id_document: IdDocument::parse(IdDocumentKind::PensionBook, false, "1234")
                 .expect("document"),
+            second_id_document: None,
             phone: None,
             email: None,
         }),

@@ -24,14 +24,15 @@ pub mod settings;
 pub use calendar::OfficeCalendar;
 pub use case::{
     Application, ApplicationError, AuditEventKind, AuditRecord, Cardholder, Case, CaseCore,
-    CaseState, ChecklistItem, Context, Event, EventKind, FailureReason, LegalRepresentative,
-    Letter, Parties, Path, PinTry, PinTryOutcome, Proof, ProofKind, Proxy, Representation,
-    ResponseChecklist, ResponseEntry, Role, TakeOver, TakeOverError, Transition, TransitionError,
-    WaiverReason, WardKind, event_name_ja,
+    CaseState, ChecklistItem, Context, Event, EventKind, FailureReason, IdHolder,
+    LegalRepresentative, Letter, Parties, Path, PinTry, PinTryOutcome, Proof, ProofKind, Proxy,
+    Representation, ResponseChecklist, ResponseEntry, Role, TakeOver, TakeOverError, Transition,
+    TransitionError, WaiverReason, WardKind, event_name_ja,
 };
 pub use domain::{
-    Address, AddressError, CardFingerprint, DateOfBirth, Email, IdDocument, IdDocumentKind,
-    PersonName, Phone, PinSet, PostalCode, Procedure, ReferenceNumber, VerificationCode,
+    Address, AddressError, CardFingerprint, DateOfBirth, Email, IdCount, IdDocument,
+    IdDocumentKind, IdList, IdRequirement, PersonName, Phone, PinSet, PostalCode, Procedure,
+    ReferenceNumber, VerificationCode,
 };
 pub use keyring::{CodeDigest, CodeKeyring, KeyringError};
 pub use settings::{SettingsError, WorkflowSettings};

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::OfficeCalendar;
+use crate::domain::IdRequirement;
 
 /// Workflow limits. `Default` gives the values the domain brief settles on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,6 +21,19 @@ pub struct WorkflowSettings {
     pub proof_valid_months: u32,
     /// The office's opening days.
     pub calendar: OfficeCalendar,
+    /// Identity documents an optional proxy shows at the first visit (the
+    /// seed accepts any one, with or without a photo: `B`).
+    pub id_proxy_application: IdRequirement,
+    /// Identity documents an optional proxy shows when returning the form
+    /// (a photo document: `A`; some offices ask `A+A|A+B`).
+    pub id_proxy_response: IdRequirement,
+    /// Identity documents a legal representative shows (`A|B+B`).
+    pub id_legal_representative: IdRequirement,
+}
+
+/// The requirement of the built-in defaults, which always parse.
+fn requirement(text: &str) -> IdRequirement {
+    IdRequirement::parse(text).unwrap_or_else(|_| unreachable!("a built-in requirement parses"))
 }
 
 impl Default for WorkflowSettings {
@@ -31,6 +45,9 @@ impl Default for WorkflowSettings {
             max_wrong_codes: 5,
             proof_valid_months: 3,
             calendar: OfficeCalendar::new(),
+            id_proxy_application: requirement("B"),
+            id_proxy_response: requirement("A"),
+            id_legal_representative: requirement("A|B+B"),
         }
     }
 }

@@ -56,7 +56,8 @@ fn proxy() -> Representation {
     Representation::OptionalProxy(Proxy {
         person: PersonName::parse("佐藤 一郎", "サトウ イチロウ").unwrap(),
         date_of_birth: DateOfBirth::from_date(day(1970, 4, 1)).unwrap(),
-        id_document: IdDocument::parse(IdDocumentKind::HealthInsuranceCard, false, "5678").unwrap(),
+        id_document: IdDocument::parse(IdDocumentKind::PensionBook, false, "5678").unwrap(),
+        second_id_document: None,
         phone: None,
         email: None,
     })

@@ -547,6 +547,7 @@ impl<'a> Loader<'a> {
             checklist: ChecklistInput {
                 card_presented: true,
                 proxy_photo_id: Some(photo_id.clone()),
+                proxy_second_id: None,
                 response_form_signed: true,
                 power_of_attorney_complete: true,
                 power_of_attorney_names_proxy: true,

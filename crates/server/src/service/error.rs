@@ -224,6 +224,7 @@ pub fn transition_field(e: &TransitionError) -> Option<&'static str> {
         | TransitionError::SupersededCode { .. }
         | TransitionError::UnmailedCode { .. } => Some("code"),
         TransitionError::ChecklistIncomplete { .. } => Some("checklist"),
+        TransitionError::IdDocumentsShort { .. } => Some("checklist.proxy_photo_id"),
         TransitionError::MailingDateOutOfRange { .. } => Some("mailed_on"),
         TransitionError::PlannedMailingInPast { .. } => Some("planned_mailing_on"),
         TransitionError::EntryInFuture | TransitionError::EntryBeforeMailing => Some("entered_at"),
@@ -269,6 +270,7 @@ pub fn application_field(e: &ApplicationError) -> Option<&'static str> {
         | ApplicationError::ProxyForAdultWard
         | ApplicationError::ProxyIsCardholder
         | ApplicationError::TakeOverNotInPerson => Some("representation"),
+        ApplicationError::IdDocumentsShort { .. } => Some("representation.id_document"),
         ApplicationError::RoleNotPermitted { .. }
         | ApplicationError::ReferenceYearMismatch { .. }
         | ApplicationError::CardHasOpenCase { .. }

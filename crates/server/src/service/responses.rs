@@ -25,8 +25,12 @@ use crate::state::AppState;
 pub struct ChecklistInput {
     /// The cardholder's card is in the terminal (its fingerprint is read there).
     pub card_presented: bool,
-    /// The proxy's identity document; it must carry a photo.
+    /// The proxy's identity document; with the second one it must meet
+    /// the office's requirement (`SHOKAI_ID_PROXY_RESPONSE`, default `A`).
     pub proxy_photo_id: Option<IdDocument>,
+    /// A second identity document, where the office asks for two.
+    #[serde(default)]
+    pub proxy_second_id: Option<IdDocument>,
     pub response_form_signed: bool,
     pub power_of_attorney_complete: bool,
     pub power_of_attorney_names_proxy: bool,
@@ -63,6 +67,7 @@ pub async fn record(
     let checklist = ResponseChecklist {
         card_presented,
         proxy_photo_id: c.proxy_photo_id,
+        proxy_second_id: c.proxy_second_id,
         response_form_signed: c.response_form_signed,
         power_of_attorney_complete: c.power_of_attorney_complete,
         power_of_attorney_names_proxy: c.power_of_attorney_names_proxy,

@@ -199,8 +199,8 @@ mod tests {
             Representation::OptionalProxy(Proxy {
                 person: PersonName::parse("佐藤 花子", "サトウ ハナコ").unwrap(),
                 date_of_birth: DateOfBirth::parse("1985-06-15").unwrap(),
-                id_document: IdDocument::parse(IdDocumentKind::HealthInsuranceCard, false, "1234")
-                    .unwrap(),
+                id_document: IdDocument::parse(IdDocumentKind::PensionBook, false, "1234").unwrap(),
+                second_id_document: None,
                 phone: None,
                 email: None,
             })
@@ -212,6 +212,7 @@ mod tests {
                 proxy_photo_id: Some(
                     IdDocument::parse(IdDocumentKind::DriversLicence, true, "5678").unwrap(),
                 ),
+                proxy_second_id: None,
                 response_form_signed: true,
                 power_of_attorney_complete: true,
                 power_of_attorney_names_proxy: true,

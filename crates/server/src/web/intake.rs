@@ -17,7 +17,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use shokai_workflow::{IdDocumentKind, Path, PinKind, Procedure};
+use shokai_workflow::{IdDocumentKind, IdList, Path, PinKind, Procedure};
 
 use super::csrf::{CsrfForm, NoFields};
 use super::messages::{error_ja, field_ja};
@@ -102,7 +102,7 @@ pub struct Field {
     pub hint: &'static str,
     pub value: String,
     /// Options of a select: (value, label, selected).
-    pub options: Vec<(&'static str, &'static str, bool)>,
+    pub options: Vec<(&'static str, String, bool)>,
     pub checked: bool,
     pub autocomplete: &'static str,
     pub error: Option<String>,
@@ -184,18 +184,18 @@ fn with(mut f: Field, input: &'static str, hint: &'static str) -> Field {
     f
 }
 
-fn select(
+fn select<L: AsRef<str>>(
     t: &Typed<'_>,
     name: &str,
     label: &'static str,
-    options: &[(&'static str, &'static str)],
+    options: &[(&'static str, L)],
 ) -> Field {
     let chosen = t.value(name);
     let mut f = text(t, name, label, true);
     f.input = "select";
     f.options = options
         .iter()
-        .map(|(v, l)| (*v, *l, chosen == *v))
+        .map(|(v, l)| (*v, l.as_ref().to_owned(), chosen == *v))
         .collect();
     f
 }
@@ -221,18 +221,28 @@ fn person(t: &Typed<'_>, prefix: &str) -> Vec<Field> {
     ]
 }
 
-fn id_document(t: &Typed<'_>, prefix: &str) -> Vec<Field> {
-    let kinds: Vec<(&'static str, &'static str)> = IdDocumentKind::ALL
-        .iter()
-        .map(|k| (k.code(), k.name_ja()))
+/// A document kind as a clerk picks it: its name and its list.
+pub fn kind_label(kind: IdDocumentKind) -> String {
+    match kind.list() {
+        Some(IdList::A) => format!("{}（A）", kind.name_ja()),
+        Some(IdList::B) => format!("{}（B）", kind.name_ja()),
+        None => kind.name_ja().to_owned(),
+    }
+}
+
+fn id_document(t: &Typed<'_>, prefix: &str, label: &'static str) -> Vec<Field> {
+    let kinds: Vec<(&'static str, String)> = IdDocumentKind::offered()
+        .map(|k| (k.code(), kind_label(k)))
         .collect();
+    let mut kind = select(t, &format!("{prefix}.kind"), label, &kinds);
+    kind.required = !prefix.ends_with("second_id_document");
     vec![
-        select(t, &format!("{prefix}.kind"), "本人確認書類の種類", &kinds),
+        kind,
         checkbox(
             t,
             &format!("{prefix}.has_photo"),
             "true",
-            "顔写真あり（「その他」の書類のとき）",
+            "顔写真あり（学生証・社員証・「その他」の書類のとき）",
         ),
         with(
             text(
@@ -242,7 +252,7 @@ fn id_document(t: &Typed<'_>, prefix: &str) -> Vec<Field> {
                 false,
             ),
             "text",
-            "英数字4文字。マイナンバーカード・旅券・在留カードは番号を記録しません（空欄のまま）。",
+            "英数字4文字。マイナンバーカード・旅券・在留カード・特別永住者証明書・資格確認書は番号を記録しません（空欄のまま）。",
         ),
     ]
 }
@@ -347,7 +357,7 @@ fn representative(path: Path, t: &Typed<'_>) -> Option<Section> {
                 "date",
                 "",
             ));
-            fields.extend(id_document(t, "representation.id_document"));
+            fields.extend(documents_of(t, "2点目の本人確認書類（必要なとき）"));
             fields.push(with(
                 text(t, "representation.phone", "電話番号（任意）", false),
                 "tel",
@@ -377,11 +387,19 @@ fn representative(path: Path, t: &Typed<'_>) -> Option<Section> {
     })
 }
 
+/// The representative's identity document and an optional second one
+/// (labelled `second`), for offices that ask two from list B.
+fn documents_of(t: &Typed<'_>, second: &'static str) -> Vec<Field> {
+    let mut fields = id_document(t, "representation.id_document", "本人確認書類の種類");
+    fields.extend(id_document(t, "representation.second_id_document", second));
+    fields
+}
+
 /// A legal representative's fields: photo ID, the ward, and the proof of
 /// authority (or why it is waived).
 fn legal_rep_fields(t: &Typed<'_>) -> Vec<Field> {
     let mut out = Vec::new();
-    out.extend(id_document(t, "representation.id_document"));
+    out.extend(documents_of(t, "2点目の本人確認書類（B 2点のとき）"));
     out.push(select(
         t,
         "representation.ward",
@@ -531,13 +549,22 @@ pub fn to_request(path: Path, pairs: &[(String, String)]) -> Value {
         _ => Map::new(),
     };
     representation.insert("path".to_owned(), json!(path.code()));
-    if let Some(Value::Object(doc)) = representation.get_mut("id_document") {
-        let kind = doc.get("kind").and_then(Value::as_str).unwrap_or_default();
-        let ticked = pairs
-            .iter()
-            .any(|(k, v)| k == "representation.id_document.has_photo" && v == "true");
-        let photo = has_photo(kind, ticked);
-        doc.insert("has_photo".to_owned(), json!(photo));
+    // A second document without a kind was not shown: a number typed
+    // there alone is dropped with it.
+    let no_second_kind = match representation.get("second_id_document") {
+        Some(Value::Object(doc)) => !doc.contains_key("kind"),
+        _ => false,
+    };
+    if no_second_kind {
+        representation.remove("second_id_document");
+    }
+    for name in ["id_document", "second_id_document"] {
+        if let Some(Value::Object(doc)) = representation.get_mut(name) {
+            let kind = doc.get("kind").and_then(Value::as_str).unwrap_or_default();
+            let tick = format!("representation.{name}.has_photo");
+            let ticked = pairs.iter().any(|(k, v)| *k == tick && v == "true");
+            doc.insert("has_photo".to_owned(), json!(has_photo(kind, ticked)));
+        }
     }
     if let Some(Value::Object(proof)) = representation.get_mut("proof") {
         match proof.get("type").and_then(Value::as_str) {
@@ -636,7 +663,7 @@ mod tests {
             ("representation.person.name", "佐藤 花子"),
             ("representation.person.kana", "サトウ ハナコ"),
             ("representation.date_of_birth", "1985-06-15"),
-            ("representation.id_document.kind", "health_insurance_card"),
+            ("representation.id_document.kind", "pension_book"),
             ("representation.id_document.number_last4", "1234"),
             ("pins", "user_auth"),
             ("pins", "resident"),
@@ -656,6 +683,44 @@ mod tests {
         let bytes = serde_json::to_vec(&request).unwrap();
         let intake = crate::api::json::parse::<Intake>(&bytes).unwrap();
         assert_eq!(intake.pins.codes(), "user_auth,resident");
+    }
+
+    #[test]
+    fn a_second_document_is_sent_only_when_its_kind_is_chosen() {
+        let mut form = proxy_form();
+        form.push((
+            "representation.second_id_document.number_last4".into(),
+            "9999".into(),
+        ));
+        let request = to_request(Path::OptionalProxy, &form);
+        assert!(
+            request["representation"]
+                .get("second_id_document")
+                .is_none(),
+            "a number without a kind is dropped: {request}"
+        );
+        form.push((
+            "representation.second_id_document.kind".into(),
+            "student_card".into(),
+        ));
+        form.push((
+            "representation.second_id_document.has_photo".into(),
+            "true".into(),
+        ));
+        let request = to_request(Path::OptionalProxy, &form);
+        let bytes = serde_json::to_vec(&request).unwrap();
+        let intake = crate::api::json::parse::<Intake>(&bytes).unwrap();
+        let shokai_workflow::Representation::OptionalProxy(proxy) = intake.representation else {
+            panic!("a proxy");
+        };
+        let second = proxy.second_id_document.unwrap();
+        assert_eq!(second.kind(), IdDocumentKind::StudentCard);
+        assert!(second.has_photo());
+        assert_eq!(
+            second.list(),
+            Some(IdList::B),
+            "a student card is list B, photo or not"
+        );
     }
 
     #[test]
@@ -686,7 +751,7 @@ mod tests {
     #[test]
     fn a_licence_always_has_a_photo_and_other_documents_follow_the_tick() {
         assert!(has_photo("drivers_licence", false));
-        assert!(!has_photo("health_insurance_card", true));
+        assert!(!has_photo("pension_book", true));
         assert!(has_photo("other", true));
         assert!(!has_photo("other", false));
     }

@@ -75,7 +75,10 @@ pub fn error_ja(e: &ServiceError) -> String {
             );
         }
         ServiceError::Transition(t) | ServiceError::Refused { error: t, .. } => {
-            return with_field(transition_ja(t), e);
+            return match checklist_ja(t) {
+                Some(named) => named,
+                None => with_field(transition_ja(t), e),
+            };
         }
         ServiceError::Application(a) => return application_ja(a, e),
     };
@@ -117,6 +120,22 @@ fn with_field(sentence: &str, e: &ServiceError) -> String {
     }
 }
 
+/// A response checklist refusal that names what is missing.
+fn checklist_ja(e: &TransitionError) -> Option<String> {
+    match e {
+        TransitionError::ChecklistIncomplete { missing } => {
+            let names: Vec<&str> = missing.iter().map(|m| m.name_ja()).collect();
+            Some(format!("未確認の項目があります: {}。", names.join("、")))
+        }
+        TransitionError::IdDocumentsShort { needed, shown } => Some(format!(
+            "代理人（回答書の持参時）の本人確認書類が足りません。必要: {}（A: 官公署発行の顔写真付き書類、B: それ以外の書類）。確認した書類: {}。",
+            needed.name_ja(),
+            shown_ja(*shown)
+        )),
+        _ => None,
+    }
+}
+
 /// A workflow refusal in Japanese.
 fn transition_ja(e: &TransitionError) -> &'static str {
     match e {
@@ -130,6 +149,7 @@ fn transition_ja(e: &TransitionError) -> &'static str {
         }
         TransitionError::NotLocked => "この案件はロックされていません。",
         TransitionError::ChecklistIncomplete { .. } => "確認項目に未確認のものがあります。",
+        TransitionError::IdDocumentsShort { .. } => "代理人の本人確認書類が足りません。",
         TransitionError::CardNotBound => "受付時のカードと異なるカードです。",
         TransitionError::CodeMalformed(_) => "照会番号の形式が正しくありません（英数字10文字）。",
         TransitionError::CodeMismatch { .. } => "照会番号が一致しません。",
@@ -199,6 +219,16 @@ fn application_ja(a: &ApplicationError, e: &ServiceError) -> String {
         ApplicationError::NotTheCasesCard { reference } => format!(
             "カードリーダーのカードが、受付番号 {reference} のカードと異なります。その案件のカードを置いてください。"
         ),
+        ApplicationError::IdDocumentsShort {
+            holder,
+            needed,
+            shown,
+        } => format!(
+            "{}の本人確認書類が足りません。必要: {}（A: 官公署発行の顔写真付き書類、B: それ以外の書類）。確認した書類: {}。",
+            holder.name_ja(),
+            needed.name_ja(),
+            shown_ja(*shown)
+        ),
         ApplicationError::TakeOverNotInPerson => "本人来庁への切替は、カード名義人ご本人の申請（本人の区分）でのみ行えます。".to_owned(),
         ApplicationError::CardHasOpenCase { reference } => format!(
             "このカードには手続中の申請（受付番号 {reference}）があります。同じカードで二つ目の申請はできません。その申請を完了または取消してから受け付けてください。本人が来庁した場合は、その申請の画面から「本人来庁に切替」を行ってください。"
@@ -239,6 +269,18 @@ pub fn field_ja(path: &str) -> &'static str {
         "state" => "状態",
         _ => "入力項目",
     }
+}
+
+/// What was shown, by list: 「A 0点、B 1点」 and any no longer accepted.
+fn shown_ja(shown: shokai_workflow::IdCount) -> String {
+    let mut text = format!("A {}点、B {}点", shown.a, shown.b);
+    if shown.not_accepted > 0 {
+        text.push_str(&format!(
+            "（ほかに使えない書類 {}点: 健康保険証は2025年12月2日以降使えません）",
+            shown.not_accepted
+        ));
+    }
+    text
 }
 
 #[cfg(test)]

@@ -70,7 +70,7 @@ pub fn parse_lookup(input: &str) -> Scanned {
 /// An identity-document kind for the select.
 pub struct KindOption {
     pub code: &'static str,
-    pub name: &'static str,
+    pub name: String,
 }
 
 /// The checklist as ticked (checkboxes are absent when not ticked).
@@ -86,6 +86,13 @@ pub struct ChecklistForm {
     pub proxy_id_has_photo: String,
     #[serde(default)]
     pub proxy_id_last4: String,
+    /// A second document, where the office asks for two.
+    #[serde(default)]
+    pub proxy_id2_kind: String,
+    #[serde(default)]
+    pub proxy_id2_has_photo: String,
+    #[serde(default)]
+    pub proxy_id2_last4: String,
     #[serde(default)]
     pub response_form_signed: String,
     #[serde(default)]
@@ -132,11 +139,10 @@ impl ResponsePage {
             lookup: String::new(),
             lookup_error: None,
             case: None,
-            kinds: IdDocumentKind::ALL
-                .iter()
+            kinds: IdDocumentKind::offered()
                 .map(|k| KindOption {
                     code: k.code(),
-                    name: k.name_ja(),
+                    name: super::intake::kind_label(k),
                 })
                 .collect(),
             form: ChecklistForm::default(),
@@ -241,17 +247,42 @@ pub async fn lookup(
     .map_err(|e| auth.fail(e))
 }
 
-/// The photo ID the proxy showed, if a kind was chosen.
-fn photo_id(form: &ChecklistForm) -> Result<Option<IdDocument>, ServiceError> {
-    if form.proxy_id_kind.is_empty() {
+/// An identity document the proxy showed, if a kind was chosen; `field`
+/// names it in a refusal.
+fn document(
+    kind: &str,
+    photo_ticked: &str,
+    last4: &str,
+    field: &'static str,
+) -> Result<Option<IdDocument>, ServiceError> {
+    if kind.is_empty() {
         return Ok(None);
     }
-    let kind = IdDocumentKind::from_code(&form.proxy_id_kind)
-        .ok_or_else(|| ServiceError::invalid("checklist.proxy_photo_id.kind", "unknown kind"))?;
-    let has_photo = kind.photo_given(!form.proxy_id_has_photo.is_empty());
-    IdDocument::parse(kind, has_photo, &form.proxy_id_last4)
+    let kind = IdDocumentKind::from_code(kind)
+        .ok_or_else(|| ServiceError::invalid(field, "unknown kind"))?;
+    let has_photo = kind.photo_given(!photo_ticked.is_empty());
+    IdDocument::parse(kind, has_photo, last4)
         .map(Some)
-        .map_err(|e| ServiceError::invalid("checklist.proxy_photo_id.number_last4", e.to_string()))
+        .map_err(|e| ServiceError::invalid(field, e.to_string()))
+}
+
+/// The documents the proxy showed: the first and the optional second.
+fn photo_id(
+    form: &ChecklistForm,
+) -> Result<(Option<IdDocument>, Option<IdDocument>), ServiceError> {
+    let first = document(
+        &form.proxy_id_kind,
+        &form.proxy_id_has_photo,
+        &form.proxy_id_last4,
+        "checklist.proxy_photo_id.number_last4",
+    )?;
+    let second = document(
+        &form.proxy_id2_kind,
+        &form.proxy_id2_has_photo,
+        &form.proxy_id2_last4,
+        "checklist.proxy_second_id.number_last4",
+    )?;
+    Ok((first, second))
 }
 
 /// The code field, read from the raw body so it lives only in a zeroing buffer.
@@ -269,7 +300,7 @@ pub async fn record(
     let code = code_field(&body);
     drop(body);
     let outcome = match photo_id(&form) {
-        Ok(proxy_photo_id) => {
+        Ok((proxy_photo_id, proxy_second_id)) => {
             let request = ResponseRequest {
                 version: form.version,
                 code,
@@ -277,6 +308,7 @@ pub async fn record(
                 checklist: ChecklistInput {
                     card_presented: !form.card_presented.is_empty(),
                     proxy_photo_id,
+                    proxy_second_id,
                     response_form_signed: !form.response_form_signed.is_empty(),
                     power_of_attorney_complete: !form.power_of_attorney_complete.is_empty(),
                     power_of_attorney_names_proxy: !form.power_of_attorney_names_proxy.is_empty(),

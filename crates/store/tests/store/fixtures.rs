@@ -57,8 +57,8 @@ pub fn proxy_application() -> Application {
         representation: Representation::OptionalProxy(Proxy {
             person: PersonName::parse("佐藤 花子", "サトウ ハナコ").unwrap(),
             date_of_birth: DateOfBirth::parse("1985-06-15").unwrap(),
-            id_document: IdDocument::parse(IdDocumentKind::HealthInsuranceCard, false, "1234")
-                .unwrap(),
+            id_document: IdDocument::parse(IdDocumentKind::PensionBook, false, "1234").unwrap(),
+            second_id_document: None,
             phone: None,
             email: None,
         }),

@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 
 use super::model::{CaseState, ProofKind, Role, WaiverReason, WardKind};
-use crate::domain::{ReferenceNumber, VerificationCodeError};
+use crate::domain::{IdCount, IdRequirement, ReferenceNumber, VerificationCodeError};
 
 /// An item of the response-visit checklist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -13,7 +13,8 @@ use crate::domain::{ReferenceNumber, VerificationCodeError};
 pub enum ChecklistItem {
     /// The card was presented (its fingerprint read).
     CardPresented,
-    /// The proxy showed an identity document with a photo.
+    /// The proxy showed the identity documents the office requires for the
+    /// second visit (by default one photo document from list A).
     ProxyPhotoId,
     /// The response form is signed by the cardholder.
     ResponseFormSigned,
@@ -35,6 +36,18 @@ impl ChecklistItem {
             ChecklistItem::PowerOfAttorneyComplete => "power_of_attorney_complete",
             ChecklistItem::PowerOfAttorneyNamesProxy => "power_of_attorney_names_proxy",
             ChecklistItem::EnvelopeSealed => "envelope_sealed",
+        }
+    }
+
+    /// The item as the clerk's checklist names it.
+    pub fn name_ja(self) -> &'static str {
+        match self {
+            ChecklistItem::CardPresented => "カードの提示",
+            ChecklistItem::ProxyPhotoId => "代理人の本人確認書類",
+            ChecklistItem::ResponseFormSigned => "回答書への本人の署名",
+            ChecklistItem::PowerOfAttorneyComplete => "委任状の記入",
+            ChecklistItem::PowerOfAttorneyNamesProxy => "委任状の代理人の氏名",
+            ChecklistItem::EnvelopeSealed => "封をしたままの持参",
         }
     }
 }
@@ -67,6 +80,13 @@ pub enum TransitionError {
     /// Checklist items are missing.
     #[error("the response is incomplete: {}", missing.iter().map(|m| m.code()).collect::<Vec<_>>().join(", "))]
     ChecklistIncomplete { missing: Vec<ChecklistItem> },
+    /// The proxy's identity documents at the second visit do not meet the
+    /// office's requirement (the rest of the checklist is complete).
+    #[error("the proxy must show {needed} (lists A/B); shown: {} A, {} B, {} no longer accepted", shown.a, shown.b, shown.not_accepted)]
+    IdDocumentsShort {
+        needed: IdRequirement,
+        shown: IdCount,
+    },
     /// The card presented is not the one bound at application.
     #[error("this is not the card the application was made for")]
     CardNotBound,
@@ -162,6 +182,7 @@ impl TransitionError {
             TransitionError::NotLocked => "not_locked",
             TransitionError::ChecklistIncomplete { .. } => "checklist_incomplete",
             TransitionError::CardNotBound => "card_not_bound",
+            TransitionError::IdDocumentsShort { .. } => "id_documents_short",
             TransitionError::CodeMalformed(_) => "code_malformed",
             TransitionError::CodeMismatch { .. } => "code_mismatch",
             TransitionError::SupersededCode { .. } => "superseded_code",
@@ -183,6 +204,38 @@ impl TransitionError {
             TransitionError::EntryBeforeMailing => "entry_before_mailing",
             TransitionError::NotSameDay { .. } => "not_same_day",
         }
+    }
+}
+
+/// Whose identity documents a step checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IdHolder {
+    /// An optional proxy at the first visit.
+    ProxyAtApplication,
+    /// An optional proxy returning the response form.
+    ProxyAtResponse,
+    /// A legal representative.
+    LegalRepresentative,
+}
+
+impl IdHolder {
+    /// Who, in Japanese.
+    pub fn name_ja(self) -> &'static str {
+        match self {
+            IdHolder::ProxyAtApplication => "任意代理人（申請時）",
+            IdHolder::ProxyAtResponse => "任意代理人（回答書の持参時）",
+            IdHolder::LegalRepresentative => "法定代理人",
+        }
+    }
+}
+
+impl std::fmt::Display for IdHolder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            IdHolder::ProxyAtApplication => "proxy at application",
+            IdHolder::ProxyAtResponse => "proxy returning the form",
+            IdHolder::LegalRepresentative => "legal representative",
+        })
     }
 }
 
@@ -274,6 +327,13 @@ pub enum ApplicationError {
     /// The card in the terminal is not the card of the case followed.
     #[error("the card in the terminal is not the card of case {reference}")]
     NotTheCasesCard { reference: ReferenceNumber },
+    /// The identity documents shown do not meet the office's requirement.
+    #[error("the {holder} must show {needed} (lists A/B); shown: {} A, {} B, {} no longer accepted", shown.a, shown.b, shown.not_accepted)]
+    IdDocumentsShort {
+        holder: IdHolder,
+        needed: IdRequirement,
+        shown: IdCount,
+    },
     /// Taking over a proxy case needs the cardholder's own application.
     #[error("only the cardholder in person can take over a proxy's case")]
     TakeOverNotInPerson,
@@ -302,6 +362,7 @@ impl ApplicationError {
             ApplicationError::ReferenceYearMismatch { .. } => "reference_year_mismatch",
             ApplicationError::CardHasOpenCase { .. } => "card_has_open_case",
             ApplicationError::TakeOverNotInPerson => "take_over_not_in_person",
+            ApplicationError::IdDocumentsShort { .. } => "id_documents_short",
             ApplicationError::NothingToReset { .. } => "nothing_to_reset",
             ApplicationError::NotTheCasesCard { .. } => "card_not_bound",
         }

@@ -21,7 +21,7 @@ use zeroize::Zeroizing;
 use super::audit::{AuditEventKind, AuditRecord, Context, Transition, japan_date};
 use super::error::{ChecklistItem, TransitionError};
 use super::model::{Case, CaseState, FailureReason, Letter, Path, Role};
-use crate::domain::{CardFingerprint, IdDocument, ReferenceNumber, VerificationCode};
+use crate::domain::{CardFingerprint, IdCount, IdDocument, ReferenceNumber, VerificationCode};
 
 /// Audit event code of a wrong code entry (the case stays `inquiry_mailed`).
 pub const CODE_MISMATCH: &str = "code_mismatch";
@@ -109,8 +109,12 @@ impl EventKind {
 pub struct ResponseChecklist {
     /// The card presented, by fingerprint; `None` if no card was brought.
     pub card_presented: Option<CardFingerprint>,
-    /// The proxy's identity document; it must carry a photo.
+    /// The proxy's identity document; with [`ResponseChecklist::proxy_second_id`]
+    /// it must meet the office's requirement for the second visit
+    /// (`WorkflowSettings::id_proxy_response`, by default one from list A).
     pub proxy_photo_id: Option<IdDocument>,
+    /// A second document, where the office asks for two.
+    pub proxy_second_id: Option<IdDocument>,
     pub response_form_signed: bool,
     pub power_of_attorney_complete: bool,
     pub power_of_attorney_names_proxy: bool,
@@ -606,7 +610,7 @@ impl Case {
         {
             return Err(TransitionError::EntryBeforeMailing);
         }
-        let photo_id = self.check_checklist(&entry.checklist)?;
+        let photo_id = self.check_checklist(&entry.checklist, ctx)?;
         let code = VerificationCode::parse(&entry.code).map_err(TransitionError::CodeMalformed)?;
         // Which letter printed this code, if any: only the newest, once mailed, counts.
         let printed_on = self.core.letters.iter().find(|l| {
@@ -629,8 +633,16 @@ impl Case {
 
     /// Every missing item is named; a card that is present but not the bound
     /// card is refused on its own.
-    fn check_checklist(&self, c: &ResponseChecklist) -> Result<IdDocument, TransitionError> {
-        let photo_id = c.proxy_photo_id.as_ref().filter(|d| d.has_photo());
+    fn check_checklist(
+        &self,
+        c: &ResponseChecklist,
+        ctx: &Context<'_>,
+    ) -> Result<IdDocument, TransitionError> {
+        let shown = IdCount::of(c.proxy_photo_id.iter().chain(&c.proxy_second_id));
+        let photo_id = c
+            .proxy_photo_id
+            .as_ref()
+            .filter(|_| ctx.settings.id_proxy_response.met_by(shown));
         let missing: Vec<ChecklistItem> = [
             (c.card_presented.is_some(), ChecklistItem::CardPresented),
             (photo_id.is_some(), ChecklistItem::ProxyPhotoId),
@@ -655,6 +667,16 @@ impl Case {
                 } else {
                     Err(TransitionError::CardNotBound)
                 }
+            }
+            // Documents were shown but fall short, and nothing else is
+            // missing: say what the office needs.
+            (None, Some(_))
+                if missing == [ChecklistItem::ProxyPhotoId] && c.proxy_photo_id.is_some() =>
+            {
+                Err(TransitionError::IdDocumentsShort {
+                    needed: ctx.settings.id_proxy_response.clone(),
+                    shown,
+                })
             }
             (Some(_) | None, Some(_) | None) => {
                 Err(TransitionError::ChecklistIncomplete { missing })

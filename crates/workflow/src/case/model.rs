@@ -317,6 +317,10 @@ pub struct Cardholder {
 pub struct LegalRepresentative {
     pub person: PersonName,
     pub id_document: IdDocument,
+    /// A second document, where the first alone does not meet the office's
+    /// requirement (two from list B).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub second_id_document: Option<IdDocument>,
     pub ward: WardKind,
     pub proof: Proof,
     pub phone: Option<Phone>,
@@ -329,6 +333,9 @@ pub struct Proxy {
     pub date_of_birth: DateOfBirth,
     /// The ID shown at application (a photo is not needed then).
     pub id_document: IdDocument,
+    /// A second document, where the office asks for two.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub second_id_document: Option<IdDocument>,
     pub phone: Option<Phone>,
     pub email: Option<Email>,
 }

@@ -6,12 +6,13 @@ use serde_json::json;
 use shokai_card::PinKind;
 
 use super::audit::{AuditEventKind, AuditRecord, Context, Transition};
-use super::error::ApplicationError;
+use super::error::{ApplicationError, IdHolder};
 use super::model::{
     Cardholder, Case, CaseCore, CaseState, LegalRepresentative, Parties, Proof, ProofKind, Proxy,
     Representation, Role, WardKind,
 };
-use crate::domain::{CardFingerprint, PinSet, Procedure, ReferenceNumber, reiwa_year};
+use crate::domain::{CardFingerprint, IdCount, PinSet, Procedure, ReferenceNumber, reiwa_year};
+use crate::settings::WorkflowSettings;
 
 /// Age below which a cardholder has no signature certificate.
 pub const SIGNATURE_MIN_AGE: u32 = 15;
@@ -58,6 +59,7 @@ impl Case {
         let applied_on = ctx.today();
         check_reference(reference, applied_on)?;
         check_people(&application, applied_on, ctx.settings.proof_valid_months)?;
+        check_id_documents(&application.representation, ctx.settings)?;
         let path = application.representation.path();
         let audit = AuditRecord {
             event: AuditEventKind::Open.code(),
@@ -221,6 +223,39 @@ fn check_proof(
             Err(ApplicationError::WaiverOnlyUnder15 { age })
         }
         Proof::Waived { .. } => Ok(()),
+    }
+}
+
+/// The documents the representative showed meet the office's requirement
+/// for them; the refusal says what was needed and what was shown.
+fn check_id_documents(
+    representation: &Representation,
+    settings: &WorkflowSettings,
+) -> Result<(), ApplicationError> {
+    let (holder, needed, first, second) = match representation {
+        Representation::InPerson => return Ok(()),
+        Representation::OptionalProxy(p) => (
+            IdHolder::ProxyAtApplication,
+            &settings.id_proxy_application,
+            &p.id_document,
+            &p.second_id_document,
+        ),
+        Representation::LegalRepresentative(r) => (
+            IdHolder::LegalRepresentative,
+            &settings.id_legal_representative,
+            &r.id_document,
+            &r.second_id_document,
+        ),
+    };
+    let shown = IdCount::of(std::iter::once(first).chain(second));
+    if needed.met_by(shown) {
+        Ok(())
+    } else {
+        Err(ApplicationError::IdDocumentsShort {
+            holder,
+            needed: needed.clone(),
+            shown,
+        })
     }
 }
 

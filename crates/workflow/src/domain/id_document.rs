@@ -1,4 +1,7 @@
-//! The identity document a proxy or legal representative shows at the counter.
+//! The identity document a proxy or legal representative shows at the counter,
+//! in one of the two lists offices use: A, a photo document issued by a
+//! public office (one is enough), and B, a document without a photo or not
+//! issued by a public office (two are needed); see [`IdRequirement`](super::IdRequirement).
 //! Only its kind, whether it has a photo, and the last four characters of its
 //! number are kept: enough to say later which document was seen, not enough to
 //! misuse it. For a My Number Card, a passport or a residence card not even
@@ -13,43 +16,105 @@ use super::text::{fold_width, trim};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IdDocumentKind {
-    /// 運転免許証
+    /// 運転免許証 (A)
     DriversLicence,
-    /// 旅券
+    /// 運転経歴証明書 (A)
+    DrivingHistoryCertificate,
+    /// 旅券 (A)
     Passport,
-    /// 在留カード
+    /// 在留カード (A)
     ResidenceCard,
-    /// The proxy's own マイナンバーカード (never the cardholder's).
+    /// 特別永住者証明書 (A)
+    SpecialPermanentResidentCertificate,
+    /// The proxy's own マイナンバーカード (A; never the cardholder's).
     MyNumberCard,
-    /// 健康保険証 (no photo)
+    /// 身体障害者手帳 (A)
+    PhysicalDisabilityCertificate,
+    /// 療育手帳 (A)
+    IntellectualDisabilityCertificate,
+    /// 精神障害者保健福祉手帳 (A)
+    MentalDisabilityCertificate,
+    /// 資格確認書 (B): issued instead of the health insurance card since
+    /// 2 December 2024.
+    QualificationCertificate,
+    /// 健康保険証: no longer accepted (none is valid after 1 December 2025);
+    /// kept so that cases recorded with one still read.
     HealthInsuranceCard,
-    /// 年金手帳 (no photo)
+    /// 年金手帳 (B)
     PensionBook,
-    /// Anything else the office accepts; whether it has a photo is stated.
+    /// 介護保険被保険者証 (B)
+    LongTermCareInsuranceCard,
+    /// 医療受給者証 (B)
+    MedicalRecipientCertificate,
+    /// 学生証 (B)
+    StudentCard,
+    /// 社員証 (B)
+    EmployeeCard,
+    /// Anything else the office accepts (B); whether it has a photo is stated.
     Other,
 }
 
+/// The two lists of identity documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum IdList {
+    /// A photo document issued by a public office: one is enough.
+    A,
+    /// Any other accepted document: two are needed.
+    B,
+}
+
 impl IdDocumentKind {
-    /// Every kind, for forms and tests.
-    pub const ALL: [IdDocumentKind; 7] = [
+    /// Every kind, for parsing and tests.
+    pub const ALL: [IdDocumentKind; 17] = [
         IdDocumentKind::DriversLicence,
+        IdDocumentKind::DrivingHistoryCertificate,
         IdDocumentKind::Passport,
         IdDocumentKind::ResidenceCard,
+        IdDocumentKind::SpecialPermanentResidentCertificate,
         IdDocumentKind::MyNumberCard,
+        IdDocumentKind::PhysicalDisabilityCertificate,
+        IdDocumentKind::IntellectualDisabilityCertificate,
+        IdDocumentKind::MentalDisabilityCertificate,
+        IdDocumentKind::QualificationCertificate,
         IdDocumentKind::HealthInsuranceCard,
         IdDocumentKind::PensionBook,
+        IdDocumentKind::LongTermCareInsuranceCard,
+        IdDocumentKind::MedicalRecipientCertificate,
+        IdDocumentKind::StudentCard,
+        IdDocumentKind::EmployeeCard,
         IdDocumentKind::Other,
     ];
+
+    /// The kinds a clerk may record now (forms list these).
+    pub fn offered() -> impl Iterator<Item = IdDocumentKind> {
+        IdDocumentKind::ALL
+            .into_iter()
+            .filter(|k| k.list().is_some())
+    }
 
     /// Stable code name.
     pub fn code(self) -> &'static str {
         match self {
             IdDocumentKind::DriversLicence => "drivers_licence",
+            IdDocumentKind::DrivingHistoryCertificate => "driving_history_certificate",
             IdDocumentKind::Passport => "passport",
             IdDocumentKind::ResidenceCard => "residence_card",
+            IdDocumentKind::SpecialPermanentResidentCertificate => {
+                "special_permanent_resident_certificate"
+            }
             IdDocumentKind::MyNumberCard => "my_number_card",
+            IdDocumentKind::PhysicalDisabilityCertificate => "physical_disability_certificate",
+            IdDocumentKind::IntellectualDisabilityCertificate => {
+                "intellectual_disability_certificate"
+            }
+            IdDocumentKind::MentalDisabilityCertificate => "mental_disability_certificate",
+            IdDocumentKind::QualificationCertificate => "qualification_certificate",
             IdDocumentKind::HealthInsuranceCard => "health_insurance_card",
             IdDocumentKind::PensionBook => "pension_book",
+            IdDocumentKind::LongTermCareInsuranceCard => "long_term_care_insurance_card",
+            IdDocumentKind::MedicalRecipientCertificate => "medical_recipient_certificate",
+            IdDocumentKind::StudentCard => "student_card",
+            IdDocumentKind::EmployeeCard => "employee_card",
             IdDocumentKind::Other => "other",
         }
     }
@@ -63,12 +128,46 @@ impl IdDocumentKind {
     pub fn name_ja(self) -> &'static str {
         match self {
             IdDocumentKind::DriversLicence => "運転免許証",
+            IdDocumentKind::DrivingHistoryCertificate => "運転経歴証明書",
             IdDocumentKind::Passport => "旅券",
             IdDocumentKind::ResidenceCard => "在留カード",
+            IdDocumentKind::SpecialPermanentResidentCertificate => "特別永住者証明書",
             IdDocumentKind::MyNumberCard => "マイナンバーカード(代理人本人のもの)",
-            IdDocumentKind::HealthInsuranceCard => "健康保険証",
+            IdDocumentKind::PhysicalDisabilityCertificate => "身体障害者手帳",
+            IdDocumentKind::IntellectualDisabilityCertificate => "療育手帳",
+            IdDocumentKind::MentalDisabilityCertificate => "精神障害者保健福祉手帳",
+            IdDocumentKind::QualificationCertificate => "資格確認書",
+            IdDocumentKind::HealthInsuranceCard => "健康保険証(有効期限切れ)",
             IdDocumentKind::PensionBook => "年金手帳",
+            IdDocumentKind::LongTermCareInsuranceCard => "介護保険被保険者証",
+            IdDocumentKind::MedicalRecipientCertificate => "医療受給者証",
+            IdDocumentKind::StudentCard => "学生証",
+            IdDocumentKind::EmployeeCard => "社員証",
             IdDocumentKind::Other => "その他",
+        }
+    }
+
+    /// The list a document of this kind counts in; `None` for a kind no
+    /// longer accepted (the health insurance card).
+    pub fn list(self) -> Option<IdList> {
+        match self {
+            IdDocumentKind::DriversLicence
+            | IdDocumentKind::DrivingHistoryCertificate
+            | IdDocumentKind::Passport
+            | IdDocumentKind::ResidenceCard
+            | IdDocumentKind::SpecialPermanentResidentCertificate
+            | IdDocumentKind::MyNumberCard
+            | IdDocumentKind::PhysicalDisabilityCertificate
+            | IdDocumentKind::IntellectualDisabilityCertificate
+            | IdDocumentKind::MentalDisabilityCertificate => Some(IdList::A),
+            IdDocumentKind::QualificationCertificate
+            | IdDocumentKind::PensionBook
+            | IdDocumentKind::LongTermCareInsuranceCard
+            | IdDocumentKind::MedicalRecipientCertificate
+            | IdDocumentKind::StudentCard
+            | IdDocumentKind::EmployeeCard
+            | IdDocumentKind::Other => Some(IdList::B),
+            IdDocumentKind::HealthInsuranceCard => None,
         }
     }
 
@@ -78,13 +177,16 @@ impl IdDocumentKind {
     /// `None` when it depends on the document (`Other`: the clerk says).
     /// [`IdDocument::parse`] refuses a photo flag that contradicts it.
     pub fn has_photo(self) -> Option<bool> {
-        match self {
-            IdDocumentKind::DriversLicence
-            | IdDocumentKind::Passport
-            | IdDocumentKind::ResidenceCard
-            | IdDocumentKind::MyNumberCard => Some(true),
-            IdDocumentKind::HealthInsuranceCard | IdDocumentKind::PensionBook => Some(false),
-            IdDocumentKind::Other => None,
+        match self.list() {
+            Some(IdList::A) => Some(true),
+            None => Some(false),
+            Some(IdList::B) => match self {
+                IdDocumentKind::QualificationCertificate
+                | IdDocumentKind::PensionBook
+                | IdDocumentKind::LongTermCareInsuranceCard
+                | IdDocumentKind::MedicalRecipientCertificate => Some(false),
+                _ => None,
+            },
         }
     }
 
@@ -92,15 +194,16 @@ impl IdDocumentKind {
     /// recorded: not for a My Number Card (they would be part of an
     /// individual number), a passport or a residence card.
     pub fn records_number(self) -> bool {
-        match self {
+        // The insurer's numbers on a 資格確認書 are protected by law from
+        // being asked for (告知要求制限), so they are not recorded either.
+        !matches!(
+            self,
             IdDocumentKind::MyNumberCard
-            | IdDocumentKind::Passport
-            | IdDocumentKind::ResidenceCard => false,
-            IdDocumentKind::DriversLicence
-            | IdDocumentKind::HealthInsuranceCard
-            | IdDocumentKind::PensionBook
-            | IdDocumentKind::Other => true,
-        }
+                | IdDocumentKind::Passport
+                | IdDocumentKind::ResidenceCard
+                | IdDocumentKind::SpecialPermanentResidentCertificate
+                | IdDocumentKind::QualificationCertificate
+        )
     }
 
     /// Whether a document of this kind has a photo, given the clerk's
@@ -213,6 +316,11 @@ impl IdDocument {
     pub fn number_last4(&self) -> Option<&str> {
         self.number_last4.as_deref()
     }
+
+    /// The list it counts in ([`IdDocumentKind::list`]).
+    pub fn list(&self) -> Option<IdList> {
+        self.kind.list()
+    }
 }
 
 #[cfg(test)]
@@ -220,22 +328,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_kind_fixes_the_photo_except_for_other_documents() {
+    fn every_list_a_document_has_a_photo_and_only_a_few_list_b_ones_leave_it_to_the_clerk() {
         use IdDocumentKind as K;
-        let table: Vec<(K, Option<bool>)> =
-            K::ALL.into_iter().map(|k| (k, k.has_photo())).collect();
-        assert_eq!(
-            table,
-            [
-                (K::DriversLicence, Some(true)),
-                (K::Passport, Some(true)),
-                (K::ResidenceCard, Some(true)),
-                (K::MyNumberCard, Some(true)),
-                (K::HealthInsuranceCard, Some(false)),
-                (K::PensionBook, Some(false)),
-                (K::Other, None),
-            ]
-        );
+        for kind in K::ALL {
+            match kind.list() {
+                Some(IdList::A) => assert_eq!(kind.has_photo(), Some(true), "{kind:?}"),
+                None => assert_eq!(kind, K::HealthInsuranceCard),
+                Some(IdList::B) => {}
+            }
+        }
+        let clerk_says: Vec<K> = K::ALL
+            .into_iter()
+            .filter(|k| k.has_photo().is_none())
+            .collect();
+        assert_eq!(clerk_says, [K::StudentCard, K::EmployeeCard, K::Other]);
+        assert!(K::offered().all(|k| k != K::HealthInsuranceCard));
+        assert_eq!(K::QualificationCertificate.list(), Some(IdList::B));
     }
 
     #[test]
@@ -280,14 +388,15 @@ mod tests {
                     .unwrap();
             assert_eq!(seen.kind(), kind, "recorded as seen, without a number");
         }
-        let recorded: Vec<K> = K::ALL.into_iter().filter(|k| k.records_number()).collect();
+        let not_recorded: Vec<K> = K::ALL.into_iter().filter(|k| !k.records_number()).collect();
         assert_eq!(
-            recorded,
+            not_recorded,
             [
-                K::DriversLicence,
-                K::HealthInsuranceCard,
-                K::PensionBook,
-                K::Other
+                K::Passport,
+                K::ResidenceCard,
+                K::SpecialPermanentResidentCertificate,
+                K::MyNumberCard,
+                K::QualificationCertificate,
             ]
         );
     }

@@ -1,8 +1,9 @@
 //! What is refused when a case is opened, and what the opening records.
 
 use shokai_workflow::{
-    Application, ApplicationError, Case, CaseState, DateOfBirth, Path, PinKind, Proof, ProofKind,
-    ReferenceNumber, Representation, Role, WaiverReason, WardKind,
+    Application, ApplicationError, Case, CaseState, DateOfBirth, IdCount, IdDocument,
+    IdDocumentKind, IdHolder, IdRequirement, Path, PinKind, Proof, ProofKind, ReferenceNumber,
+    Representation, Role, WaiverReason, WardKind,
 };
 
 use crate::fixtures::{World, application, application_day, day, guardian, morning, pins, proxy};
@@ -386,5 +387,85 @@ fn a_case_survives_the_trip_through_its_two_stored_parts() {
     assert!(
         !core_json.contains("山田") && !core_json.contains("150-0001"),
         "{core_json}"
+    );
+}
+
+fn document(kind: IdDocumentKind) -> IdDocument {
+    IdDocument::parse(kind, kind.photo_given(false), "2468").unwrap()
+}
+
+fn refused_for_documents(world: &World, app: Application) -> ApplicationError {
+    let reference = ReferenceNumber::for_date(application_day(), 9).unwrap();
+    let ctx = world.ctx(morning(application_day()), Role::Clerk);
+    let err = Case::open(app, reference, None, &ctx).unwrap_err();
+    assert_eq!(err.code(), "id_documents_short", "{err}");
+    err
+}
+
+#[test]
+fn a_proxy_shows_any_one_document_at_application_but_never_an_expired_health_insurance_card() {
+    let world = World::new();
+    let mut app = application(Path::OptionalProxy);
+    if let Representation::OptionalProxy(p) = &mut app.representation {
+        p.id_document = document(IdDocumentKind::QualificationCertificate);
+    }
+    world.open_application(app.clone());
+    if let Representation::OptionalProxy(p) = &mut app.representation {
+        p.id_document = document(IdDocumentKind::HealthInsuranceCard);
+    }
+    let err = refused_for_documents(&world, app);
+    assert_eq!(
+        err,
+        ApplicationError::IdDocumentsShort {
+            holder: IdHolder::ProxyAtApplication,
+            needed: IdRequirement::parse("B").unwrap(),
+            shown: IdCount {
+                a: 0,
+                b: 0,
+                not_accepted: 1
+            },
+        }
+    );
+}
+
+#[test]
+fn a_legal_representative_shows_one_list_a_document_or_two_from_list_b() {
+    let world = World::new();
+    let mut app = application(Path::LegalRepresentative);
+    let set = |app: &mut Application, first, second: Option<IdDocumentKind>| {
+        if let Representation::LegalRepresentative(r) = &mut app.representation {
+            r.id_document = document(first);
+            r.second_id_document = second.map(document);
+        }
+    };
+    set(&mut app, IdDocumentKind::PensionBook, None);
+    let err = refused_for_documents(&world, app.clone());
+    assert!(err.to_string().contains("A|B+B"), "{err}");
+    set(
+        &mut app,
+        IdDocumentKind::PensionBook,
+        Some(IdDocumentKind::QualificationCertificate),
+    );
+    world.open_application(app.clone());
+    set(&mut app, IdDocumentKind::Passport, None);
+    world.open_application(app);
+}
+
+#[test]
+fn an_office_that_asks_a_photo_document_at_the_proxys_first_visit_refuses_a_list_b_one() {
+    let mut world = World::new();
+    world.settings.id_proxy_application = IdRequirement::parse("A").unwrap();
+    let err = refused_for_documents(&world, application(Path::OptionalProxy));
+    assert_eq!(
+        err,
+        ApplicationError::IdDocumentsShort {
+            holder: IdHolder::ProxyAtApplication,
+            needed: IdRequirement::parse("A").unwrap(),
+            shown: IdCount {
+                a: 0,
+                b: 1,
+                not_accepted: 0
+            },
+        }
     );
 }

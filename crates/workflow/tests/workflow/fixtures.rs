@@ -200,7 +200,8 @@ pub fn proxy() -> Proxy {
     Proxy {
         person: name("佐藤 一郎", "サトウ イチロウ"),
         date_of_birth: DateOfBirth::from_date(day(1970, 4, 1)).unwrap(),
-        id_document: IdDocument::parse(IdDocumentKind::HealthInsuranceCard, false, "5678").unwrap(),
+        id_document: IdDocument::parse(IdDocumentKind::PensionBook, false, "5678").unwrap(),
+        second_id_document: None,
         phone: None,
         email: None,
     }
@@ -210,6 +211,7 @@ pub fn guardian(ward: WardKind, proof: Proof) -> LegalRepresentative {
     LegalRepresentative {
         person: name("山田 太郎", "ヤマダ タロウ"),
         id_document: licence(),
+        second_id_document: None,
         ward,
         proof,
         phone: None,
@@ -252,6 +254,7 @@ pub fn full_checklist() -> ResponseChecklist {
     ResponseChecklist {
         card_presented: Some(card(BOUND_CARD)),
         proxy_photo_id: Some(licence()),
+        proxy_second_id: None,
         response_form_signed: true,
         power_of_attorney_complete: true,
         power_of_attorney_names_proxy: true,

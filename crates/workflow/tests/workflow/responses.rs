@@ -1,8 +1,8 @@
 //! The second visit: the checklist, wrong codes and the lock.
 
 use shokai_workflow::{
-    CaseState, ChecklistItem, Event, IdDocument, IdDocumentKind, ResponseChecklist, ResponseEntry,
-    Role, TransitionError,
+    CaseState, ChecklistItem, Event, IdCount, IdDocument, IdDocumentKind, IdRequirement,
+    ResponseChecklist, ResponseEntry, Role, TransitionError,
 };
 
 use crate::fixtures::{OTHER_CARD, WRONG_CODE, World, card, full_checklist, jst, response};
@@ -57,13 +57,16 @@ fn each_missing_checklist_item_is_refused_with_its_own_reason_and_costs_no_attem
     assert_eq!(case.wrong_code_attempts(), 0);
 }
 
+fn pension_book() -> IdDocument {
+    IdDocument::parse(IdDocumentKind::PensionBook, false, "0001").unwrap()
+}
+
 #[test]
-fn an_id_without_a_photo_does_not_count_as_the_proxys_photo_id() {
+fn a_list_b_document_alone_is_refused_at_the_second_visit_naming_what_is_needed() {
     let mut world = World::new();
     let (case, code) = world.mailed_proxy_case();
     let mut checklist = full_checklist();
-    checklist.proxy_photo_id =
-        Some(IdDocument::parse(IdDocumentKind::PensionBook, false, "0001").unwrap());
+    checklist.proxy_photo_id = Some(pension_book());
     let err = world
         .try_step(
             &case,
@@ -74,10 +77,41 @@ fn an_id_without_a_photo_does_not_count_as_the_proxys_photo_id() {
         .unwrap_err();
     assert_eq!(
         err,
-        TransitionError::ChecklistIncomplete {
-            missing: vec![ChecklistItem::ProxyPhotoId]
+        TransitionError::IdDocumentsShort {
+            needed: IdRequirement::parse("A").unwrap(),
+            shown: IdCount {
+                a: 0,
+                b: 1,
+                not_accepted: 0
+            },
         }
     );
+    assert_eq!(err.code(), "id_documents_short");
+}
+
+#[test]
+fn an_office_asking_two_documents_at_the_second_visit_refuses_one_and_takes_a_photo_id_and_a_b() {
+    let mut world = World::new();
+    world.settings.id_proxy_response = IdRequirement::parse("A+A|A+B").unwrap();
+    let (case, code) = world.mailed_proxy_case();
+    let one = world.try_step(
+        &case,
+        entry_with(&code, full_checklist()),
+        jst(2026, 12, 1, 10),
+        Role::Clerk,
+    );
+    assert_eq!(one.unwrap_err().code(), "id_documents_short");
+    let mut checklist = full_checklist();
+    checklist.proxy_second_id = Some(pension_book());
+    let two = world
+        .try_step(
+            &case,
+            entry_with(&code, checklist),
+            jst(2026, 12, 1, 10),
+            Role::Clerk,
+        )
+        .unwrap();
+    assert_eq!(two.case.state(), CaseState::ResponseReturned);
 }
 
 #[test]

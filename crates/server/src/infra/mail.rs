@@ -29,6 +29,7 @@ use secrecy::ExposeSecret;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use shokai_store::outbox::{OutboxMessage, SendError, Sender};
+use shokai_workflow::Procedure;
 
 use crate::settings::{MailSettings, MailTls, MailTransport, Office, SmtpSettings};
 
@@ -61,6 +62,7 @@ pub const KINDS: &[(&str, &[&str])] = &[
         LETTER_MAILED,
         &[
             "proxy_name",
+            "procedure",
             "reference",
             "mailed_on",
             "deadline",
@@ -74,6 +76,7 @@ pub const KINDS: &[(&str, &[&str])] = &[
         DEADLINE_REMINDER,
         &[
             "proxy_name",
+            "procedure",
             "reference",
             "deadline",
             "days_left",
@@ -401,6 +404,10 @@ impl<M: Mailer> OutboxSender<M> {
         for name in allowed {
             let value = match office.iter().find(|(n, _)| n == name) {
                 Some((_, v)) => (*v).clone(),
+                // Messages queued before resets existed were all changes.
+                None if *name == "procedure" && row.payload.get(name).is_none() => {
+                    Procedure::Change.name_ja().to_owned()
+                }
                 None => payload_text(&row.payload, name),
             };
             vars.insert(*name, value);
@@ -517,6 +524,7 @@ mod tests {
                 LETTER_MAILED,
                 &vars(&[
                     ("proxy_name", "佐藤 花子"),
+                    ("procedure", "暗証番号の再設定（初期化）"),
                     ("reference", "R8-000123-4"),
                     ("mailed_on", "2026年11月26日"),
                     ("deadline", "2026年12月28日"),
@@ -533,7 +541,7 @@ mod tests {
             "2026年12月28日",
             "顔写真付き",
             "委任状",
-            "マイナンバーカード",
+            "マイナンバーカードの暗証番号の再設定（初期化）（任意代理人による申請）",
         ] {
             assert!(body.contains(needed), "{needed} missing from {body}");
         }

@@ -815,6 +815,7 @@ fn letter_mailed_message(case: &Case, mailed_on: NaiveDate) -> Option<NewMessage
         payload: json!({
             "to": email.as_str(),
             "proxy_name": proxy.person.name(),
+            "procedure": case.procedure().name_ja(),
             "reference": reference,
             "letter_number": letter.number,
             "mailed_on": mailed_on,

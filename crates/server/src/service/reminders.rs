@@ -73,6 +73,7 @@ fn reminder(case: &Case, today: NaiveDate) -> Option<NewMessage> {
         payload: json!({
             "to": email.as_str(),
             "proxy_name": proxy.person.name(),
+            "procedure": case.procedure().name_ja(),
             "reference": reference,
             "letter_number": letter.number,
             "deadline": deadline,

@@ -126,6 +126,7 @@ pub fn base_env(dir: &std::path::Path) -> Vec<(&'static str, String)> {
         ("SHOKAI_LOG", "info".into()),
         ("SHOKAI_CODE_KEYS", CODE_KEY.into()),
         ("SHOKAI_OFFICE_NAME", "テスト区役所 区民課".into()),
+        ("SHOKAI_OFFICE_HEAD", "テスト区長".into()),
         (
             "SHOKAI_OFFICE_ADDRESS",
             "〒100-0001 東京都テスト区1-1-1".into(),

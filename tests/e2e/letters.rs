@@ -93,3 +93,58 @@ async fn a_path_that_cannot_name_a_case_or_letter_is_not_found_in_the_error_form
         assert_error(answer, StatusCode::NOT_FOUND, "not_found").await;
     }
 }
+
+#[tokio::test]
+async fn another_office_prints_its_own_head_postal_code_and_address_on_both_pages_with_one_postal_mark()
+ {
+    let app = crate::helpers::TestApp::spawn_with(&[
+        ("SHOKAI_OFFICE_NAME", "港区役所 区民課"),
+        ("SHOKAI_OFFICE_HEAD", "港区長"),
+        ("SHOKAI_OFFICE_POSTAL_CODE", "105-8511"),
+        ("SHOKAI_OFFICE_ADDRESS", "東京都港区芝公園一丁目5番25号"),
+    ])
+    .await;
+    let clerk = app.token_for(Role::Clerk).await;
+    let case = app.open_proxy_case(&clerk).await;
+    let id = case["id"].as_i64().unwrap();
+    let issued = app
+        .call(
+            Method::POST,
+            &format!("/api/cases/{id}/letters"),
+            Some(&clerk),
+            Some(&json!({ "version": case["version"] })),
+        )
+        .await;
+    assert_eq!(issued.status(), StatusCode::CREATED);
+    let pdf = app
+        .call(
+            Method::GET,
+            &format!("/api/cases/{id}/letters/1/pdf"),
+            Some(&clerk),
+            None,
+        )
+        .await;
+    let text = crate::helpers::pdf_text(&pdf.bytes().await.unwrap());
+
+    let pages: Vec<&str> = text
+        .split('\u{c}')
+        .filter(|p| !p.trim().is_empty())
+        .collect();
+    assert_eq!(pages.len(), 2, "{text}");
+    let flat = |page: &str| page.split_whitespace().collect::<String>();
+    let (first, second) = (flat(pages[0]), flat(pages[1]));
+    assert!(
+        first.contains("〒105-8511東京都港区芝公園一丁目5番25号"),
+        "page 1 names the office: {first}"
+    );
+    assert!(
+        second.contains("港区長あて"),
+        "page 2 is addressed to the office head: {second}"
+    );
+    for page in [&first, &second] {
+        assert!(
+            !page.contains("〒〒") && !page.contains("みどり") && !page.contains("150-8010"),
+            "{page}"
+        );
+    }
+}

@@ -36,6 +36,8 @@ pub const KEYS: &[&str] = &[
     "SHOKAI_CODE_KEYS",
     "SHOKAI_CODE_KEY_CURRENT",
     "SHOKAI_OFFICE_NAME",
+    "SHOKAI_OFFICE_HEAD",
+    "SHOKAI_OFFICE_POSTAL_CODE",
     "SHOKAI_OFFICE_ADDRESS",
     "SHOKAI_OFFICE_PHONE",
     "SHOKAI_OFFICE_HOURS",
@@ -183,7 +185,11 @@ impl CodeKeys {
 pub struct Office {
     /// e.g. `中央区役所 区民課`.
     pub name: String,
-    /// Postal address of the counter.
+    /// Whom the response form is addressed to, e.g. `中央区長`.
+    pub head: String,
+    /// The office's postal code, `104-8404`.
+    pub postal_code: String,
+    /// Postal address of the counter, without the postal code.
     pub address: String,
     /// Phone number for enquiries.
     pub phone: String,
@@ -510,10 +516,68 @@ fn code_keys(s: &Sources) -> Result<CodeKeys, SettingsError> {
     Ok(keys)
 }
 
+impl Office {
+    /// The address as mailed: 〒 and the postal code once, then the address.
+    pub fn postal_address(&self) -> String {
+        format!("〒{} {}", self.postal_code, self.address)
+    }
+}
+
+/// Splits a leading `〒NNN-NNNN` (or `〒NNNNNNN`) off an address.
+fn split_postal_code(address: &str) -> (Option<&str>, &str) {
+    let Some(rest) = address.trim().strip_prefix('〒') else {
+        return (None, address.trim());
+    };
+    let rest = rest.trim_start();
+    let end = rest
+        .find(|c: char| !(c.is_ascii_digit() || c == '-'))
+        .unwrap_or(rest.len());
+    (Some(&rest[..end]), rest[end..].trim_start())
+}
+
+/// The office's postal code and address: from `SHOKAI_OFFICE_POSTAL_CODE`,
+/// or from a `〒` the address begins with (both given, they must agree), so
+/// the letter prints 〒 once whichever way an office writes it.
+fn office_address(s: &Sources) -> Result<(String, String), SettingsError> {
+    const POSTAL: &str = "SHOKAI_OFFICE_POSTAL_CODE";
+    let given = s.required("SHOKAI_OFFICE_ADDRESS", "the counter's postal address")?;
+    let (in_address, address) = split_postal_code(&given);
+    let parse = |text: &str| {
+        shokai_workflow::PostalCode::parse(text)
+            .map(|p| p.to_string())
+            .map_err(|_| invalid(POSTAL, "a postal code of 7 digits, e.g. 104-8404"))
+    };
+    let in_address = in_address.map(parse).transpose()?;
+    let postal = match (s.get(POSTAL).map(parse).transpose()?, in_address) {
+        (Some(set), None) => set,
+        (None, Some(from_address)) => from_address,
+        (Some(set), Some(from_address)) if set == from_address => set,
+        (Some(_), Some(_)) => {
+            return Err(invalid(
+                POSTAL,
+                "it differs from the 〒 that SHOKAI_OFFICE_ADDRESS begins with",
+            ));
+        }
+        (None, None) => {
+            return Err(invalid(
+                POSTAL,
+                "the office's postal code (or begin SHOKAI_OFFICE_ADDRESS with 〒NNN-NNNN)",
+            ));
+        }
+    };
+    Ok((postal, address.to_owned()))
+}
+
 fn office(s: &Sources) -> Result<Office, SettingsError> {
+    let (postal_code, address) = office_address(s)?;
     Ok(Office {
         name: s.required("SHOKAI_OFFICE_NAME", "the office name printed on letters")?,
-        address: s.required("SHOKAI_OFFICE_ADDRESS", "the counter's postal address")?,
+        head: s.required(
+            "SHOKAI_OFFICE_HEAD",
+            "whom the response form is addressed to, e.g. 新宿区長",
+        )?,
+        postal_code,
+        address,
         phone: s.required("SHOKAI_OFFICE_PHONE", "the phone number for enquiries")?,
         hours: s.required("SHOKAI_OFFICE_HOURS", "the opening hours as printed")?,
     })
@@ -634,7 +698,11 @@ mod tests {
         vec![
             ("SHOKAI_CODE_KEYS", format!("a={KEY_A}")),
             ("SHOKAI_OFFICE_NAME", "中央区役所 区民課".into()),
-            ("SHOKAI_OFFICE_ADDRESS", "東京都中央区築地1-1-1".into()),
+            ("SHOKAI_OFFICE_HEAD", "中央区長".into()),
+            (
+                "SHOKAI_OFFICE_ADDRESS",
+                "〒104-8404 東京都中央区築地1-1-1".into(),
+            ),
             ("SHOKAI_OFFICE_PHONE", "03-0000-0000".into()),
             ("SHOKAI_OFFICE_HOURS", "平日 8:30〜17:00".into()),
         ]
@@ -813,6 +881,36 @@ mod tests {
             invalid_key(with(&[("SHOKAI_MAIL_DIR", "data/mail")])),
             "SHOKAI_MAIL_FROM"
         );
+    }
+
+    #[test]
+    fn the_office_postal_code_comes_from_the_address_or_its_own_setting_and_prints_once() {
+        let office = with(&[]).unwrap().office;
+        assert_eq!(
+            (office.head.as_str(), office.postal_code.as_str()),
+            ("中央区長", "104-8404")
+        );
+        assert_eq!(office.postal_address(), "〒104-8404 東京都中央区築地1-1-1");
+        let apart = with(&[
+            ("SHOKAI_OFFICE_ADDRESS", "東京都港区芝公園1-5-25"),
+            ("SHOKAI_OFFICE_POSTAL_CODE", "1058511"),
+        ])
+        .unwrap()
+        .office;
+        assert_eq!(apart.postal_address(), "〒105-8511 東京都港区芝公園1-5-25");
+        let both = with(&[("SHOKAI_OFFICE_POSTAL_CODE", "104-8404")]).unwrap();
+        assert_eq!(both.office.postal_code, "104-8404");
+        for bad in [
+            vec![("SHOKAI_OFFICE_POSTAL_CODE", "105-8511")],
+            vec![("SHOKAI_OFFICE_ADDRESS", "東京都港区芝公園1-5-25")],
+            vec![("SHOKAI_OFFICE_ADDRESS", "〒12 東京都")],
+        ] {
+            assert_eq!(
+                invalid_key(with(&bad)),
+                "SHOKAI_OFFICE_POSTAL_CODE",
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

@@ -76,7 +76,11 @@ impl TestDb {
             ("SHOKAI_DATABASE_URL", self.url.clone()),
             ("SHOKAI_CODE_KEYS", format!("t1={}", "ab".repeat(32))),
             ("SHOKAI_OFFICE_NAME", "テスト区役所".to_owned()),
-            ("SHOKAI_OFFICE_ADDRESS", "東京都テスト区1-1".to_owned()),
+            ("SHOKAI_OFFICE_HEAD", "テスト区長".to_owned()),
+            (
+                "SHOKAI_OFFICE_ADDRESS",
+                "〒100-0001 東京都テスト区1-1".to_owned(),
+            ),
             ("SHOKAI_OFFICE_PHONE", "03-0000-0000".to_owned()),
             ("SHOKAI_OFFICE_HOURS", "平日 8:30〜17:15".to_owned()),
             (

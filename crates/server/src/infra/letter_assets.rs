@@ -74,13 +74,13 @@ impl LetterAssets {
                 source,
             })?;
         let defaults = LetterSettings::default();
-        // Head of office and postal code are not settings yet: the defaults print.
         let office = OfficeSettings {
             name: settings.office.name.clone(),
+            head: settings.office.head.clone(),
+            postal_code: settings.office.postal_code.clone(),
             address: settings.office.address.clone(),
             phone: settings.office.phone.clone(),
             hours: settings.office.hours.clone(),
-            ..defaults.office.clone()
         };
         Ok(LetterAssets {
             fonts,

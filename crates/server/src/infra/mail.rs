@@ -397,7 +397,7 @@ impl<M: Mailer> OutboxSender<M> {
         let mut vars = BTreeMap::new();
         let office = [
             ("office_name", &self.office.name),
-            ("office_address", &self.office.address),
+            ("office_address", &self.office.postal_address()),
             ("office_phone", &self.office.phone),
             ("office_hours", &self.office.hours),
         ];

@@ -471,3 +471,26 @@ both_backends! {
         assert_eq!(batches[0]["planned_mailing_on"], planned.as_str(), "{batches}");
     }
 }
+
+both_backends! {
+    async fn a_same_day_case_shows_no_deadline_and_a_cancelled_cases_letter_reads_void(app) {
+        let session = sign_in(&app, Role::Clerk).await;
+        let supervisor = app.token_for(Role::Supervisor).await;
+        let in_person = app.open_case(&supervisor, &crate::helpers::in_person_intake()).await;
+        let html = session.page(&format!("/cases/{}", in_person["id"])).await;
+        assert!(!html.contains("回答期限") && !html.contains("照会番号の誤入力"), "no mailing fields on a same-day path");
+
+        let proxy = app.open_case_on_new_card(&supervisor, &crate::helpers::proxy_intake()).await;
+        let id = proxy["id"].as_i64().unwrap();
+        let body = serde_json::json!({ "version": 1 });
+        let issued = app.call(reqwest::Method::POST, &format!("/api/cases/{id}/letters"), Some(&supervisor), Some(&body)).await;
+        assert_eq!(issued.status(), StatusCode::CREATED);
+        let open = session.page(&format!("/cases/{id}")).await;
+        assert!(open.contains("<td>有効</td>"), "{open}");
+        let cancel = serde_json::json!({ "version": 2, "reason": "申請取下げ" });
+        let cancelled = app.call(reqwest::Method::POST, &format!("/api/cases/{id}/cancel"), Some(&supervisor), Some(&cancel)).await;
+        assert_eq!(cancelled.status(), StatusCode::OK);
+        let closed = session.page(&format!("/cases/{id}")).await;
+        assert!(closed.contains("<td>無効</td>") && !closed.contains("<td>有効</td>"), "{closed}");
+    }
+}

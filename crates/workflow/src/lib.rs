@@ -25,9 +25,9 @@ pub use calendar::OfficeCalendar;
 pub use case::{
     Application, ApplicationError, AuditEventKind, AuditRecord, Cardholder, Case, CaseCore,
     CaseState, ChecklistItem, Context, Event, EventKind, FailureReason, IdHolder,
-    LegalRepresentative, Letter, Parties, Path, PinTry, PinTryOutcome, Proof, ProofKind, Proxy,
-    Representation, ResponseChecklist, ResponseEntry, Role, TakeOver, TakeOverError, Transition,
-    TransitionError, WaiverReason, WardKind, event_name_ja,
+    LegalRepresentative, Letter, LetterStatus, Parties, Path, PinTry, PinTryOutcome, Proof,
+    ProofKind, Proxy, Representation, ResponseChecklist, ResponseEntry, Role, TakeOver,
+    TakeOverError, Transition, TransitionError, WaiverReason, WardKind, event_name_ja,
 };
 pub use domain::{
     Address, AddressError, CardFingerprint, DateOfBirth, Email, IdCount, IdDocument,

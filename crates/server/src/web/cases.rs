@@ -164,7 +164,8 @@ pub struct LetterRow {
     pub number: u8,
     pub issued_at: String,
     pub mailed_on: String,
-    pub superseded: bool,
+    /// 有効, 再発行により無効, 使用済 or 無効 (the workflow's `LetterStatus`).
+    pub status: &'static str,
 }
 
 /// One line of the timeline.
@@ -213,6 +214,8 @@ pub struct CasePage {
     pub version: i64,
     pub reference: String,
     pub path: &'static str,
+    /// Whether the path mails letters (only then is there a deadline).
+    pub mails_letters: bool,
     /// 暗証番号の変更, or 暗証番号の再設定（初期化）.
     pub procedure: &'static str,
     pub state_code: &'static str,
@@ -323,6 +326,7 @@ async fn case_page<P: crate::auth::Policy>(
         version: stored.version,
         reference: core.reference().to_string(),
         path: core.path().name_ja(),
+        mails_letters: core.path().mails_letters(),
         procedure: core.procedure().name_ja(),
         state_code: core.state().code(),
         state: core.state().name_ja(),
@@ -339,7 +343,7 @@ async fn case_page<P: crate::auth::Policy>(
                 number: l.number,
                 issued_at: jst_time(l.issued_at),
                 mailed_on: l.mailed_on.map(|d| d.to_string()).unwrap_or_default(),
-                superseded: l.superseded_at.is_some(),
+                status: core.letter_status(l).name_ja(),
             })
             .collect(),
         current_letter: core.current_letter().map(|l| l.number),

@@ -18,8 +18,9 @@ pub use events::{
 };
 pub use follow_up::{TakeOver, TakeOverError};
 pub use model::{
-    Cardholder, Case, CaseCore, CaseState, FailureReason, LegalRepresentative, Letter, Parties,
-    Path, Proof, ProofKind, Proxy, Representation, Role, WaiverReason, WardKind,
+    Cardholder, Case, CaseCore, CaseState, FailureReason, LegalRepresentative, Letter,
+    LetterStatus, Parties, Path, Proof, ProofKind, Proxy, Representation, Role, WaiverReason,
+    WardKind,
 };
 pub use open::{Application, MAJORITY_AGE, SIGNATURE_MIN_AGE};
 pub use pin_try::{PinTry, PinTryOutcome};

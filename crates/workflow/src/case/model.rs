@@ -240,6 +240,54 @@ pub struct Letter {
     pub superseded_at: Option<DateTime<Utc>>,
 }
 
+/// What a letter's code is good for now, as the case page shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LetterStatus {
+    /// The case waits for this letter's response.
+    Valid,
+    /// A reissue replaced it.
+    Superseded,
+    /// Its response was accepted (the case went on to the counter).
+    Used,
+    /// The case ended without it.
+    Void,
+}
+
+impl LetterStatus {
+    /// The name shown to clerks.
+    pub fn name_ja(self) -> &'static str {
+        match self {
+            LetterStatus::Valid => "有効",
+            LetterStatus::Superseded => "再発行により無効",
+            LetterStatus::Used => "使用済",
+            LetterStatus::Void => "無効",
+        }
+    }
+}
+
+impl CaseCore {
+    /// The status of `letter` (one of this case's letters) in the case's
+    /// current state.
+    pub fn letter_status(&self, letter: &Letter) -> LetterStatus {
+        if letter.superseded_at.is_some() {
+            return LetterStatus::Superseded;
+        }
+        let answered = self.response_at.is_some();
+        match self.state {
+            CaseState::Applied | CaseState::InquiryMailed => LetterStatus::Valid,
+            CaseState::ResponseReturned | CaseState::PinSet | CaseState::Failed if answered => {
+                LetterStatus::Used
+            }
+            CaseState::ResponseReturned
+            | CaseState::PinSet
+            | CaseState::Failed
+            | CaseState::Cancelled
+            | CaseState::Undeliverable
+            | CaseState::Expired => LetterStatus::Void,
+        }
+    }
+}
+
 impl Letter {
     /// Whether a code exists for this letter (it was printed).
     pub fn has_code(&self) -> bool {

@@ -253,3 +253,32 @@ fn a_case_stored_with_the_old_pin_blocked_reason_reads_as_reset_required() {
     );
     assert_eq!(old.code(), "reset_required");
 }
+
+#[test]
+fn a_letter_reads_valid_while_waiting_used_once_answered_and_void_when_the_case_ends_without_it() {
+    use shokai_workflow::LetterStatus;
+    let mut world = World::new();
+    let (mailed, code) = world.mailed_proxy_case();
+    let letter = mailed.current_letter().unwrap().clone();
+    assert_eq!(mailed.letter_status(&letter), LetterStatus::Valid);
+
+    let answered = world.step(
+        &mailed,
+        crate::fixtures::response(&code, crate::fixtures::jst(2026, 12, 1, 10)),
+        crate::fixtures::jst(2026, 12, 1, 10),
+        Role::Clerk,
+    );
+    assert_eq!(answered.letter_status(&letter), LetterStatus::Used);
+    assert_eq!(LetterStatus::Used.name_ja(), "使用済");
+
+    let cancelled = world.step(
+        &mailed,
+        Event::Cancel {
+            reason: "申請取下げ".into(),
+        },
+        crate::fixtures::jst(2026, 12, 1, 10),
+        Role::Supervisor,
+    );
+    assert_eq!(cancelled.letter_status(&letter), LetterStatus::Void);
+    assert_eq!(LetterStatus::Void.name_ja(), "無効");
+}

@@ -116,6 +116,17 @@ impl Browser {
         }
     }
 
+    /// Waits up to 10 s for the page's source to contain `needle`.
+    async fn wait_for_text(&self, needle: &str) {
+        for _ in 0..100 {
+            if self.page_source().await.contains(needle) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no \"{needle}\" on the page:\n{}", self.page_text().await);
+    }
+
     /// The text of the element with this `id`.
     async fn text(&self, id: &str) -> String {
         self.by_id(id).await.text().await.expect("read the text")
@@ -485,13 +496,15 @@ async fn fill_cardholder(browser: &Browser) {
 /// page warns before the last try).
 async fn block_the_pin_at_the_counter(browser: &Browser) {
     browser.click("pin-change").await;
-    for _ in 0..3 {
+    // Each wrong try redraws the same page: wait for what only the new
+    // drawing says before typing again.
+    for after in ["あと2回", "あと1回", ""] {
         browser.fill("user_auth-current", "0000").await;
         browser.fill("user_auth-new", "9876").await;
         browser.fill("user_auth-confirm", "9876").await;
         browser.click("pin-change-submit").await;
-        if browser.page_url().await.ends_with("/pin-change") {
-            browser.by_id("pin-change-error").await;
+        if !after.is_empty() {
+            browser.wait_for_text(after).await;
         }
     }
 }
@@ -527,6 +540,9 @@ async fn a_clerk_resets_a_pin_blocked_at_the_counter_in_one_click_in_the_browser
 
     // One click: the reset case for the same cardholder and card.
     browser.click("start-reset").await;
+    // Wait for the new case's page: the failed case has the same summary
+    // ids but never a PIN-change action.
+    browser.by_id("pin-change").await;
     assert_eq!(
         browser.text("case-procedure").await,
         "暗証番号の再設定（初期化）"

@@ -110,6 +110,28 @@ pub(crate) fn actor(caller: &Caller) -> Actor {
     }
 }
 
+/// The card in the terminal, read with no PIN: its fingerprint, and
+/// whether it holds a signature certificate.
+pub(crate) async fn card_in_terminal(
+    state: &AppState,
+) -> Result<(CardFingerprint, bool), ServiceError> {
+    let (fingerprint, has_signature_certificate) = state.terminal().read_card().await?;
+    Ok((parse_fingerprint(&fingerprint)?, has_signature_certificate))
+}
+
+/// The fingerprint of the card in the terminal.
+pub(crate) async fn fingerprint_in_terminal(
+    state: &AppState,
+) -> Result<CardFingerprint, ServiceError> {
+    parse_fingerprint(&state.terminal().fingerprint().await?)
+}
+
+fn parse_fingerprint(
+    read: &shokai_card::CertificateFingerprint,
+) -> Result<CardFingerprint, ServiceError> {
+    CardFingerprint::parse(&read.to_string()).map_err(ServiceError::internal)
+}
+
 /// Registers an application for the card now in the terminal.
 #[tracing::instrument(skip_all)]
 pub async fn open(
@@ -125,9 +147,7 @@ pub async fn open(
     if let Some((field, ch)) = unprintable {
         return Err(ServiceError::Unprintable { field, ch });
     }
-    let (fingerprint, card_has_signature_certificate) = state.terminal().read_card().await?;
-    let card_fingerprint =
-        CardFingerprint::parse(&fingerprint.to_string()).map_err(ServiceError::internal)?;
+    let (card_fingerprint, card_has_signature_certificate) = card_in_terminal(state).await?;
     let application = Application {
         cardholder: intake.cardholder,
         representation: intake.representation,
@@ -160,8 +180,7 @@ pub async fn take_over(
     id: i64,
     version: i64,
 ) -> Result<(CaseView, CaseView), ServiceError> {
-    let (fingerprint, card_has_signature_certificate) = state.terminal().read_card().await?;
-    let card = CardFingerprint::parse(&fingerprint.to_string()).map_err(ServiceError::internal)?;
+    let (card, card_has_signature_certificate) = card_in_terminal(state).await?;
     let now = state.now();
     let ctx = state.context(now, caller.role);
     let (closed, opened) = state
@@ -192,8 +211,7 @@ pub async fn open_reset(
     id: i64,
 ) -> Result<CaseView, ServiceError> {
     let failed = load(state, id).await?.case()?;
-    let (fingerprint, card_has_signature_certificate) = state.terminal().read_card().await?;
-    let card = CardFingerprint::parse(&fingerprint.to_string()).map_err(ServiceError::internal)?;
+    let (card, card_has_signature_certificate) = card_in_terminal(state).await?;
     let now = state.now();
     let ctx = state.context(now, caller.role);
     let opened = state

@@ -18,10 +18,9 @@
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use shokai_card::{CardError, Pin, PinKind};
-use shokai_store::cases;
 use shokai_workflow::{CardFingerprint, Event, FailureReason, PinTry, PinTryOutcome, Procedure};
 
-use super::cases::{CaseView, actor};
+use super::cases::{CaseView, StoredCase, actor};
 use super::error::{PinField, ServiceError, WrongPin};
 use crate::auth::Caller;
 use crate::infra::card_terminal::TerminalError;
@@ -84,9 +83,9 @@ pub async fn attempt(
     version: i64,
     entries: Vec<PinEntry>,
 ) -> Result<Attempt, ServiceError> {
-    let procedure = super::cases::load(state, id).await?.core.procedure();
-    let pins = parse_entries(entries, procedure)?;
-    let card = check_before_card(state, caller, id, version, &pins).await?;
+    let stored = super::cases::load(state, id).await?;
+    let pins = parse_entries(entries, stored.core.procedure())?;
+    let card = check_before_card(state, caller, &stored, version, &pins).await?;
     let (tries, stopped) = state
         .terminal()
         .with_card(move |c| Ok(try_pins(c, &pins)))
@@ -272,23 +271,20 @@ fn parse_entries(entries: Vec<PinEntry>, procedure: Procedure) -> Result<Parsed,
     Ok(parsed)
 }
 
-/// Everything that must hold before the card is touched; returns the
+/// Everything that must hold before the card is touched, on the case as
+/// read (`stored`); returns the
 /// fingerprint of the card in the terminal.
 async fn check_before_card(
     state: &AppState,
     caller: &Caller,
-    id: i64,
+    stored: &StoredCase,
     version: i64,
     pins: &Parsed,
 ) -> Result<CardFingerprint, ServiceError> {
-    let fingerprint = state.terminal().fingerprint().await?;
-    let card = CardFingerprint::parse(&fingerprint.to_string()).map_err(ServiceError::internal)?;
-    let mut tx = state.store().read().await?;
-    let stored = cases::get_case(&mut tx, id).await?;
-    tx.commit().await?;
     if stored.version != version {
-        return Err(ServiceError::VersionConflict { case_id: id });
+        return Err(ServiceError::VersionConflict { case_id: stored.id });
     }
+    let card = super::cases::fingerprint_in_terminal(state).await?;
     let case = stored.case()?;
     for kind in case.core().pins().iter() {
         if !pins.iter().any(|(k, _, _)| *k == kind) {

@@ -11,8 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use shokai_store::{Commit, NewResponseAttempt};
 use shokai_workflow::{
-    CardFingerprint, Case, Context, Event, IdDocument, ResponseChecklist, ResponseEntry,
-    TransitionError,
+    Case, Context, Event, IdDocument, ResponseChecklist, ResponseEntry, TransitionError,
 };
 
 use super::cases::{CaseView, actor};
@@ -59,8 +58,7 @@ pub async fn record(
 ) -> Result<CaseView, ServiceError> {
     let c = req.checklist;
     let card_presented = if c.card_presented {
-        let fingerprint = state.terminal().fingerprint().await?;
-        Some(CardFingerprint::parse(&fingerprint.to_string()).map_err(ServiceError::internal)?)
+        Some(super::cases::fingerprint_in_terminal(state).await?)
     } else {
         None
     };

@@ -494,3 +494,24 @@ both_backends! {
         assert!(closed.contains("<td>無効</td>") && !closed.contains("<td>有効</td>"), "{closed}");
     }
 }
+
+both_backends! {
+    async fn the_take_over_button_ends_the_proxy_case_and_opens_the_cardholders_own(app) {
+        let session = sign_in(&app, Role::Clerk).await;
+        let supervisor = app.token_for(Role::Supervisor).await;
+        let proxy = app.open_proxy_case(&supervisor).await;
+        let id = proxy["id"].as_i64().unwrap();
+        let html = session.page(&format!("/cases/{id}")).await;
+        assert!(html.contains(r#"id="take-over-form""#), "the case page offers the takeover");
+
+        let taken = session
+            .post(&format!("/cases/{id}/take-over"), &[("version", "1"), ("csrf", &csrf_in(&html))])
+            .await;
+        assert_eq!(taken.status(), StatusCode::SEE_OTHER);
+        let opened = session.follow(&taken).await;
+        assert!(opened.contains("本人来庁"), "{opened}");
+        assert!(opened.contains(">本人<") || opened.contains("<dd>本人</dd>"), "the new case is in person: {opened}");
+        let ended = session.page(&format!("/cases/{id}")).await;
+        assert!(ended.contains("取消"), "{ended}");
+    }
+}

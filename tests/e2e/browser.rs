@@ -548,6 +548,10 @@ async fn a_clerk_resets_a_pin_blocked_at_the_counter_in_one_click_in_the_browser
         "暗証番号の再設定（初期化）"
     );
     assert_ne!(browser.text("case-reference").await, blocked_reference);
+    assert!(
+        browser.text("pin-change-panel").await.contains("初期化"),
+        "the reset case offers a reset, not a change"
+    );
     browser.shot("reset-case-applied").await;
     browser.click("pin-change").await;
     browser.by_id("pin-reset-hint").await;

@@ -218,6 +218,8 @@ pub struct CasePage {
     pub mails_letters: bool,
     /// 暗証番号の変更, or 暗証番号の再設定（初期化）.
     pub procedure: &'static str,
+    /// A reset: the counter sets new PINs without the current ones.
+    pub reset: bool,
     pub state_code: &'static str,
     pub state: &'static str,
     pub pins: Vec<&'static str>,
@@ -328,6 +330,7 @@ async fn case_page<P: crate::auth::Policy>(
         path: core.path().name_ja(),
         mails_letters: core.path().mails_letters(),
         procedure: core.procedure().name_ja(),
+        reset: !core.procedure().needs_current_pin(),
         state_code: core.state().code(),
         state: core.state().name_ja(),
         pins: core.pins().iter().map(|k| k.name_ja()).collect(),

@@ -86,6 +86,9 @@ async fn closing_a_batch_prints_every_issued_letter_in_postal_code_order_with_it
     let (status, csv) = download(&app, &clerk, &format!("/api/batches/{id}/manifest.csv")).await;
     assert_eq!(status, StatusCode::OK);
     let csv = String::from_utf8(csv).unwrap();
+    let csv = csv.strip_prefix('\u{feff}').expect("a BOM for Japanese Excel");
+    assert!(csv.starts_with("受付番号,氏名,郵便番号,住所,頁数\r\n"), "{csv}");
+    assert!(!csv.replace("\r\n", "").contains('\n'), "CRLF only: {csv}");
     let rows: Vec<&str> = csv.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
     assert_eq!(rows, [chiyoda.as_str(), shinjuku.as_str()], "{csv}");
     assert!(csv.contains("100-0001") && csv.contains("160-0022"), "{csv}");

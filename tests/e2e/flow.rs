@@ -37,7 +37,7 @@ pub struct FlowRun {
     pub code: String,
 }
 
-/// The code printed after 確認コード on the response form, as `XXXXX-XXXXX`.
+/// The code printed after 照会番号 on the response form, as `XXXXX-XXXXX`.
 pub fn code_in_letter(text: &str) -> Option<String> {
     let chars: Vec<char> = text.chars().collect();
     chars.windows(11).find_map(|w| {
@@ -273,7 +273,7 @@ async fn a_proxy_case_goes_from_application_to_pin_set_and_the_audit_log_shows_e
 
 #[test]
 fn the_code_is_found_in_letter_text_and_nothing_else_is_taken_for_it() {
-    let text = "回答書\n確認コード  7KQ4M-9XD2F\n整理番号 R8-000123-4";
+    let text = "回答書\n照会番号  7KQ4M-9XD2F\n受付番号 R8-000123-4";
     assert_eq!(code_in_letter(text).as_deref(), Some("7KQ4M-9XD2F"));
     assert_eq!(code_in_letter("R8-000123-4 2026-11-26"), None);
 }

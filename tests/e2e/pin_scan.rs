@@ -364,7 +364,7 @@ mod the_matcher {
         assert!(contains_whole(br#""new":"QZ7XW4K9""#, "QZ7XW4K9"));
         assert!(!contains_whole(b"XQZ7XW4K9", "QZ7XW4K9"));
         assert!(contains_whole(
-            "確認コード 7KQ4M-9XD2F です".as_bytes(),
+            "照会番号 7KQ4M-9XD2F です".as_bytes(),
             "7KQ4M-9XD2F"
         ));
         assert!(!contains_whole(b"A7KQ4M-9XD2F", "7KQ4M-9XD2F"));

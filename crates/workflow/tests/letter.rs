@@ -553,7 +553,8 @@ fn a_batch_is_ordered_by_postal_code_with_a_manifest_of_every_letter() {
     assert!(
         batch
             .manifest_csv
-            .starts_with("reference,name,postal_code,address,pages\r\n")
+            .starts_with("\u{feff}受付番号,氏名,郵便番号,住所,頁数\r\n"),
+        "Japanese Excel reads a BOM, Japanese headers and CRLF"
     );
     assert_eq!(read_facts(&batch.combined_pdf).unwrap().pages, 8);
     let manifest_text = extracted_text(&batch.manifest_pdf);
@@ -799,4 +800,406 @@ fn a_reset_letter_takes_the_change_wording_where_the_reset_table_has_none() {
         t.paragraph(Procedure::Reset, "why"),
         t.paragraph(Procedure::Change, "why")
     );
+}
+
+/// `SHOKAI_LETTER_REVIEW=/tmp/letter-review cargo test -p shokai-workflow
+/// --test letter review` writes every fixture's letter there as PDF, to be
+/// looked at (e.g. `pdftoppm -png -r 80`), laid out but not preflighted so
+/// that a layout preflight would refuse can be seen too; without the
+/// variable it only lays them out.
+#[test]
+fn review_copies_of_the_fixture_letters_are_written_when_asked() {
+    let dir = std::env::var_os("SHOKAI_LETTER_REVIEW").map(PathBuf::from);
+    for name in [
+        "all_four_pins.json",
+        "long_address.json",
+        "rare_kanji_proxy.json",
+        "signature_only.json",
+        "reset_all_four_pins.json",
+    ] {
+        let content = fixture(name);
+        let stem = name.trim_end_matches(".json");
+        let retained = CodeVisibility::Withheld {
+            mailed_fingerprint: "0".repeat(64),
+        };
+        for (suffix, visibility) in [("", CodeVisibility::Printed), ("-retained", retained)] {
+            let pages = layout_letter(
+                &content,
+                &LetterSettings::default(),
+                &template(),
+                fonts(),
+                &visibility,
+            )
+            .unwrap();
+            if let Some(dir) = &dir {
+                let pdf = write_pages(&pages, fonts(), name, content.issued_on).unwrap();
+                std::fs::create_dir_all(dir).unwrap();
+                std::fs::write(dir.join(format!("{stem}{suffix}.pdf")), pdf).unwrap();
+            }
+        }
+    }
+}
+
+/// The text of page `page` alone, as a PDF reader extracts it, spaces removed.
+fn page_text(pdf: &[u8], page: u32) -> String {
+    let doc = lopdf::Document::load_mem(pdf).unwrap();
+    doc.extract_text(&[page])
+        .unwrap()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
+/// The text marks of `page` whose text contains `needle`, as (x, baseline, text).
+fn texts_containing(page: &PageModel, needle: &str) -> Vec<(f32, f32, String)> {
+    page.marks
+        .iter()
+        .filter_map(|m| match m {
+            Mark::Text { x, y, text, .. } if text.contains(needle) => Some((*x, *y, text.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The rectangle of `page` with the role `Other(role)`, as (x, y, w, h).
+fn rect_of(page: &PageModel, role: &str) -> (f32, f32, f32, f32) {
+    page.marks
+        .iter()
+        .find_map(|m| match m {
+            Mark::Rect {
+                x,
+                y,
+                w,
+                h,
+                role: MarkRole::Other(r),
+                ..
+            } if *r == role => Some((*x, *y, *w, *h)),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no {role}"))
+}
+
+#[test]
+fn the_form_the_proxy_carries_back_shows_deadline_and_reference_on_its_own() {
+    for name in ["all_four_pins.json", "reset_all_four_pins.json"] {
+        let content = fixture(name);
+        let pdf = render(&content);
+        let form = page_text(&pdf, 2);
+        let deadline = wareki(content.deadline_with(LetterSettings::default().deadline_days));
+        for expected in [
+            "回答書兼委任状",
+            "受付番号",
+            content.reference.as_str(),
+            "照会番号",
+            "回答期限",
+            deadline.as_str(),
+        ] {
+            assert!(
+                form.contains(expected),
+                "{name}: no {expected:?} on page 2: {form}"
+            );
+        }
+    }
+    // The kept copy blanks the code but still shows what the counter checks.
+    let content = fixture("all_four_pins.json");
+    let copy = render_retained_copy(
+        &content,
+        &LetterSettings::default(),
+        &template(),
+        fonts(),
+        &"0".repeat(64),
+    )
+    .unwrap();
+    let form = page_text(&copy.pdf, 2);
+    assert!(
+        form.contains("R8-000123-4") && form.contains("令和8年12月26日"),
+        "{form}"
+    );
+    assert!(
+        !form.contains(&squash(&content.verification_code)),
+        "{form}"
+    );
+}
+
+#[test]
+fn the_form_has_one_signature_with_exactly_one_date_just_above_it() {
+    for name in ["all_four_pins.json", "reset_all_four_pins.json"] {
+        let pdf = render(&fixture(name));
+        let text = extracted_text(&pdf);
+        assert_eq!(text.matches("記入日").count(), 1, "{name}: {text}");
+        assert_eq!(text.matches("自署").count(), 1, "{name}: {text}");
+        assert!(!page_text(&pdf, 1).contains("記入日"), "{name}");
+
+        let pages = pages_of(&fixture(name));
+        let dates = texts_containing(&pages[1], "記入日");
+        let signed = texts_containing(&pages[1], "氏名（自署）");
+        assert_eq!((dates.len(), signed.len()), (1, 1), "{name}");
+        let (_, table_top, _, _) = rect_of(&pages[1], "attorney table");
+        let (date_y, signed_y) = (dates[0].1, signed[0].1);
+        // The date heads the grantor's block, whose second row is the signature.
+        assert!(
+            date_y < table_top && table_top - date_y < 5.0,
+            "{name}: date at {date_y}, table at {table_top}"
+        );
+        assert!(
+            signed_y > table_top && signed_y - table_top < 25.0,
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn the_power_of_attorney_has_fields_for_both_parties_written_by_hand() {
+    let content = fixture("all_four_pins.json");
+    let pages = pages_of(&content);
+    let form: Vec<String> = pages[1]
+        .marks
+        .iter()
+        .filter_map(|m| match m {
+            Mark::Text {
+                text,
+                role: MarkRole::Other("attorney field" | "attorney party"),
+                ..
+            } => Some(text.clone()),
+            _ => None,
+        })
+        .collect();
+    let fields = squash(&form.concat());
+    for expected in [
+        "委任者",
+        "（カード名義人）",
+        "代理人",
+        "（受任者）",
+        "氏名（自署）",
+        "生年月日",
+    ] {
+        assert!(fields.contains(expected), "no {expected:?} in {fields}");
+    }
+    assert_eq!(fields.matches("住所").count(), 2, "{fields}");
+    assert_eq!(fields.matches("氏名").count(), 2, "{fields}");
+    // Blank for the hand: neither the cardholder's address nor the proxy's
+    // name is printed in the fields.
+    let form_text = page_text(&render(&content), 2);
+    for line in &content.cardholder.address_lines {
+        assert!(
+            !form_text.contains(&squash(line)),
+            "{line} printed on the form"
+        );
+    }
+    assert!(!fields.contains(&squash(&content.proxy_name)), "{fields}");
+}
+
+#[test]
+fn the_envelope_side_reads_shinten_and_tenso_fuyo_inside_the_window() {
+    let settings = LetterSettings::default();
+    let w = settings.window;
+    for name in [
+        "all_four_pins.json",
+        "long_address.json",
+        "reset_all_four_pins.json",
+    ] {
+        let pages = pages_of(&fixture(name));
+        for (mark, frame) in [("親展", "親展 box"), ("転送不要", "転送不要 box")] {
+            let found: Vec<_> = texts_containing(&pages[0], mark)
+                .into_iter()
+                .filter(|(_, _, text)| text == mark)
+                .collect();
+            assert_eq!(found.len(), 1, "{name}: {mark}");
+            let (x, y, _) = &found[0];
+            assert!(
+                *x > w.left && *x < w.left + w.width && *y > w.top && *y < w.top + w.height,
+                "{name}: {mark} at ({x}, {y}) outside the window"
+            );
+            let (bx, by, bw, bh) = rect_of(&pages[0], frame);
+            assert!(
+                bx > w.left
+                    && bx + bw < w.left + w.width
+                    && by > w.top
+                    && by + bh < w.top + w.height
+            );
+        }
+        assert!(texts_containing(&pages[1], "親展").is_empty(), "{name}");
+    }
+    let page = &pages_of(&fixture("all_four_pins.json"))[0];
+    let (tenso, shinten) = (rect_of(page, "転送不要 box"), rect_of(page, "親展 box"));
+    assert!(
+        shinten.0 + shinten.2 < tenso.0,
+        "the two boxes overlap: {shinten:?} {tenso:?}"
+    );
+}
+
+#[test]
+fn a_change_letter_tells_whoever_forgot_a_pin_not_to_guess_and_to_ask_for_a_reset() {
+    let pdf = render(&fixture("all_four_pins.json"));
+    let inquiry = page_text(&pdf, 1);
+    for expected in [
+        "現在の暗証番号がわからない場合",
+        "推測で記入しないでください",
+        "署名用電子証明書の暗証番号は5回",
+        "3回でロックされます",
+        "「初期化を希望します」にレ印",
+        "下記の窓口へご連絡ください",
+    ] {
+        assert!(
+            inquiry.contains(expected),
+            "no {expected:?} on page 1: {inquiry}"
+        );
+    }
+    let form = page_text(&pdf, 2);
+    assert!(form.contains("初期化を希望します"), "{form}");
+    let (boxes, _) = marks_with_role(&pages_of(&fixture("all_four_pins.json")), "check box");
+    assert_eq!(boxes, 2, "the declaration's box and the reset box");
+}
+
+#[test]
+fn a_reset_letter_has_no_forgotten_pin_guidance_and_never_says_current_pin() {
+    let pdf = render(&fixture("reset_all_four_pins.json"));
+    let text = extracted_text(&pdf);
+    for absent in ["現在の暗証番号", "推測で", "初期化を希望します"] {
+        assert!(
+            !text.contains(absent),
+            "{absent:?} in a reset letter: {text}"
+        );
+    }
+    let (boxes, _) = marks_with_role(&pages_of(&fixture("reset_all_four_pins.json")), "check box");
+    assert_eq!(boxes, 1, "only the declaration's box");
+}
+
+#[test]
+fn every_letter_tells_a_cardholder_who_never_asked_what_to_do_and_how_to_suspend_the_card() {
+    for name in ["all_four_pins.json", "reset_all_four_pins.json"] {
+        let inquiry = page_text(&render(&fixture(name)), 1);
+        for expected in [
+            "代理人に依頼した覚えがない場合",
+            "何も記入せず、どなたにも渡さないでください",
+            "すぐに下記の窓口へお電話ください",
+            "一時利用停止",
+            "24時間365日",
+            "マイナンバー総合フリーダイヤル0120-95-0178",
+        ] {
+            assert!(
+                inquiry.contains(expected),
+                "{name}: no {expected:?}: {inquiry}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_letter_reads_as_the_office_writes_now() {
+    let change = extracted_text(&render(&fixture("all_four_pins.json")));
+    let reset = extracted_text(&render(&fixture("reset_all_four_pins.json")));
+    for expected in [
+        "山田太郎様から、あなたの代理人（任意代理人）として",
+        "暗証番号の変更の申請がありました",
+        "変更の申請があった暗証番号（4種類）",
+        "下記の代理人（山田太郎）に",
+        "この申請は無効となります",
+        "封が開いている場合はお受けできません",
+        "今後の手続",
+    ] {
+        assert!(change.contains(expected), "no {expected:?}: {change}");
+    }
+    for expected in [
+        "再設定の申請があった暗証番号（4種類）",
+        "この申請は無効となります",
+    ] {
+        assert!(reset.contains(expected), "no {expected:?}: {reset}");
+    }
+    for text in [&change, &reset] {
+        for old in ["申請されました", "件）", "様に、", "取り消し"] {
+            assert!(!text.contains(old), "{old:?} still printed: {text}");
+        }
+    }
+}
+
+/// Every variant `templates/glossary.toml` forbids, with the term to use.
+fn forbidden_variants() -> Vec<(String, String)> {
+    #[derive(serde::Deserialize)]
+    struct Glossary {
+        term: Vec<Term>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Term {
+        #[serde(rename = "use")]
+        canonical: String,
+        forbid: Vec<String>,
+    }
+    let text = std::fs::read_to_string(repo().join("templates/glossary.toml")).unwrap();
+    let glossary: Glossary = toml::from_str(&text).unwrap();
+    glossary
+        .term
+        .into_iter()
+        .flat_map(|t| {
+            let canonical = t.canonical;
+            t.forbid.into_iter().map(move |v| (v, canonical.clone()))
+        })
+        .collect()
+}
+
+#[test]
+fn the_printed_letter_uses_only_the_glossary_terms() {
+    // What the cardholder reads, including the words the layout itself
+    // prints (親展, the office's box), not only the template.
+    let variants = forbidden_variants();
+    assert!(!variants.is_empty());
+    for name in ["all_four_pins.json", "reset_all_four_pins.json"] {
+        let content = fixture(name);
+        let copy = render_retained_copy(
+            &content,
+            &LetterSettings::default(),
+            &template(),
+            fonts(),
+            &"0".repeat(64),
+        )
+        .unwrap();
+        for pdf in [render(&content), copy.pdf] {
+            let text = extracted_text(&pdf);
+            for (variant, canonical) in &variants {
+                let variant = squash(variant);
+                let outside = if canonical.contains(&variant) {
+                    text.replace(canonical.as_str(), "")
+                } else {
+                    text.clone()
+                };
+                assert!(
+                    !outside.contains(&variant),
+                    "{name}: {variant:?} printed, the glossary says {canonical:?}: {text}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_proxy_is_told_the_documents_the_office_asks_for() {
+    let mut content = fixture("all_four_pins.json");
+    let text = page_text(&render(&content), 1);
+    assert!(
+        text.contains("代理人の顔写真付き本人確認書類1点（運転免許証など）を持って"),
+        "{text}"
+    );
+    content.proxy_documents = shokai_workflow::IdRequirement::parse("A|B+B").unwrap();
+    let text = page_text(&render(&content), 1);
+    assert!(
+        text.contains(
+            "代理人の顔写真付き本人確認書類1点（運転免許証など）、または本人確認書類2点（資格確認書、年金手帳など）を持って"
+        ),
+        "{text}"
+    );
+    let reset = page_text(&render(&fixture("reset_all_four_pins.json")), 1);
+    assert!(reset.contains("顔写真付き本人確認書類1点"), "{reset}");
+}
+
+#[test]
+fn the_tallest_form_leaves_room_above_the_office_box() {
+    // A change of all four PINs has the most rows; the office box stays
+    // where it belongs instead of being pushed down by the fields above.
+    for name in ["all_four_pins.json", "reset_all_four_pins.json"] {
+        let pages = pages_of(&fixture(name));
+        let (_, top, _, _) = rect_of(&pages[1], "office use box");
+        assert_eq!(top, 258.0, "{name}");
+        let (_, contact, _, _) = rect_of(&pages[0], "contact box");
+        assert_eq!(contact, 249.0, "{name}");
+    }
 }

@@ -14,8 +14,8 @@ use shokai_workflow::letter::{
 };
 use shokai_workflow::{
     Address, Application, Cardholder, Case, CodeKeyring, Context, DateOfBirth, Event, IdDocument,
-    IdDocumentKind, PersonName, PinKind, PinSet, Procedure, Proxy, ReferenceNumber, Representation,
-    Role, VerificationCode, WorkflowSettings,
+    IdDocumentKind, IdRequirement, PersonName, PinKind, PinSet, Procedure, Proxy, ReferenceNumber,
+    Representation, Role, VerificationCode, WorkflowSettings,
 };
 
 fn repo() -> PathBuf {
@@ -221,5 +221,34 @@ fn a_path_that_mails_no_letter_has_nothing_to_print() {
     assert_eq!(
         LetterContent::first_unprintable(&app.cardholder, &app.representation, &fonts()),
         None
+    );
+}
+
+#[test]
+fn the_letter_tells_the_proxy_the_documents_the_office_asks_for_at_the_second_visit() {
+    let settings = WorkflowSettings {
+        id_proxy_response: IdRequirement::parse("A+B").unwrap(),
+        ..WorkflowSettings::default()
+    };
+    let (case, code) = issued(proxy(), &settings);
+    let content = LetterContent::from_case(&case, &settings, &code, day(2026, 11, 26)).unwrap();
+    assert_eq!(content.proxy_documents, settings.id_proxy_response);
+    let template = LetterTemplate::parse(
+        &std::fs::read_to_string(repo().join("templates/letter/letter.toml")).unwrap(),
+    )
+    .unwrap();
+    let letter = render_letter(&content, &LetterSettings::default(), &template, &fonts()).unwrap();
+    let text: String = lopdf::Document::load_mem(&letter.pdf)
+        .unwrap()
+        .extract_text(&[1])
+        .unwrap()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    assert!(
+        text.contains(
+            "代理人の顔写真付き本人確認書類1点（運転免許証など）とほかの本人確認書類1点を持って"
+        ),
+        "{text}"
     );
 }

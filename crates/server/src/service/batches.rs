@@ -1047,7 +1047,7 @@ mod tests {
             let alnum = |c: &char| c.is_ascii_uppercase() || c.is_ascii_digit();
             w.len() == 11 && w[5] == '-' && w[..5].iter().all(alnum) && w[6..].iter().all(alnum)
         };
-        text.match_indices("確認コード")
+        text.match_indices("照会番号")
             .filter_map(|(at, label)| {
                 let next: Vec<char> = text[at + label.len()..].chars().take(11).collect();
                 shaped(&next).then(|| next.into_iter().collect())

@@ -164,9 +164,10 @@ impl ManifestRow {
     }
 }
 
-/// The manifest as CSV (UTF-8, CRLF line ends as spreadsheet software expects).
+/// The manifest as CSV for Japanese Excel: UTF-8 with a byte-order mark
+/// (without it Excel reads Shift_JIS), CRLF line ends, Japanese headers.
 pub fn manifest_csv(rows: &[ManifestRow]) -> String {
-    let mut out = String::from("reference,name,postal_code,address,pages\r\n");
+    let mut out = String::from("\u{feff}受付番号,氏名,郵便番号,住所,頁数\r\n");
     for r in rows {
         let fields = [
             csv_field(&r.reference),
@@ -191,7 +192,7 @@ fn csv_field(value: &str) -> String {
 
 /// Column left edges and the right edge of the manifest table, in mm.
 const COLUMNS: [(f32, &str); 5] = [
-    (15.0, "整理番号"),
+    (15.0, "受付番号"),
     (45.0, "氏名"),
     (78.0, "郵便番号"),
     (97.0, "住所"),

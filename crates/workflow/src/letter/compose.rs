@@ -1,5 +1,7 @@
-//! Lays out the two pages of the letter: page 1 the inquiry (照会書), page 2
-//! the response form and power of attorney (回答書 兼 委任状).
+//! Lays out the two pages of the letter (照会書兼回答書): page 1 the inquiry
+//! (照会書), page 2 the response form and power of attorney (回答書兼委任状),
+//! the only page the proxy brings back, so it carries the 受付番号 and the
+//! 回答期限 itself.
 //!
 //! Measures are in millimetres from the sheet's top-left corner. The body
 //! keeps 20 mm side margins (the print house needs at least 15); the address
@@ -9,7 +11,7 @@ use shokai_card::{PinFormat, PinKind};
 
 use super::content::LetterContent;
 use super::fonts::LetterFonts;
-use super::layout::{MM_PER_PT, MarkRole, PageModel, Paint, Pen};
+use super::layout::{MM_PER_PT, Mark, MarkRole, PageModel, Paint, Pen};
 use super::qr::{dark_runs, qr_modules, qr_payload};
 use super::settings::{LetterSettings, WindowMm};
 use super::template::{LetterTemplate, Vars};
@@ -21,6 +23,14 @@ const LEFT: f32 = 20.0;
 const RIGHT: f32 = 190.0;
 const BODY_PT: f32 = 10.5;
 const SMALL_PT: f32 = 8.5;
+/// The two "if" paragraphs of page 1 (forgotten PIN, never applied).
+const GUIDE_PT: f32 = 10.0;
+/// Width of the parties' band in the power of attorney's table.
+const PARTY_W: f32 = 34.0;
+
+/// A cell of the power of attorney's table: its label's template key and
+/// its right edge in mm.
+type Cell<'a> = (&'a str, f32);
 
 /// Everything the composer needs for one letter.
 pub(crate) struct Composer<'a> {
@@ -55,6 +65,7 @@ impl Composer<'_> {
         v.set("office_hours", office.hours.clone());
         v.set("reference", c.reference.clone());
         v.set("pin_count", c.pins_in_card_order().len().to_string());
+        v.set("proxy_documents", c.proxy_documents_ja());
         if let CodeVisibility::Withheld { mailed_fingerprint } = self.visibility {
             v.set("fingerprint", mailed_fingerprint.clone());
         }
@@ -66,6 +77,14 @@ impl Composer<'_> {
         self.template.fill_for(self.content.procedure, name, vars)
     }
 
+    /// Whether paragraph `name` has any wording for this letter (an empty
+    /// paragraph is left out, with its heading or check box).
+    fn has(&self, name: &str) -> bool {
+        self.template
+            .paragraph(self.content.procedure, name)
+            .is_some_and(|p| !p.trim().is_empty())
+    }
+
     pub fn pages(&self) -> Result<Vec<PageModel>, LetterError> {
         let vars = self.vars();
         Ok(vec![self.page1(&vars), self.page2(&vars)?])
@@ -73,26 +92,39 @@ impl Composer<'_> {
 
     fn page1(&self, vars: &Vars) -> PageModel {
         let mut pen = Pen::new(self.fonts, LEFT, RIGHT, 0.0);
-        self.address_block(&mut pen);
+        // Page 1 holds five sections under the address block: a little
+        // less air above each heading keeps the contact box on the page.
+        pen.heading_gap = 2.5;
+        self.address_block(&mut pen, vars);
         self.sender_block(&mut pen, vars);
 
-        pen.y = 70.0;
+        pen.y = 67.0;
         self.title(&mut pen, vars);
-        pen.y += 7.0;
+        pen.y += 6.0;
         pen.paragraph(&self.text("salutation", vars), BODY_PT, 0.0, "salutation");
-        pen.gap(1.0);
+        pen.gap(0.5);
         pen.paragraph(&self.text("why", vars), BODY_PT, 3.5, "why");
-        pen.gap(1.0);
+        pen.gap(0.5);
         self.pin_list(&mut pen, vars);
-        pen.gap(1.0);
+        pen.gap(0.5);
         pen.paragraph(&self.text("purpose", vars), BODY_PT, 3.5, "purpose");
 
         pen.heading(&self.text("next_heading", vars), 10.5);
         numbered_lines(&mut pen, &self.text("next_steps", vars), BODY_PT);
         self.deadline_box(&mut pen, vars);
 
+        if self.has("forgot_pin") {
+            pen.heading(&self.text("forgot_pin_heading", vars), 10.5);
+            pen.paragraph(&self.text("forgot_pin", vars), GUIDE_PT, 3.5, "forgot PIN");
+        }
+
         pen.heading(&self.text("not_applied_heading", vars), 10.5);
-        pen.paragraph(&self.text("not_applied", vars), BODY_PT, 3.5, "not applied");
+        pen.paragraph(
+            &self.text("not_applied", vars),
+            GUIDE_PT,
+            3.5,
+            "not applied",
+        );
 
         self.contact_box(&mut pen, vars);
         self.footer(&mut pen, vars, 1);
@@ -114,8 +146,9 @@ impl Composer<'_> {
         pen.line(from, pen.y + 2.5, to, pen.y + 2.5, 0.6);
     }
 
-    /// 〒, address and name in the envelope window, with 転送不要 and the reference.
-    fn address_block(&self, pen: &mut Pen<'_>) {
+    /// 〒, address and name in the envelope window, with 親展, 転送不要 and
+    /// the reference.
+    fn address_block(&self, pen: &mut Pen<'_>, vars: &Vars) {
         let w = self.settings.window;
         let inset = WindowMm::SAFE_INSET;
         let (left, right) = (w.left + inset + 1.0, w.left + w.width - inset);
@@ -128,23 +161,7 @@ impl Composer<'_> {
             &self.content.postal_code_display(),
             MarkRole::Address(1),
         );
-        let mark = "転送不要";
-        let mark_w = pen.width_mm(mark, 9.5);
-        pen.rect(
-            right - mark_w - 2.4,
-            y - 4.0,
-            mark_w + 2.4,
-            5.2,
-            Paint::Stroke(0.8),
-            "転送不要 box",
-        );
-        pen.text_at(
-            right - mark_w - 1.2,
-            y,
-            9.5,
-            mark,
-            MarkRole::Other("転送不要"),
-        );
+        postal_marks(pen, right, y);
         y += 6.2;
 
         let mut line_no = 2;
@@ -173,7 +190,11 @@ impl Composer<'_> {
             left,
             y,
             7.5,
-            &format!("整理番号 {}", self.content.reference),
+            &format!(
+                "{} {}",
+                self.text("reference_label", vars),
+                self.content.reference
+            ),
             MarkRole::Address(line_no + 1),
         );
     }
@@ -263,8 +284,8 @@ impl Composer<'_> {
 
     fn contact_box(&self, pen: &mut Pen<'_>, vars: &Vars) {
         let office = &self.settings.office;
-        let top = 246.0f32.max(pen.y + 3.0);
-        let h = 28.0;
+        let h: f32 = 25.0;
+        let top = (274.0 - h).max(pen.y + 3.0);
         pen.rect(LEFT, top, 28.0, h, Paint::Tint, "contact label band");
         pen.rect(
             LEFT,
@@ -284,19 +305,19 @@ impl Composer<'_> {
             "contact heading",
         );
         let x = LEFT + 32.0;
-        pen.text_at(x, top + 6.5, 10.0, &office.name, MarkRole::Other("contact"));
+        pen.text_at(x, top + 5.8, 10.0, &office.name, MarkRole::Other("contact"));
         let addr = format!("〒{} {}", office.postal_code, office.address);
-        pen.text_at(x, top + 12.5, 9.0, &addr, MarkRole::Other("contact"));
+        pen.text_at(x, top + 11.0, 9.0, &addr, MarkRole::Other("contact"));
         pen.text_at(
             x,
-            top + 19.5,
+            top + 17.3,
             11.0,
             &format!("電話 {}", office.phone),
             MarkRole::Other("contact"),
         );
         pen.text_at(
             x,
-            top + 25.0,
+            top + 22.3,
             9.0,
             &format!("受付時間 {}", office.hours),
             MarkRole::Other("contact"),
@@ -316,9 +337,14 @@ impl Composer<'_> {
         let mut pen = Pen::new(self.fonts, LEFT, RIGHT, 0.0);
         self.form_header(&mut pen, vars)?;
 
-        pen.y = 48.0;
+        pen.y = 47.0;
         pen.heading(&self.text("declaration_heading", vars), 10.5);
-        self.declaration(&mut pen, vars);
+        checkbox_paragraph(
+            &mut pen,
+            &self.text("declaration", vars),
+            BODY_PT,
+            "declaration",
+        );
 
         pen.heading(&self.text("pin_heading", vars), 10.5);
         pen.paragraph(&self.text("pin_note", vars), SMALL_PT, 0.0, "pin note");
@@ -326,23 +352,19 @@ impl Composer<'_> {
         for kind in self.content.pins_in_card_order() {
             self.pin_boxes(&mut pen, vars, kind);
         }
-
-        pen.heading(&self.text("signature_heading", vars), 10.5);
-        self.signature_rows(&mut pen, vars, "signature_name");
+        if self.has("pin_forgotten") {
+            pen.gap(0.5);
+            checkbox_paragraph(
+                &mut pen,
+                &self.text("pin_forgotten", vars),
+                SMALL_PT + 0.5,
+                "forgotten PIN",
+            );
+        }
 
         pen.heading(&self.text("attorney_heading", vars), 10.5);
         pen.paragraph(&self.text("attorney", vars), BODY_PT, 3.5, "attorney");
-        pen.gap(1.5);
-        let proxy = self.text("attorney_proxy", vars);
-        pen.text_at(
-            LEFT + 6.0,
-            pen.y + 4.0,
-            11.0,
-            &proxy,
-            MarkRole::Other("proxy"),
-        );
-        pen.y += 7.5;
-        self.signature_rows(&mut pen, vars, "attorney_signature");
+        self.attorney_form(&mut pen, vars);
 
         pen.heading(&self.text("seal_heading", vars), 10.5);
         pen.paragraph(&self.text("seal", vars), BODY_PT, 3.5, "seal");
@@ -351,41 +373,60 @@ impl Composer<'_> {
         Ok(pen.page)
     }
 
-    /// Title, addressee, reference, code and QR code.
+    /// Title and addressee, and beside the QR code a small table of what
+    /// the counter checks on this page alone: reference, code and deadline.
     fn form_header(&self, pen: &mut Pen<'_>, vars: &Vars) -> Result<(), LetterError> {
         let qr_size = 24.0;
         let qr_left = RIGHT - qr_size;
+        let top = 15.0;
+        let (label_w, value_w, row_h) = (17.0, 52.0, 8.0);
+        let table_left = qr_left - 3.0 - label_w - value_w;
         pen.text_centered(
             LEFT,
-            qr_left - 4.0,
-            27.0,
+            table_left - 4.0,
+            top + 11.0,
             17.0,
             &self.text("form_title", vars),
             "form title",
         );
         pen.text_at(
             LEFT,
-            40.0,
+            top + 25.0,
             11.0,
             &self.text("form_addressee", vars),
             MarkRole::Other("addressee"),
         );
 
-        let ids_right = qr_left - 3.0;
-        let reference = format!(
-            "{}  {}",
-            self.text("reference_label", vars),
-            self.content.reference
-        );
-        pen.text_right(ids_right, 35.5, 9.0, &reference, "reference");
+        let ids = self.ids(vars);
+        ids_table(pen, &ids, (table_left, top), (label_w, value_w, row_h));
+
+        self.qr_block(pen, qr_left, top, qr_size)
+    }
+
+    /// What the counter checks on page 2 alone, as (label, value, size):
+    /// reference, code (blanked on the kept copy) and deadline.
+    fn ids(&self, vars: &Vars) -> [(String, String, f32); 3] {
         let code = match self.visibility {
             CodeVisibility::Printed => self.content.verification_code.clone(),
             CodeVisibility::Withheld { .. } => self.text("code_withheld", vars),
         };
-        let code_line = format!("{}  {}", self.text("code_label", vars), code);
-        pen.text_right(ids_right, 41.5, 9.0, &code_line, "code");
-
-        self.qr_block(pen, qr_left, 15.0, qr_size)
+        let deadline = self.text("deadline", vars);
+        // `deadline` reads 「回答期限　{deadline}」: its label goes in the
+        // label column, the date beside it.
+        let (deadline_label, deadline_value) = deadline
+            .split_once(['　', ' '])
+            .map_or((String::new(), deadline.clone()), |(l, v)| {
+                (l.to_owned(), v.trim().to_owned())
+            });
+        [
+            (
+                self.text("reference_label", vars),
+                self.content.reference.clone(),
+                10.0,
+            ),
+            (self.text("code_label", vars), code, 10.0),
+            (deadline_label, deadline_value, 11.0),
+        ]
     }
 
     /// The QR code with its quiet zone, or an empty frame on the retained copy.
@@ -420,24 +461,6 @@ impl Composer<'_> {
             pen.rect(x, y, len as f32 * module, module, Paint::Fill, "QR code");
         }
         Ok(())
-    }
-
-    fn declaration(&self, pen: &mut Pen<'_>, vars: &Vars) {
-        let size = 10.5;
-        let box_mm = 5.0;
-        pen.rect(
-            LEFT + 3.0,
-            pen.y + 0.3,
-            box_mm,
-            box_mm,
-            Paint::Stroke(1.0),
-            "declaration checkbox",
-        );
-        let saved = pen.left;
-        pen.left = LEFT + 3.0 + box_mm + 3.0;
-        pen.paragraph(&self.text("declaration", vars), size, 0.0, "declaration");
-        pen.left = saved;
-        pen.gap(1.0);
     }
 
     /// One PIN: its name and rule on a tinted band, then boxes for the
@@ -484,23 +507,106 @@ impl Composer<'_> {
         pen.y = top + block_h + 1.5;
     }
 
-    /// Date and signature line for the cardholder.
-    fn signature_rows(&self, pen: &mut Pen<'_>, vars: &Vars, name_key: &str) {
-        // Room for a handwritten signature: about 10 mm above the line.
-        let y = pen.y + 10.0;
-        pen.text_at(
-            LEFT + 6.0,
-            y,
-            BODY_PT,
-            &self.text("signature_date", vars),
-            MarkRole::Other("date"),
+    /// The power of attorney's fields, written by hand: one 記入日 for the
+    /// form's one signature, then a table of the grantor (the cardholder:
+    /// address, signed name, date of birth) and the grantee (the proxy:
+    /// address, name). Nothing is pre-printed in them: the cardholder's own
+    /// hand is what the counter checks against the proxy in front of it.
+    fn attorney_form(&self, pen: &mut Pen<'_>, vars: &Vars) {
+        self.signature_date(pen, vars);
+        let split = LEFT + PARTY_W + (RIGHT - LEFT - PARTY_W) * 0.56;
+        let grantor: [&[Cell<'_>]; 2] = [
+            &[("attorney_address", RIGHT)],
+            &[
+                ("attorney_signed_name", split),
+                ("attorney_birth_date", RIGHT),
+            ],
+        ];
+        let grantee: [&[Cell<'_>]; 2] =
+            [&[("attorney_address", RIGHT)], &[("attorney_name", RIGHT)]];
+        let top = pen.y;
+        self.party(pen, vars, "attorney_grantor", &grantor);
+        self.party(pen, vars, "attorney_grantee", &grantee);
+        pen.line(LEFT + PARTY_W, top, LEFT + PARTY_W, pen.y, 0.6);
+        pen.rect(
+            LEFT,
+            top,
+            RIGHT - LEFT,
+            pen.y - top,
+            Paint::Stroke(0.8),
+            "attorney table",
         );
-        let label = self.text(name_key, vars);
-        let label_x = 100.0;
-        pen.text_at(label_x, y, BODY_PT, &label, MarkRole::Other("signature"));
-        let line_x = label_x + pen.width_mm(&label, BODY_PT) + 2.0;
-        pen.line(line_x, y + 1.5, RIGHT - 2.0, y + 1.5, 0.6);
-        pen.y = y + 5.0;
+        pen.y += 1.0;
+    }
+
+    /// The form's one 記入日, at the right of the power of attorney's last
+    /// line when there is room for it, else on a line of its own: either way
+    /// just above the grantor's signature block.
+    fn signature_date(&self, pen: &mut Pen<'_>, vars: &Vars) {
+        let date = self.text("signature_date", vars);
+        let date_left = RIGHT - 3.0 - pen.width_mm(&date, BODY_PT);
+        let last_line = pen.page.marks.iter().rev().find_map(|m| match m {
+            Mark::Text { x, y, width, .. } => Some((x + width, *y)),
+            _ => None,
+        });
+        match last_line {
+            Some((end, baseline)) if end + 8.0 <= date_left => {
+                pen.text_at(date_left, baseline, BODY_PT, &date, MarkRole::Other("date"));
+                pen.gap(0.5);
+            }
+            _ => {
+                let baseline = pen.y + 4.2;
+                pen.text_at(date_left, baseline, BODY_PT, &date, MarkRole::Other("date"));
+                pen.y += 6.0;
+            }
+        }
+    }
+
+    /// One party of the power of attorney: its name on a tinted band at the
+    /// left, then `rows` of labelled cells (each cell's label key and right
+    /// edge) with room for handwriting.
+    fn party(&self, pen: &mut Pen<'_>, vars: &Vars, party: &str, rows: &[&[Cell<'_>]]) {
+        let (size, row_h) = (9.5, 11.0);
+        let top = pen.y;
+        let h = row_h * rows.len() as f32;
+        pen.rect(LEFT, top, PARTY_W, h, Paint::Tint, "attorney label band");
+        let lines = label_lines(pen, &self.text(party, vars), size, PARTY_W - 3.0);
+        let line_h = size * MM_PER_PT * 1.35;
+        let first = top + (h - line_h * lines.len() as f32) / 2.0 + size * MM_PER_PT;
+        for (i, (line, pt)) in lines.iter().enumerate() {
+            let baseline = first + i as f32 * line_h;
+            pen.text_at(
+                LEFT + 2.0,
+                baseline,
+                *pt,
+                line,
+                MarkRole::Other("attorney party"),
+            );
+        }
+        for (r, cells) in rows.iter().enumerate() {
+            let row_top = top + r as f32 * row_h;
+            if r > 0 {
+                pen.line(LEFT + PARTY_W, row_top, RIGHT, row_top, 0.4);
+            }
+            let mut x = LEFT + PARTY_W;
+            for (i, (key, right)) in cells.iter().enumerate() {
+                if i > 0 {
+                    pen.line(x, row_top, x, row_top + row_h, 0.4);
+                }
+                let baseline = row_top + row_h / 2.0 + size * MM_PER_PT * 0.36;
+                let label = self.text(key, vars);
+                pen.text_at(
+                    x + 2.0,
+                    baseline,
+                    size,
+                    &label,
+                    MarkRole::Other("attorney field"),
+                );
+                x = *right;
+            }
+        }
+        pen.line(LEFT, top + h, RIGHT, top + h, 0.6);
+        pen.y = top + h;
     }
 
     fn office_use(&self, pen: &mut Pen<'_>, vars: &Vars) {
@@ -537,6 +643,116 @@ impl Composer<'_> {
             pen.line(x, top, x, top + h, 0.5);
             pen.text_at(x + 1.5, top + 4.0, 7.0, cell, MarkRole::Other("office use"));
         }
+    }
+}
+
+/// `rows` of (label, value, size) in a framed table whose top-left corner
+/// is `at`, with `widths` = (label column, value column, row height); a
+/// value too long for its column shrinks.
+fn ids_table(
+    pen: &mut Pen<'_>,
+    rows: &[(String, String, f32)],
+    at: (f32, f32),
+    widths: (f32, f32, f32),
+) {
+    let ((left, top), (label_w, value_w, row_h)) = (at, widths);
+    let height = row_h * rows.len() as f32;
+    pen.rect(
+        left,
+        top,
+        label_w,
+        height,
+        Paint::Tint,
+        "form ids label band",
+    );
+    for (i, (label, value, size)) in rows.iter().enumerate() {
+        let row_top = top + i as f32 * row_h;
+        if i > 0 {
+            pen.line(left, row_top, left + label_w + value_w, row_top, 0.4);
+        }
+        let baseline = row_top + row_h / 2.0 + 1.4;
+        let label_pt = fit_size(pen, label, 9.0, 6.5, label_w - 2.0);
+        pen.text_centered(
+            left,
+            left + label_w,
+            baseline,
+            label_pt,
+            label,
+            "form ids label",
+        );
+        let value_pt = fit_size(pen, value, *size, 7.0, value_w - 3.0);
+        let x = left + label_w + 2.0;
+        pen.text_at(x, baseline, value_pt, value, MarkRole::Other("form ids"));
+    }
+    pen.line(left + label_w, top, left + label_w, top + height, 0.4);
+    pen.rect(
+        left,
+        top,
+        label_w + value_w,
+        height,
+        Paint::Stroke(1.0),
+        "form ids table",
+    );
+}
+
+/// The postal marks, boxed, ending at `right` on the baseline `y` of the
+/// postal code: 親展 (to be opened by the addressee only), then 転送不要
+/// (not to be forwarded), in reading order.
+fn postal_marks(pen: &mut Pen<'_>, right: f32, y: f32) {
+    let marks = [("親展", "親展 box"), ("転送不要", "転送不要 box")];
+    let (pad, gap) = (2.4, 2.0);
+    let total: f32 = marks
+        .iter()
+        .map(|(mark, _)| pen.width_mm(mark, 9.5) + pad)
+        .sum::<f32>()
+        + gap * (marks.len() - 1) as f32;
+    let mut x = right - total;
+    for (mark, frame) in marks {
+        let w = pen.width_mm(mark, 9.5) + pad;
+        pen.rect(x, y - 4.0, w, 5.2, Paint::Stroke(0.8), frame);
+        pen.text_at(x + pad / 2.0, y, 9.5, mark, MarkRole::Other(mark));
+        x += w + gap;
+    }
+}
+
+/// A check box followed by a paragraph whose lines hang beside it.
+fn checkbox_paragraph(pen: &mut Pen<'_>, text: &str, size: f32, what: &'static str) {
+    let box_mm = (size * MM_PER_PT * 1.3).min(5.0);
+    // The box sits on the first line, centred on its glyphs (whose em box
+    // runs from 0.88 em above the baseline to 0.12 em below).
+    let baseline = pen.y + size * MM_PER_PT * 1.1;
+    let box_top = baseline - size * MM_PER_PT * 0.38 - box_mm / 2.0;
+    pen.rect(
+        LEFT + 3.0,
+        box_top,
+        box_mm,
+        box_mm,
+        Paint::Stroke(1.0),
+        "check box",
+    );
+    let saved = pen.left;
+    pen.left = LEFT + 3.0 + box_mm + 3.0;
+    pen.paragraph(text, size, 0.0, what);
+    pen.left = saved;
+    pen.gap(1.0);
+}
+
+/// A party's label in the attorney table, broken before its bracket
+/// (委任者 / （カード名義人）), the bracket smaller; wrapped if it has none.
+fn label_lines(pen: &Pen<'_>, text: &str, size: f32, width: f32) -> Vec<(String, f32)> {
+    match text.find('（') {
+        Some(at) if at > 0 => {
+            let small = fit_size(pen, &text[at..], size - 1.0, 7.0, width);
+            vec![
+                (text[..at].to_owned(), size),
+                (text[at..].to_owned(), small),
+            ]
+        }
+        _ => pen
+            .wrap(text, size, width)
+            .into_iter()
+            .map(|l| (l, size))
+            .collect(),
     }
 }
 

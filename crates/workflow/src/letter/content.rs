@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use shokai_card::PinKind;
 
-use crate::{Procedure, ReferenceNumber, VerificationCode};
+use crate::{IdRequirement, Procedure, ReferenceNumber, VerificationCode};
 
 /// The cardholder as addressed on the envelope.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,10 +51,19 @@ pub struct LetterContent {
     /// existed are changes.
     #[serde(default)]
     pub procedure: Procedure,
+    /// What the proxy shows when bringing the form back: the office's
+    /// `WorkflowSettings::id_proxy_response`, written `A|B+B` in a fixture.
+    /// Fixtures without it take the default, one photo ID (`A`).
+    #[serde(default = "photo_id")]
+    pub proxy_documents: IdRequirement,
 }
 
 fn first_letter() -> u8 {
     1
+}
+
+fn photo_id() -> IdRequirement {
+    crate::WorkflowSettings::default().id_proxy_response
 }
 
 // Fixtures and hand-written inputs are parsed with the domain types at the
@@ -85,6 +94,7 @@ impl std::fmt::Debug for LetterContent {
             .field("applied_on", &self.applied_on)
             .field("pins", &self.pins)
             .field("procedure", &self.procedure)
+            .field("proxy_documents", &self.proxy_documents.to_string())
             .finish_non_exhaustive()
     }
 }
@@ -104,6 +114,13 @@ impl LetterContent {
             .unwrap_or_else(|| self.issued_on + chrono::Duration::days(i64::from(deadline_days)))
     }
 
+    /// What the proxy brings, as the letter words it:
+    /// 「顔写真付き本人確認書類1点（運転免許証など）」 for `A`, alternatives
+    /// joined by 「、または」 (see [`documents_ja`]).
+    pub(crate) fn proxy_documents_ja(&self) -> String {
+        documents_ja(&self.proxy_documents)
+    }
+
     /// The postal code as printed: `〒150-0001`.
     pub(crate) fn postal_code_display(&self) -> String {
         format!("〒{}", self.postal_code_hyphenated())
@@ -118,6 +135,62 @@ impl LetterContent {
         } else {
             postal.clone()
         }
+    }
+}
+
+/// A requirement in the words of a letter to a resident, who has never heard
+/// of lists A and B: a list-A document is a 顔写真付き本人確認書類 (one
+/// issued by a public office, such as a driving licence); any other
+/// document is a 本人確認書類. `A` → 「顔写真付き本人確認書類1点（運転免許証など）」,
+/// `B+B` → 「本人確認書類2点（資格確認書、年金手帳など）」, `A+B` → 「顔写真付き
+/// 本人確認書類1点（運転免許証など）とほかの本人確認書類1点」.
+///
+/// The requirement is read through its `A+B|B+B` form, the one public view
+/// of it.
+pub(crate) fn documents_ja(requirement: &IdRequirement) -> String {
+    let alternatives: Vec<String> = requirement
+        .to_string()
+        .split('|')
+        .map(|alternative| {
+            let photo = alternative.matches('A').count();
+            let other = alternative.matches('B').count();
+            let mut parts = Vec::new();
+            if photo > 0 {
+                parts.push(format!("顔写真付き本人確認書類{photo}点（運転免許証など）"));
+            }
+            match (photo, other) {
+                (_, 0) => {}
+                (0, n) => parts.push(format!("本人確認書類{n}点（資格確認書、年金手帳など）")),
+                (_, n) => parts.push(format!("ほかの本人確認書類{n}点")),
+            }
+            parts.join("と")
+        })
+        .collect();
+    alternatives.join("、または")
+}
+
+#[cfg(test)]
+mod documents_tests {
+    use super::documents_ja;
+    use crate::IdRequirement;
+
+    fn words(requirement: &str) -> String {
+        documents_ja(&IdRequirement::parse(requirement).unwrap())
+    }
+
+    #[test]
+    fn a_requirement_is_worded_for_a_resident_without_lists_a_and_b() {
+        assert_eq!(words("A"), "顔写真付き本人確認書類1点（運転免許証など）");
+        assert_eq!(words("B+B"), "本人確認書類2点（資格確認書、年金手帳など）");
+        assert_eq!(
+            words("A+B"),
+            "顔写真付き本人確認書類1点（運転免許証など）とほかの本人確認書類1点"
+        );
+        assert_eq!(
+            words("A|B+B"),
+            "顔写真付き本人確認書類1点（運転免許証など）、または本人確認書類2点（資格確認書、年金手帳など）"
+        );
+        assert_eq!(words("A+A"), "顔写真付き本人確認書類2点（運転免許証など）");
     }
 }
 

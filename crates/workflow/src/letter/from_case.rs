@@ -24,7 +24,8 @@ impl LetterContent {
     /// batch's planned mailing date + the deadline days, on an open day),
     /// which the case takes over when the letter is mailed. A letter not yet
     /// printed (a clerk's preview) shows the case's deadline, or the one a
-    /// mailing on `issued_on` would give.
+    /// mailing on `issued_on` would give. What the proxy is told to bring
+    /// back is the office's `id_proxy_response`.
     pub fn from_case(
         case: &Case,
         settings: &WorkflowSettings,
@@ -66,6 +67,7 @@ impl LetterContent {
             proxy_name: proxy.person.name().to_owned(),
             pins: case.pins().iter().collect(),
             procedure: case.procedure(),
+            proxy_documents: settings.id_proxy_response.clone(),
         })
     }
 }

@@ -28,7 +28,7 @@ fn is_word_char(c: char) -> bool {
 }
 
 /// Counters and units that stay with the number before them (数字と単位の分離禁止).
-const UNITS: &str = "年月日時分秒号番件桁文字階丁目条";
+const UNITS: &str = "年月日時分秒号番件桁文字階丁目条点回種枚通";
 
 /// Whether a line may break between `before` and `after`.
 pub(crate) fn break_allowed(before: char, after: char) -> bool {
@@ -177,6 +177,12 @@ mod tests {
     fn dates_stay_whole() {
         let out = lines("申請（令和8年11月24日受付）", 5.0);
         assert_eq!(out, vec!["申請", "（令和8年", "11月", "24日受", "付）"]);
+    }
+
+    #[test]
+    fn a_count_stays_with_its_counter() {
+        let out = lines("書類1点と5回", 3.0);
+        assert_eq!(out, vec!["書類", "1点と", "5回"]);
     }
 
     #[test]

@@ -146,6 +146,8 @@ pub(crate) struct Pen<'f> {
     pub y: f32,
     pub left: f32,
     pub right: f32,
+    /// Space above a [`Pen::heading`], in mm.
+    pub heading_gap: f32,
 }
 
 impl<'f> Pen<'f> {
@@ -156,6 +158,7 @@ impl<'f> Pen<'f> {
             y,
             left,
             right,
+            heading_gap: 3.5,
         }
     }
 
@@ -274,7 +277,7 @@ impl<'f> Pen<'f> {
 
     /// A section heading: bold-looking band with the title.
     pub fn heading(&mut self, text: &str, size_pt: f32) {
-        self.y += 3.5;
+        self.y += self.heading_gap;
         let h = size_pt * MM_PER_PT * 1.7;
         self.rect(self.left, self.y, 1.4, h, Paint::Fill, "heading bar");
         let baseline = self.y + h / 2.0 + size_pt * MM_PER_PT * 0.36;

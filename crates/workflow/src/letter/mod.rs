@@ -1,4 +1,4 @@
-//! Inquiry letters (照会書 兼 回答書): the two-page letter mailed to the
+//! Inquiry letters (照会書兼回答書): the two-page letter mailed to the
 //! cardholder when a proxy applies to change or reset (再設定・初期化) PINs,
 //! its preflight, and the daily print batches.
 //!
@@ -6,14 +6,21 @@
 //! (`templates/letter/letter.toml`) and the office settings are passed in;
 //! nothing here reads files, the clock or the network.
 //!
-//! * Page 1, 照会書: addressee block for a 長3 window envelope with 転送不要,
-//!   why the letter came, what happens next, the deadline in 和暦, what to do
-//!   if you did not apply, and how to reach the office.
-//! * Page 2, 回答書 兼 委任状: the cardholder's declaration, boxes for the
-//!   current and new PIN of each PIN applied for (a reset: the new PIN only;
-//!   the cardholder does not know the current one), signature (自署), power of
-//!   attorney naming the proxy, sealing instructions, reference number,
-//!   verification code and a QR code holding both.
+//! * Page 1, 照会書: addressee block for a 長3 window envelope with 親展 and
+//!   転送不要, why the letter came, what happens next (including what the
+//!   proxy shows at the second visit, worded from the office's
+//!   `id_proxy_response`), the deadline in 和暦, what to do if the current
+//!   PIN is forgotten (a change only: do not guess, ask for 初期化), what to
+//!   do if you never asked (the office, and the national hotline to suspend
+//!   the card), and how to reach the office.
+//! * Page 2, 回答書兼委任状, the only page the proxy brings back: a table of
+//!   受付番号, 照会番号 and 回答期限 beside a QR code holding reference and
+//!   code, the cardholder's declaration, boxes for the current and new PIN
+//!   of each PIN applied for (a reset: the new PIN only; the cardholder does
+//!   not know the current one) with a box to tick for 初期化 instead (a
+//!   change only), the power of attorney with its one 記入日 and the fields
+//!   written by hand (grantor: address, signed name, date of birth; grantee:
+//!   address, name), sealing instructions and the office's box.
 //!
 //! Output is deterministic: equal inputs give byte-identical PDFs, so a
 //! file's SHA-256 ([`fingerprint`]) identifies the letter that was mailed.

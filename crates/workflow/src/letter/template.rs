@@ -10,6 +10,10 @@
 //! only paragraphs the layout reads, and that every placeholder is one the
 //! letter can fill, so a typo in the file fails when the office loads it, not
 //! halfway through a print batch.
+//!
+//! A paragraph may be empty: the layout then leaves it out, with its heading
+//! or check box (a reset letter has no forgotten-PIN guidance). Paragraph
+//! names and wording use the terms of `templates/glossary.toml`.
 
 use std::collections::BTreeMap;
 
@@ -28,6 +32,8 @@ pub const REQUIRED_PARAGRAPHS: &[&str] = &[
     "next_steps",
     "deadline",
     "deadline_note",
+    "forgot_pin_heading",
+    "forgot_pin",
     "not_applied_heading",
     "not_applied",
     "contact_heading",
@@ -39,13 +45,16 @@ pub const REQUIRED_PARAGRAPHS: &[&str] = &[
     "pin_note",
     "pin_current",
     "pin_new",
-    "signature_heading",
-    "signature_date",
-    "signature_name",
+    "pin_forgotten",
     "attorney_heading",
     "attorney",
-    "attorney_proxy",
-    "attorney_signature",
+    "signature_date",
+    "attorney_grantor",
+    "attorney_grantee",
+    "attorney_address",
+    "attorney_signed_name",
+    "attorney_name",
+    "attorney_birth_date",
     "seal_heading",
     "seal",
     "office_use",
@@ -56,15 +65,21 @@ pub const REQUIRED_PARAGRAPHS: &[&str] = &[
 ];
 
 /// Paragraphs whose wording differs for a reset: the `[reset]` table must
-/// define each one (it may also override any other paragraph).
+/// define each one (it may also override any other paragraph). The
+/// forgotten-PIN guidance and its check box are here so that a reset table
+/// says what it does with them (the shipped one leaves them empty: a reset
+/// needs no current PIN).
 pub const RESET_PARAGRAPHS: &[&str] = &[
     "letter_title",
     "why",
     "pins_heading",
     "next_steps",
     "deadline_note",
+    "forgot_pin_heading",
+    "forgot_pin",
     "declaration",
     "pin_note",
+    "pin_forgotten",
     "attorney",
 ];
 
@@ -82,6 +97,7 @@ pub const PLACEHOLDERS: &[&str] = &[
     "office_hours",
     "reference",
     "pin_count",
+    "proxy_documents",
     "fingerprint",
 ];
 
@@ -330,6 +346,20 @@ mod tests {
             LetterTemplate::parse(&src).unwrap_err(),
             TemplateError::MissingResetParagraph("pin_note")
         );
+    }
+
+    #[test]
+    fn a_reset_table_must_say_what_it_does_with_the_forgotten_pin_guidance() {
+        let src = minimal("why = \"x\"").replace("forgot_pin = \"r\"\n", "");
+        assert_eq!(
+            LetterTemplate::parse(&src).unwrap_err(),
+            TemplateError::MissingResetParagraph("forgot_pin")
+        );
+        // Left empty, it is a valid choice: the letter leaves it out.
+        let src = minimal("why = \"x\"").replace("forgot_pin = \"r\"", "forgot_pin = \"\"");
+        let t = LetterTemplate::parse(&src).unwrap();
+        assert_eq!(t.paragraph(Procedure::Reset, "forgot_pin"), Some(""));
+        assert_eq!(t.paragraph(Procedure::Change, "forgot_pin"), Some("x"));
     }
 
     #[test]

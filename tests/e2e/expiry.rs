@@ -21,12 +21,13 @@ async fn stopped_with_demo(app: &mut TestApp) {
 /// The expired cases, and the audit trail's expiries (actor, role).
 async fn expired(app: &TestApp, auditor: &str) -> (Vec<Value>, Vec<(String, String)>) {
     let path = "/api/cases?state=expired";
-    let cases: Vec<Value> = app
+    let page: Value = app
         .call(Method::GET, path, Some(auditor), None)
         .await
         .json()
         .await
         .unwrap();
+    let cases = page["cases"].as_array().unwrap().clone();
     let trail = app
         .call(Method::GET, "/api/audit", Some(auditor), None)
         .await;
@@ -88,9 +89,9 @@ both_backends! {
         let overdue_now = app
             .call(Method::GET, "/api/cases?overdue=true", Some(&auditor), None)
             .await
-            .json::<Vec<Value>>()
+            .json::<Value>()
             .await
             .unwrap();
-        assert!(overdue_now.is_empty(), "{overdue_now:?}");
+        assert_eq!(overdue_now["total"], 0, "{overdue_now:?}");
     }
 }

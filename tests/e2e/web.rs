@@ -261,7 +261,7 @@ both_backends! {
         assert!(unknown.contains("見つかりませんでした"));
         let api = app.call(reqwest::Method::GET, "/api/cases?due_this_week=true", Some(&token), None).await;
         assert_eq!(api.status(), StatusCode::OK);
-        assert_eq!(api.json::<Value>().await.unwrap(), serde_json::json!([]));
+        assert_eq!(api.json::<Value>().await.unwrap()["cases"], serde_json::json!([]));
     }
 }
 
@@ -329,7 +329,7 @@ both_backends! {
             .json()
             .await
             .unwrap();
-        let rows = listed.as_array().unwrap();
+        let rows = listed["cases"].as_array().unwrap();
         assert_eq!(rows.len(), 1, "only the valid form opened a case");
         assert_eq!(rows[0]["id"], id);
         assert_eq!(rows[0]["path"], "optional_proxy");

@@ -14,6 +14,7 @@ use shokai_workflow::{
 };
 
 use crate::audit::{self, NewAuditEvent};
+use crate::case_list::stored_kana;
 use crate::db::{Row, Store, Tx, args, store_time};
 use crate::error::StoreError;
 use crate::outbox::{self, NewMessage};
@@ -265,7 +266,8 @@ async fn insert_case(
     let row = tx
         .fetch_one(
             "INSERT INTO cases (reference, path, state, version, deadline, created_at, updated_at, \
-             core, parties, card_fingerprint) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?) RETURNING id",
+             core, parties, card_fingerprint, cardholder_kana) \
+             VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             args![
                 core.reference().to_string(),
                 core.path().code(),
@@ -275,7 +277,8 @@ async fn insert_case(
                 now,
                 serde_json::to_string(&core)?,
                 serde_json::to_string(&parties)?,
-                core.card_fingerprint().as_str()
+                core.card_fingerprint().as_str(),
+                stored_kana(&parties.cardholder.name)
             ],
         )
         .await
@@ -448,8 +451,8 @@ pub async fn write_step(
     let (core, parties) = case.into_parts();
     let changed = tx
             .execute(
-                "UPDATE cases SET state = ?, version = ?, deadline = ?, updated_at = ?, core = ?, parties = ? \
-                 WHERE id = ? AND version = ?",
+                "UPDATE cases SET state = ?, version = ?, deadline = ?, updated_at = ?, core = ?, parties = ?, \
+                 cardholder_kana = ? WHERE id = ? AND version = ?",
                 args![
                     core.state().code(),
                     current.version + 1,
@@ -457,6 +460,7 @@ pub async fn write_step(
                     now,
                     serde_json::to_string(&core)?,
                     serde_json::to_string(&parties)?,
+                    stored_kana(&parties.cardholder.name),
                     current.id,
                     current.version
                 ],
@@ -587,7 +591,7 @@ pub struct CaseSummary {
 }
 
 impl CaseSummary {
-    fn from_row(row: &Row) -> Result<Self, StoreError> {
+    pub(crate) fn from_row(row: &Row) -> Result<Self, StoreError> {
         let path: String = row.get("path")?;
         let state: String = row.get("state")?;
         Ok(Self {
@@ -745,7 +749,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<PurgeReport, StoreError> {
         const PURGE_CASES: &str = concat!(
-            "UPDATE cases SET parties = NULL, purged_at = ? \
+            "UPDATE cases SET parties = NULL, cardholder_kana = NULL, purged_at = ? \
              WHERE parties IS NOT NULL AND updated_at < ? AND state IN ",
             final_states_sql!()
         );

@@ -149,6 +149,20 @@ impl Store {
         Ok(Tx { inner })
     }
 
+    /// Runs maintenance `sql` that no transaction may hold (PostgreSQL's
+    /// `VACUUM`) on a pooled connection of its own.
+    pub(crate) async fn maintain(&self, sql: &'static str) -> Result<(), StoreError> {
+        match &self.pool {
+            Pool::Sqlite(pool) => {
+                sqlx::raw_sql(sql).execute(pool).await?;
+            }
+            Pool::Postgres(pool) => {
+                sqlx::raw_sql(sql).execute(pool).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Closes every pooled connection (waits for borrowed ones to return).
     pub async fn close(&self) {
         match &self.pool {
@@ -281,6 +295,50 @@ macro_rules! args {
 }
 pub(crate) use args;
 
+/// The text of a statement: written in the source, or [`Assembled`] at run
+/// time from fragments written in the source. Nothing else converts into it,
+/// so no value typed by a user can reach SQL text: values are bound to `?`.
+pub(crate) struct Sql(std::borrow::Cow<'static, str>);
+
+impl From<&'static str> for Sql {
+    fn from(text: &'static str) -> Self {
+        Self(std::borrow::Cow::Borrowed(text))
+    }
+}
+
+/// A statement put together from fixed fragments and their values, for a
+/// query whose conditions are optional (a listing's filters): each condition
+/// asked for adds its own text, so the planner sees only those and can pick
+/// the index that serves them, where `(? IS NULL OR col = ?)` would hide them.
+#[derive(Debug, Default)]
+pub(crate) struct Assembled {
+    sql: String,
+    args: Vec<Arg>,
+}
+
+impl Assembled {
+    /// Starts with `sql`.
+    pub(crate) fn new(sql: &'static str) -> Self {
+        Self {
+            sql: sql.to_owned(),
+            args: Vec::new(),
+        }
+    }
+
+    /// Appends `fragment` and the values of its placeholders.
+    pub(crate) fn push(&mut self, fragment: &'static str, args: Vec<Arg>) -> &mut Self {
+        debug_assert_eq!(fragment.matches('?').count(), args.len(), "{fragment}");
+        self.sql.push_str(fragment);
+        self.args.extend(args);
+        self
+    }
+
+    /// The text and the values, for [`Tx::fetch_all`] and friends.
+    pub(crate) fn finish(self) -> (Sql, Vec<Arg>) {
+        (Sql(std::borrow::Cow::Owned(self.sql)), self.args)
+    }
+}
+
 /// Rewrites `?` placeholders as `$1, $2, …`. Our SQL never has `?` inside a
 /// string literal, so a plain scan is enough.
 fn postgres_placeholders(sql: &str) -> String {
@@ -368,68 +426,74 @@ impl Tx {
     /// Runs a statement; returns the number of rows it changed.
     pub(crate) async fn execute(
         &mut self,
-        sql: &'static str,
+        sql: impl Into<Sql>,
         args: Vec<Arg>,
     ) -> Result<u64, StoreError> {
+        let sql = sql.into();
         Ok(match &mut self.inner {
-            TxInner::Sqlite(tx) => bind_sqlite(sqlx::query(sql), args)
+            TxInner::Sqlite(tx) => bind_sqlite(sqlx::query(AssertSqlSafe(sql.0)), args)
                 .execute(&mut **tx)
                 .await?
                 .rows_affected(),
-            TxInner::Postgres(tx) => {
-                bind_postgres(sqlx::query(AssertSqlSafe(postgres_placeholders(sql))), args)
-                    .execute(&mut **tx)
-                    .await?
-                    .rows_affected()
-            }
+            TxInner::Postgres(tx) => bind_postgres(
+                sqlx::query(AssertSqlSafe(postgres_placeholders(&sql.0))),
+                args,
+            )
+            .execute(&mut **tx)
+            .await?
+            .rows_affected(),
         })
     }
 
     pub(crate) async fn fetch_all(
         &mut self,
-        sql: &'static str,
+        sql: impl Into<Sql>,
         args: Vec<Arg>,
     ) -> Result<Vec<Row>, StoreError> {
+        let sql = sql.into();
         Ok(match &mut self.inner {
-            TxInner::Sqlite(tx) => bind_sqlite(sqlx::query(sql), args)
+            TxInner::Sqlite(tx) => bind_sqlite(sqlx::query(AssertSqlSafe(sql.0)), args)
                 .fetch_all(&mut **tx)
                 .await?
                 .into_iter()
                 .map(Row::Sqlite)
                 .collect(),
-            TxInner::Postgres(tx) => {
-                bind_postgres(sqlx::query(AssertSqlSafe(postgres_placeholders(sql))), args)
-                    .fetch_all(&mut **tx)
-                    .await?
-                    .into_iter()
-                    .map(Row::Postgres)
-                    .collect()
-            }
+            TxInner::Postgres(tx) => bind_postgres(
+                sqlx::query(AssertSqlSafe(postgres_placeholders(&sql.0))),
+                args,
+            )
+            .fetch_all(&mut **tx)
+            .await?
+            .into_iter()
+            .map(Row::Postgres)
+            .collect(),
         })
     }
 
     pub(crate) async fn fetch_optional(
         &mut self,
-        sql: &'static str,
+        sql: impl Into<Sql>,
         args: Vec<Arg>,
     ) -> Result<Option<Row>, StoreError> {
+        let sql = sql.into();
         Ok(match &mut self.inner {
-            TxInner::Sqlite(tx) => bind_sqlite(sqlx::query(sql), args)
+            TxInner::Sqlite(tx) => bind_sqlite(sqlx::query(AssertSqlSafe(sql.0)), args)
                 .fetch_optional(&mut **tx)
                 .await?
                 .map(Row::Sqlite),
-            TxInner::Postgres(tx) => {
-                bind_postgres(sqlx::query(AssertSqlSafe(postgres_placeholders(sql))), args)
-                    .fetch_optional(&mut **tx)
-                    .await?
-                    .map(Row::Postgres)
-            }
+            TxInner::Postgres(tx) => bind_postgres(
+                sqlx::query(AssertSqlSafe(postgres_placeholders(&sql.0))),
+                args,
+            )
+            .fetch_optional(&mut **tx)
+            .await?
+            .map(Row::Postgres),
         })
     }
 
     pub(crate) async fn fetch_one(
         &mut self,
-        sql: &'static str,
+        sql: impl Into<Sql>,
         args: Vec<Arg>,
     ) -> Result<Row, StoreError> {
         self.fetch_optional(sql, args)

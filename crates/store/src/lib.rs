@@ -16,6 +16,8 @@
 //! - [`cases`]: `Store::create_case`, `Store::transition` (one transaction:
 //!   versioned update, letters, audit event, outbox), listings, response
 //!   attempts, `Store::purge_personal_data`.
+//! - [`case_list`]: the case list's filters (reference prefix, reading,
+//!   state, path, application dates), total and keyset paging, newest first.
 //! - [`audit`]: append, `verify` (first break: changed, missing, reordered),
 //!   `export_csv`.
 //! - [`outbox`]: queue, claim with a lease, back off, dead-letter, `run_worker`
@@ -31,6 +33,7 @@
 pub mod audit;
 pub mod batches;
 pub mod canonical;
+pub mod case_list;
 pub mod cases;
 mod db;
 mod error;

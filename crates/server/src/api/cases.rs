@@ -1,11 +1,12 @@
-//! Case routes: `POST /api/cases`, `GET /api/cases`, `GET /api/cases/{id}`,
+//! Case routes: `POST /api/cases`, `GET /api/cases` (filters, total and
+//! keyset paging by an opaque cursor), `GET /api/cases/{id}`,
 //! `POST /api/cases/{id}/cancel`, `POST /api/cases/{id}/unlock`.
 //! Every change carries the `version` the client read.
 
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use shokai_card::PinKind;
 use shokai_workflow::Event;
 
@@ -13,7 +14,7 @@ use super::authorized::Authorized;
 use super::error::AppError;
 use super::json::{ApiJson, ApiPath};
 use crate::auth::{Operate, Read, Supervise};
-use crate::service::cases::{self, CaseSummary, CaseView, Intake};
+use crate::service::cases::{self, CaseListParams, CaseSummary, CaseView, Intake};
 use crate::service::pin_change::{self, PinChangeOutcome, PinEntry};
 use crate::state::AppState;
 
@@ -45,40 +46,48 @@ pub async fn get(
     Ok(Json(cases::get(&state, id).await?))
 }
 
-/// `GET /api/cases` filters.
-#[derive(Debug, Deserialize)]
-pub struct ListParams {
-    /// A state code.
-    pub state: Option<String>,
-    /// `true`: only cases waiting past their deadline.
-    pub overdue: Option<bool>,
-    /// `true`: only cases waiting for a response whose deadline is between
-    /// today and the coming Sunday (Japan time), as the web list's filter.
-    pub due_this_week: Option<bool>,
+/// One page of `GET /api/cases`.
+#[derive(Debug, Serialize)]
+pub struct CaseListResponse {
+    /// The page's cases, newest first.
+    pub cases: Vec<CaseSummary>,
+    /// How many cases match the filters (on every page).
+    pub total: i64,
+    /// Pass as `cursor` for the next (older) page; absent on the last.
+    pub next_cursor: Option<String>,
+    /// Pass as `cursor` for the previous (newer) page; absent on the first.
+    pub previous_cursor: Option<String>,
 }
 
-/// `GET /api/cases?state=&overdue=&due_this_week=`: case summaries, soonest deadline first.
+/// `GET /api/cases`: one page of case summaries matching the filters,
+/// newest first (by registration, then id), with the total and the cursors
+/// of the pages either side.
 #[utoipa::path(get, path = "/api/cases", tag = "cases", security(("bearer" = [])),
-    params(("state" = Option<String>, Query, description = "State code"),
+    params(
+        ("reference" = Option<String>, Query, description = "The start of a reference (受付番号), e.g. `R8-0001`, or all of it; full-width characters are folded"),
+        ("kana" = Option<String>, Query, description = "Part of the cardholder's reading (フリガナ): katakana, hiragana or half-width katakana, spaces ignored"),
+        ("state" = Option<String>, Query, description = "State code"),
+        ("path" = Option<String>, Query, description = "Path code (申請区分): in_person, legal_representative, optional_proxy"),
+        ("applied_from" = Option<String>, Query, description = "First application date, YYYY-MM-DD (Japan time)"),
+        ("applied_to" = Option<String>, Query, description = "Last application date, YYYY-MM-DD (Japan time), inclusive"),
         ("overdue" = Option<bool>, Query, description = "Only cases past their deadline"),
-        ("due_this_week" = Option<bool>, Query, description = "Only waiting cases due between today and the coming Sunday (Japan time)")),
-    responses((status = 200, description = "Case summaries", body = [Object]),
-        (status = 422, description = "invalid_input (state)", body = super::openapi::ErrorSchema)))]
+        ("due_this_week" = Option<bool>, Query, description = "Only waiting cases due between today and the coming Sunday (Japan time)"),
+        ("cursor" = Option<String>, Query, description = "Opaque: a next_cursor or previous_cursor from an earlier page; omit for the first page. Keep the same filters while paging"),
+        ("limit" = Option<u32>, Query, description = "Cases per page, 1 to 200 (default 50)")),
+    responses((status = 200, description = "One page", body = super::openapi::CaseListSchema),
+        (status = 422, description = "invalid_input, `field` naming the parameter (a malformed cursor: field `cursor`)", body = super::openapi::ErrorSchema)))]
 pub async fn list(
     _auth: Authorized<Read>,
     State(state): State<AppState>,
-    Query(params): Query<ListParams>,
-) -> Result<Json<Vec<CaseSummary>>, AppError> {
-    let query = cases::CaseQuery {
-        state: params
-            .state
-            .as_deref()
-            .map(cases::parse_state)
-            .transpose()?,
-        overdue: params.overdue.unwrap_or(false),
-        due_this_week: params.due_this_week.unwrap_or(false),
-    };
-    Ok(Json(cases::list(&state, query).await?.cases))
+    Query(params): Query<CaseListParams>,
+) -> Result<Json<CaseListResponse>, AppError> {
+    let listed = cases::list(&state, params.parse()?).await?;
+    Ok(Json(CaseListResponse {
+        cases: listed.cases,
+        total: listed.total,
+        next_cursor: listed.next.map(|c| c.encode()),
+        previous_cursor: listed.previous.map(|c| c.encode()),
+    }))
 }
 
 /// A change that needs a reason.

@@ -5,14 +5,16 @@
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use shokai_store::case_list::{self, KanaSearch, ReferencePrefix};
+pub use shokai_store::case_list::{CaseSearch, Cursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use shokai_store::cases::Commit;
-use shokai_store::{Actor, CaseFilter, cases};
+use shokai_store::{Actor, cases};
 pub use shokai_store::{CaseSummary, StoredCase};
 use shokai_workflow::calendar::this_week;
 use shokai_workflow::letter::LetterContent;
 use shokai_workflow::{
     Application, AuditRecord, CardFingerprint, Cardholder, Case, CaseState, Context, Event,
-    Parties, PinSet, Procedure, ReferenceNumber, Representation,
+    Parties, Path, PinSet, Procedure, ReferenceNumber, Representation,
 };
 
 use super::error::ServiceError;
@@ -264,45 +266,197 @@ pub async fn find_by_reference(
     Ok(found)
 }
 
-/// Filters of the case list; "today" and "this week" are the clock's.
-#[derive(Debug, Default, Clone, Copy)]
+/// The case list's filters and page as typed in a query string (the API's
+/// `GET /api/cases` and the clerk page `/cases`): text as given, an empty
+/// field meaning "any". [`CaseListParams::parse`] turns it into a
+/// [`CaseQuery`].
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct CaseListParams {
+    /// The start of a reference (受付番号), or all of it.
+    #[serde(default)]
+    pub reference: String,
+    /// Part of the cardholder's reading (フリガナ), kana of any width.
+    #[serde(default)]
+    pub kana: String,
+    /// A state code.
+    #[serde(default)]
+    pub state: String,
+    /// A path code (申請区分): in_person, legal_representative, optional_proxy.
+    #[serde(default)]
+    pub path: String,
+    /// First application date, `YYYY-MM-DD` (Japan).
+    #[serde(default)]
+    pub applied_from: String,
+    /// Last application date, `YYYY-MM-DD` (Japan).
+    #[serde(default)]
+    pub applied_to: String,
+    /// `true`/`1`: only cases waiting past their deadline.
+    #[serde(default)]
+    pub overdue: String,
+    /// `true`/`1`: only waiting cases due between today and the coming Sunday.
+    #[serde(default)]
+    pub due_this_week: String,
+    /// Where the page starts: a `next_cursor` or `previous_cursor` given out before.
+    #[serde(default)]
+    pub cursor: String,
+    /// Rows per page (1 to 200; 50 if empty).
+    #[serde(default)]
+    pub limit: String,
+}
+
+/// The case list's filters and page, parsed; "today" and "this week" are
+/// the clock's, put into the search by [`list`].
+#[derive(Debug, Default, Clone)]
 pub struct CaseQuery {
-    /// Only cases in this state.
-    pub state: Option<CaseState>,
+    /// Reference prefix, reading, state, path and application dates.
+    pub search: CaseSearch,
     /// Only cases waiting past their deadline.
     pub overdue: bool,
     /// Only waiting cases due between today and the coming Sunday.
     pub due_this_week: bool,
+    /// The page to show; the first without one.
+    pub cursor: Option<Cursor>,
+    /// Rows per page; [`DEFAULT_PAGE_SIZE`] without one.
+    pub limit: Option<u32>,
 }
 
-/// Cases of a list, with the day they were listed on.
+/// `Some(text)` unless `text` is empty or spaces.
+fn given(text: &str) -> Option<&str> {
+    Some(text.trim()).filter(|t| !t.is_empty())
+}
+
+/// A yes/no filter: empty, `0` or `false` is no; `1`, `true` or `on` is yes.
+fn flag(field: &str, text: &str) -> Result<bool, ServiceError> {
+    match text.trim() {
+        "" | "0" | "false" => Ok(false),
+        "1" | "true" | "on" => Ok(true),
+        _ => Err(ServiceError::invalid(field, "true or false (1 or 0)")),
+    }
+}
+
+/// `parse` on `text` unless it is empty; its error is `field` refused with
+/// `message` (English, for the API) and `message_ja` (for the pages).
+fn optional<T, E>(
+    text: &str,
+    field: &str,
+    (message, message_ja): (&str, &str),
+    parse: impl FnOnce(&str) -> Result<T, E>,
+) -> Result<Option<T>, ServiceError> {
+    given(text)
+        .map(|t| parse(t).map_err(|_| ServiceError::invalid_ja(field, message, message_ja)))
+        .transpose()
+}
+
+const REFERENCE_WRONG: (&str, &str) = (
+    "the start of a reference such as R8-000123-4",
+    "受付番号は R8-000123-4 のように、先頭から入力してください。",
+);
+const KANA_WRONG: (&str, &str) = (
+    "katakana or hiragana",
+    "フリガナはカタカナかひらがなで入力してください。",
+);
+const PATH_WRONG: (&str, &str) = (
+    "one of in_person, legal_representative, optional_proxy",
+    "申請区分を選び直してください。",
+);
+const DATE_WRONG: (&str, &str) = (
+    "a date as YYYY-MM-DD",
+    "申請日は 2026-11-26 のように年-月-日で入力してください。",
+);
+const CURSOR_WRONG: (&str, &str) = (
+    "not a cursor this server gave out; start again from the first page",
+    "ページの位置が読み取れません。一覧の最初から開き直してください。",
+);
+const LIMIT_WRONG: (&str, &str) = (
+    "a whole number from 1 to 200",
+    "1ページの件数は 1 から 200 までの整数です。",
+);
+
+impl CaseListParams {
+    /// Parses every field; the first one wrong is the error, naming it.
+    pub fn parse(&self) -> Result<CaseQuery, ServiceError> {
+        let reference = optional(
+            &self.reference,
+            "reference",
+            REFERENCE_WRONG,
+            ReferencePrefix::parse,
+        )?;
+        let kana = optional(&self.kana, "kana", KANA_WRONG, KanaSearch::parse)?;
+        let path = optional(&self.path, "path", PATH_WRONG, |t| {
+            Path::from_code(t).ok_or(())
+        })?;
+        let ymd = |t: &str| NaiveDate::parse_from_str(t, "%Y-%m-%d");
+        let applied_from = optional(&self.applied_from, "applied_from", DATE_WRONG, ymd)?;
+        let applied_to = optional(&self.applied_to, "applied_to", DATE_WRONG, ymd)?;
+        if let (Some(from), Some(to)) = (applied_from, applied_to)
+            && from > to
+        {
+            return Err(ServiceError::invalid_ja(
+                "applied_to",
+                "before applied_from",
+                "申請日の終わりが始めより前です。",
+            ));
+        }
+        let cursor = optional(&self.cursor, "cursor", CURSOR_WRONG, Cursor::decode)?;
+        let limit = optional(&self.limit, "limit", LIMIT_WRONG, |t| {
+            t.parse::<u32>()
+                .ok()
+                .filter(|n| (1..=MAX_PAGE_SIZE).contains(n))
+                .ok_or(())
+        })?;
+        let search = CaseSearch {
+            reference,
+            kana,
+            state: given(&self.state).map(parse_state).transpose()?,
+            path,
+            applied_from,
+            applied_to,
+            ..CaseSearch::default()
+        };
+        Ok(CaseQuery {
+            search,
+            overdue: flag("overdue", &self.overdue)?,
+            due_this_week: flag("due_this_week", &self.due_this_week)?,
+            cursor,
+            limit,
+        })
+    }
+}
+
+/// One page of the case list, with the day it was listed on.
 #[derive(Debug)]
 pub struct CaseList {
     /// Today (Japan date) by the services' clock.
     pub today: NaiveDate,
-    /// The office week that "due this week" means: today to Sunday.
-    pub week: (NaiveDate, NaiveDate),
-    /// The cases, soonest deadline first.
+    /// The page's cases, newest first.
     pub cases: Vec<CaseSummary>,
+    /// How many cases match the filters.
+    pub total: i64,
+    /// The next (older) page, if any.
+    pub next: Option<Cursor>,
+    /// The previous (newer) page, if this is not the first.
+    pub previous: Option<Cursor>,
 }
 
-/// Cases matching the query, soonest deadline first.
+/// One page of the cases matching the query, newest first, with the total.
 pub async fn list(state: &AppState, query: CaseQuery) -> Result<CaseList, ServiceError> {
     let today = state.clock().today();
     let week = this_week(today);
-    let filter = CaseFilter {
-        state: query.state,
+    let search = CaseSearch {
         overdue_on: query.overdue.then_some(today),
         due_between: query.due_this_week.then_some(week),
-        ..CaseFilter::default()
+        ..query.search
     };
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE_SIZE);
     let mut tx = state.store().read().await?;
-    let found = cases::list_cases(&mut tx, &filter).await?;
+    let page = case_list::search_cases(&mut tx, &search, query.cursor.as_ref(), limit).await?;
     tx.commit().await?;
     Ok(CaseList {
         today,
-        week,
-        cases: found,
+        cases: page.cases,
+        total: page.total,
+        next: page.next,
+        previous: page.previous,
     })
 }
 

@@ -79,8 +79,16 @@ pub fn another_card() -> CardFingerprint {
 
 /// Opens a proxy case at `now`, for a card of its own.
 pub async fn open_case(store: &Store, now: DateTime<Utc>) -> StoredCase {
+    open_application(store, now, proxy_application()).await
+}
+
+/// Opens a case for `application` at `now`.
+pub async fn open_application(
+    store: &Store,
+    now: DateTime<Utc>,
+    application: Application,
+) -> StoredCase {
     let actor = clerk();
-    let application = proxy_application();
     let card = application.card_fingerprint.clone();
     store
         .create_case(&actor, now, &card, |reference, open_case| {

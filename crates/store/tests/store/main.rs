@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod audit;
+mod case_list;
 mod cases;
 mod fixtures;
 mod harness;

@@ -1,5 +1,6 @@
-//! Migrations 7 (codes made at print time) and 8 (one open case per card)
-//! carry a database the previous release wrote: cases without a
+//! Migrations 7 (codes made at print time), 8 (one open case per card) and
+//! 9 (the case list's reading column and indexes) carry a database the
+//! previous release wrote: cases without a
 //! `card_fingerprint` column; letters issued and waiting, with their code's HMAC and the
 //! PDF that printed it; a batch closed but not mailed, its print file in
 //! the row. After the upgrade the waiting letter is printed afresh by the
@@ -11,6 +12,7 @@ use std::path::Path;
 use chrono::Duration;
 use serde_json::Value;
 use shokai_store::batches;
+use shokai_store::case_list::{self, CaseSearch, KanaSearch};
 use shokai_store::cases::{case_by_reference, get_case, letters_of_case, open_case_for_card};
 use shokai_store::testing::{POSTGRES_ENV, PostgresTestDatabase, record_postgres_skip};
 use shokai_store::{Store, StoredCase};
@@ -213,6 +215,30 @@ async fn cards_copied_out_of_the_json(store: &Store, case: &StoredCase) {
     assert_eq!(open_for_card, Some(case.core.reference()));
 }
 
+/// Migration 9 copies each cardholder's reading out of the JSON, so the
+/// case list finds the cases by it.
+async fn readings_copied_out_of_the_json(store: &Store, cases: &[&StoredCase]) {
+    let search = CaseSearch {
+        kana: KanaSearch::parse("やまだ たろう").ok(),
+        ..CaseSearch::default()
+    };
+    let mut tx = store.read().await.unwrap();
+    let page = case_list::search_cases(&mut tx, &search, None, 50)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let found: Vec<i64> = page.cases.iter().map(|c| c.id).collect();
+    let mut want: Vec<i64> = cases.iter().map(|c| c.id).collect();
+    want.sort_unstable_by(|a, b| b.cmp(a));
+    assert_eq!(found, want, "newest first");
+}
+
+/// Migrations 8 and 9 copied the cards and the readings of both cases.
+async fn copied_out_of_the_json(store: &Store, waiting: &StoredCase, batched: &StoredCase) {
+    cards_copied_out_of_the_json(store, waiting).await;
+    readings_copied_out_of_the_json(store, &[waiting, batched]).await;
+}
+
 async fn upgrade(url: String, backend: &str) {
     migrate_as_released(&url, backend).await;
     let store = Store::connect(&url).await.unwrap();
@@ -234,7 +260,7 @@ async fn upgrade(url: String, backend: &str) {
     let rows = letters_of_case(&mut tx, waiting.id).await.unwrap();
     let waiting_now = get_case(&mut tx, waiting.id).await.unwrap();
     tx.commit().await.unwrap();
-    cards_copied_out_of_the_json(&store, &waiting).await;
+    copied_out_of_the_json(&store, &waiting, &batched).await;
     assert!(rows[0].code_mac.is_some(), "the HMAC is carried over");
     let letter = waiting_now.core.current_letter().unwrap();
     assert!(letter.has_code() && letter.awaits_print(), "{letter:?}");

@@ -79,6 +79,18 @@ impl Browser {
         (response.status(), response.text().await.unwrap())
     }
 
+    /// `GET path` with the session: (status, the body's bytes as sent).
+    pub async fn get_bytes(&self, path: &str) -> (StatusCode, Vec<u8>) {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header(COOKIE, &self.session)
+            .send()
+            .await
+            .unwrap();
+        (response.status(), response.bytes().await.unwrap().to_vec())
+    }
+
     /// `POST path` with the session and an urlencoded form: (status, Location, body).
     pub async fn post(
         &self,

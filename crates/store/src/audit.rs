@@ -504,8 +504,10 @@ pub const CSV_HEADER: [&str; 16] = [
     "hash",
 ];
 
-/// Writes the events recorded in `[from, to)` as CSV (RFC 4180 quoting, UTF-8,
-/// timestamps as in the canonical encoding). Personal data is not exported.
+/// Writes the events recorded in `[from, to)` as CSV (RFC 4180 quoting,
+/// UTF-8 with a byte-order mark and CRLF line ends as every CSV of ours, so
+/// Excel opens it too; field names and timestamps as in the canonical
+/// encoding, for scripts). Personal data is not exported.
 /// Returns the number of events written.
 pub async fn export_csv(
     store: &Store,
@@ -515,7 +517,7 @@ pub async fn export_csv(
 ) -> Result<usize, ExportError> {
     let mut tx = store.read().await?;
     let entries = events_between(&mut tx, from, to).await?;
-    writeln!(out, "{}", CSV_HEADER.join(","))?;
+    write!(out, "\u{feff}{}\r\n", CSV_HEADER.join(","))?;
     for entry in &entries {
         let fields = [
             entry.seq.to_string(),
@@ -539,7 +541,7 @@ pub async fn export_csv(
             entry.hash.clone(),
         ];
         let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-        writeln!(out, "{}", line.join(","))?;
+        write!(out, "{}\r\n", line.join(","))?;
     }
     Ok(entries.len())
 }

@@ -103,9 +103,12 @@ pub async fn verify(
     }))
 }
 
-/// `GET /api/audit/export.csv?from=&to=`: the events as CSV, personal data left out.
+/// `GET /api/audit/export.csv?case=&actor=&from=&to=`: the events the same
+/// search finds, as CSV for Japanese Excel (UTF-8 with BOM, CRLF, Japan
+/// time, Japanese headers with the stable codes in their own columns),
+/// personal data left out.
 #[utoipa::path(get, path = "/api/audit/export.csv", tag = "audit", params(AuditParams), security(("bearer" = [])),
-    responses((status = 200, description = "CSV", content_type = "text/csv"),
+    responses((status = 200, description = "CSV for Excel: UTF-8 with BOM, CRLF, Japanese headers, Japan time; the codes and the UTC times the hash covers in their own columns", content_type = "text/csv"),
         (status = 403, description = "forbidden: auditors only", body = super::openapi::ErrorSchema)))]
 pub async fn export_csv(
     _auth: Authorized<Audit>,

@@ -8,8 +8,42 @@ use serde::Serialize;
 use shokai_store::Store;
 use shokai_store::audit::{self, AuditEntry};
 pub use shokai_store::audit::{ChainBreak, VerifyReport};
+use shokai_store::canonical::canonical_time;
+use shokai_workflow::{CaseState, Role, event_name_ja};
 
 use super::error::ServiceError;
+use crate::infra::csv::{ExcelCsv, japan_time};
+
+/// The Japanese name of an audit event code: the workflow's events, and the
+/// store's own (a print file downloaded, personal data purged); a code
+/// neither knows is shown as it is.
+pub fn event_ja(code: &str) -> String {
+    let store_event = match code {
+        "print_batch_created" => Some("発送バッチの締め"),
+        "print_batch_letter_held" => Some("印刷できない照会書の保留"),
+        "print_batch_mailed" => Some("発送バッチの発送"),
+        "print_file_downloaded" => Some("印刷用PDFのダウンロード"),
+        "personal_data_purged" => Some("個人情報の削除"),
+        _ => None,
+    };
+    event_name_ja(code)
+        .or(store_event)
+        .map_or_else(|| code.to_owned(), str::to_owned)
+}
+
+/// The Japanese name of a case state code (as it is, if unknown).
+pub fn state_ja(code: &str) -> String {
+    CaseState::from_code(code).map_or_else(|| code.to_owned(), |s| s.name_ja().to_owned())
+}
+
+/// The Japanese name of a role code; `system` is the server's own jobs.
+pub fn role_ja(code: &str) -> String {
+    match Role::from_code(code) {
+        Some(role) => role.name_ja().to_owned(),
+        None if code == Role::System.code() => Role::System.name_ja().to_owned(),
+        None => code.to_owned(),
+    }
+}
 
 /// What to search for; every part is optional.
 #[derive(Debug, Default)]
@@ -77,9 +111,8 @@ fn bounds(q: &AuditQuery) -> (DateTime<Utc>, DateTime<Utc>) {
     (q.from.unwrap_or(earliest), q.to.unwrap_or(latest))
 }
 
-/// Events matching `q`, oldest first.
-#[tracing::instrument(skip_all)]
-pub async fn search(store: &Store, q: &AuditQuery) -> Result<Vec<AuditEvent>, ServiceError> {
+/// The log's entries matching `q`, oldest first.
+async fn entries(store: &Store, q: &AuditQuery) -> Result<Vec<AuditEntry>, ServiceError> {
     let (from, to) = bounds(q);
     let mut tx = store.read().await?;
     let entries = match q.case_id {
@@ -91,6 +124,15 @@ pub async fn search(store: &Store, q: &AuditQuery) -> Result<Vec<AuditEvent>, Se
         .into_iter()
         .filter(|e| e.recorded_at >= from && e.recorded_at < to)
         .filter(|e| q.actor.is_none() || e.actor == q.actor)
+        .collect())
+}
+
+/// Events matching `q`, oldest first.
+#[tracing::instrument(skip_all)]
+pub async fn search(store: &Store, q: &AuditQuery) -> Result<Vec<AuditEvent>, ServiceError> {
+    Ok(entries(store, q)
+        .await?
+        .into_iter()
         .map(AuditEvent::from)
         .collect())
 }
@@ -100,15 +142,94 @@ pub async fn verify(store: &Store) -> Result<VerifyReport, ServiceError> {
     Ok(audit::verify(store).await?)
 }
 
-/// The events of `q`'s time range as CSV (no personal data).
+/// The export's columns: what staff read first, in Japanese, each name
+/// beside its stable code; then every field the hash covers, as hashed (UTC
+/// canonical times, codes), so an auditor can recompute the chain from the
+/// file alone.
+pub const CSV_HEADER: [&str; 21] = [
+    "連番",
+    "記録日時（日本時間）",
+    "受付番号",
+    "案件ID",
+    "操作者",
+    "役割",
+    "操作",
+    "変更前の状態",
+    "変更後の状態",
+    "理由",
+    "詳細（JSON）",
+    "個人情報のダイジェスト",
+    "個人情報の削除日時（日本時間）",
+    "役割コード",
+    "操作コード",
+    "変更前の状態コード",
+    "変更後の状態コード",
+    "形式版",
+    "記録日時（UTC・ハッシュ計算用）",
+    "前のハッシュ",
+    "ハッシュ",
+];
+
+/// The events matching `q` (the page's filters: case, actor, period) as CSV
+/// for Excel (no personal data).
 pub async fn export_csv(store: &Store, q: &AuditQuery) -> Result<Vec<u8>, ServiceError> {
-    let (from, to) = bounds(q);
-    let mut out = Vec::new();
-    audit::export_csv(store, from, to, &mut out)
-        .await
-        .map_err(|e| match e {
-            audit::ExportError::Store(e) => ServiceError::from(e),
-            io @ audit::ExportError::Io(_) => ServiceError::internal(io),
-        })?;
-    Ok(out)
+    let mut csv = ExcelCsv::new(&CSV_HEADER);
+    for e in entries(store, q).await? {
+        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        let state = |v: &Option<String>| v.as_deref().map(state_ja).unwrap_or_default();
+        let fields = [
+            e.seq.to_string(),
+            japan_time(e.recorded_at),
+            opt(&e.case_reference),
+            e.case_id.map(|id| id.to_string()).unwrap_or_default(),
+            opt(&e.actor),
+            role_ja(&e.role),
+            event_ja(&e.event),
+            state(&e.from_state),
+            state(&e.to_state),
+            opt(&e.reason),
+            e.details.clone(),
+            opt(&e.personal_digest),
+            e.purged_at.map(japan_time).unwrap_or_default(),
+            e.role.clone(),
+            e.event.clone(),
+            opt(&e.from_state),
+            opt(&e.to_state),
+            e.format_version.to_string(),
+            canonical_time(e.recorded_at),
+            e.prev_hash.clone(),
+            e.hash.clone(),
+        ];
+        csv.row(fields.iter().map(String::as_str));
+    }
+    Ok(csv.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use shokai_workflow::AuditEventKind;
+
+    use super::*;
+
+    #[test]
+    fn every_event_the_log_can_hold_has_a_japanese_name() {
+        let store_events = [
+            "print_batch_created",
+            "print_batch_letter_held",
+            "print_batch_mailed",
+            "print_file_downloaded",
+            "personal_data_purged",
+        ];
+        let workflow_events: Vec<&str> = AuditEventKind::all().map(AuditEventKind::code).collect();
+        for code in workflow_events.iter().chain(&store_events) {
+            let name = event_ja(code);
+            assert!(!shokai_workflow::ja::has_english(&name), "{code}: {name}");
+        }
+        for state in CaseState::ALL {
+            assert!(!shokai_workflow::ja::has_english(&state_ja(state.code())));
+        }
+        for role in Role::ALL.into_iter().chain([Role::System]) {
+            assert!(!shokai_workflow::ja::has_english(&role_ja(role.code())));
+        }
+    }
 }

@@ -11,12 +11,14 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Deserialize;
 use shokai_workflow::ReferenceNumber;
 
-use super::cases::{event_ja, jst_time};
+use super::cases::jst_time;
 use super::csrf::{CsrfForm, NoFields};
 use super::page::{self, Chrome, WebError};
 use super::session::WebAuthorized;
 use crate::auth::Audit;
-use crate::service::audit::{self, AuditEvent, AuditQuery, ChainBreak};
+use crate::service::audit::{
+    self, AuditEvent, AuditQuery, ChainBreak, event_ja, role_ja, state_ja,
+};
 use crate::service::cases;
 use crate::service::error::ServiceError;
 use crate::state::AppState;
@@ -50,7 +52,13 @@ fn date(field: &'static str, typed: &str) -> Result<Option<NaiveDate>, ServiceEr
     }
     NaiveDate::parse_from_str(typed, "%Y-%m-%d")
         .map(Some)
-        .map_err(|_| ServiceError::invalid(field, "a date such as 2026-11-01"))
+        .map_err(|_| {
+            ServiceError::invalid_ja(
+                field,
+                "a date such as 2026-11-01",
+                "日付は 2026-11-01 の形で入力してください。",
+            )
+        })
 }
 
 impl AuditForm {
@@ -63,7 +71,7 @@ impl AuditForm {
             Some(id)
         } else {
             ReferenceNumber::parse(case)
-                .map_err(|e| ServiceError::invalid("case", e.to_string()))?;
+                .map_err(|e| ServiceError::invalid_ja("case", e.to_string(), e.message_ja()))?;
             let found = cases::find_by_reference(state, case).await?;
             // An unknown reference matches no event (rather than every event).
             Some(found.map_or(-1, |c| c.id))
@@ -73,7 +81,11 @@ impl AuditForm {
         if let (Some(f), Some(t)) = (from, to)
             && f > t
         {
-            return Err(ServiceError::invalid("from", "must not be after `to`"));
+            return Err(ServiceError::invalid_ja(
+                "from",
+                "must not be after `to`",
+                "期間の開始日が終了日より後になっています。",
+            ));
         }
         Ok(AuditQuery {
             case_id,
@@ -101,9 +113,9 @@ pub struct AuditRow {
 impl From<AuditEvent> for AuditRow {
     fn from(e: AuditEvent) -> AuditRow {
         let change = match (&e.from_state, &e.to_state) {
-            (Some(f), Some(t)) if f != t => format!("{f} → {t}"),
-            (None, Some(t)) => format!("→ {t}"),
-            (_, Some(t)) => t.clone(),
+            (Some(f), Some(t)) if f != t => format!("{} → {}", state_ja(f), state_ja(t)),
+            (None, Some(t)) => format!("→ {}", state_ja(t)),
+            (_, Some(t)) => state_ja(t),
             (_, None) => String::new(),
         };
         AuditRow {
@@ -112,7 +124,7 @@ impl From<AuditEvent> for AuditRow {
             case_id: e.case_id,
             reference: e.case_reference.unwrap_or_default(),
             actor: e.actor.unwrap_or_else(|| "（システム）".to_owned()),
-            role: e.role,
+            role: role_ja(&e.role),
             event: event_ja(&e.event),
             change,
             reason: e.reason.unwrap_or_default(),
@@ -162,9 +174,13 @@ pub async fn show(
         }
         Err(e) => error = Some(super::messages::error_ja(&e)),
     }
-    let export_query =
-        serde_urlencoded::to_string([("from", form.from.trim()), ("to", form.to.trim())])
-            .unwrap_or_default();
+    let export_query = serde_urlencoded::to_string([
+        ("case", form.case.trim()),
+        ("actor", form.actor.trim()),
+        ("from", form.from.trim()),
+        ("to", form.to.trim()),
+    ])
+    .unwrap_or_default();
     let page = AuditPage {
         chrome: auth.chrome.at("audit"),
         form,
@@ -217,18 +233,14 @@ pub fn break_ja(broken: &ChainBreak) -> String {
     }
 }
 
-/// `GET /audit/export.csv?from=&to=`: the period's events as CSV.
+/// `GET /audit/export.csv?case=&actor=&from=&to=`: the events the page's
+/// search finds, as CSV for Excel.
 pub async fn export_csv(
     auth: WebAuthorized<Audit>,
     State(state): State<AppState>,
     Query(form): Query<AuditForm>,
 ) -> Result<Response, WebError> {
-    let period = AuditForm {
-        from: form.from,
-        to: form.to,
-        ..AuditForm::default()
-    };
-    let query = period
+    let query = form
         .query(&state)
         .await
         .map_err(|e| auth.fail(e).back_to("/audit"))?;

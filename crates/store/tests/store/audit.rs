@@ -219,6 +219,8 @@ both_backends! {
 
         assert_eq!(written, 3, "minutes 2, 3 and 4; the end is exclusive");
         let text = String::from_utf8(csv).unwrap();
+        let text = text.strip_prefix('\u{feff}').expect("a byte-order mark for Excel");
+        assert!(text.ends_with("\r\n") && !text.replace("\r\n", "").contains('\n'));
         let mut lines = text.lines();
         assert_eq!(lines.next().unwrap(), audit::CSV_HEADER.join(","));
         let mut seqs = Vec::new();

@@ -95,6 +95,45 @@ pub enum CardError {
     BadCertificate(String),
 }
 
+impl CardError {
+    /// What the clerk at the counter reads (never a PIN value).
+    pub fn message_ja(&self) -> String {
+        match self {
+            CardError::Transport(TransportError::NoReader(_)) => {
+                "カードリーダーが見つかりません。接続と設定を確認してください。".to_owned()
+            }
+            CardError::Transport(TransportError::NoCard(_)) => {
+                "カードリーダーにカードがありません。カードを置いてください。".to_owned()
+            }
+            CardError::Transport(TransportError::Failed(_)) | CardError::Response(_) => {
+                "カードとの通信に失敗しました。カードをリーダーに置き直してください。".to_owned()
+            }
+            CardError::NotFound { .. } => {
+                "マイナンバーカードとして読み取れないか、必要な電子証明書がありません。".to_owned()
+            }
+            CardError::WrongPin { kind, remaining } => format!(
+                "{}：現在の暗証番号が違います。あと{remaining}回誤るとロックされ、初期化が必要になります。",
+                kind.name_ja()
+            ),
+            CardError::WrongPinNowBlocked { kind } => format!(
+                "{}：現在の暗証番号が違い、ロックされました。初期化（再設定）の手続が必要です。",
+                kind.name_ja()
+            ),
+            CardError::PinBlocked { kind } => format!(
+                "{}はロックされています。初期化（再設定）の手続が必要です。",
+                kind.name_ja()
+            ),
+            CardError::KindMismatch { .. } => {
+                "暗証番号の種類が合いません。システム管理者に連絡してください。".to_owned()
+            }
+            CardError::ResetNotAuthorized { .. } => "カードが初期化（再設定）を受け付けませんでした。初期化は、J-LISに接続した区役所の端末でのみ行えます。端末の設定を確認してください。".to_owned(),
+            CardError::UnexpectedOutcome { .. } | CardError::BadCertificate(_) => {
+                "カードから予期しない応答がありました。カードを置き直し、続く場合はシステム管理者に連絡してください。".to_owned()
+            }
+        }
+    }
+}
+
 /// SHA-256 of the user-authentication certificate's DER: identifies a card
 /// without any PIN.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -8,6 +8,8 @@ mod app;
 mod auth;
 mod cli;
 mod clock;
+#[cfg(test)]
+mod glossary;
 mod infra;
 mod jobs;
 mod service;

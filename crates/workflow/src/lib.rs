@@ -18,6 +18,7 @@ pub mod letter;
 pub mod calendar;
 pub mod case;
 pub mod domain;
+pub mod ja;
 pub mod keyring;
 pub mod settings;
 

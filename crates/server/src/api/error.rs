@@ -205,7 +205,7 @@ impl From<ServiceError> for AppError {
             ServiceError::BadCredentials => AppError::BadCredentials,
             ServiceError::TooManyRequests => AppError::TooManyRequests,
             ServiceError::NotFound { what } => AppError::NotFound { what },
-            ServiceError::Invalid { field, message } => AppError::invalid(field, message),
+            ServiceError::Invalid { field, message, .. } => AppError::invalid(field, message),
             e @ ServiceError::Unprintable { .. } => AppError::Invalid {
                 code: "unprintable_character",
                 field: field.unwrap_or_default(),

@@ -16,7 +16,7 @@ use shokai_workflow::letter::{
     render_letter,
 };
 
-/// Inquiry letters (照会書 兼 回答書).
+/// Inquiry letters (照会書兼回答書).
 #[derive(Debug, Args)]
 pub struct LetterCommand {
     #[command(subcommand)]

@@ -39,8 +39,11 @@ pub enum ServiceError {
     Invalid {
         /// The offending field.
         field: String,
-        /// What is wrong with it.
+        /// What is wrong with it, for the API and logs.
         message: String,
+        /// What is wrong with it in Japanese, for the pages; without it the
+        /// page names the field and asks to check it.
+        message_ja: Option<String>,
     },
     /// A character the letter font cannot print, in a field the inquiry
     /// letter prints (the name or address as typed at intake).
@@ -127,7 +130,7 @@ pub enum ServiceError {
     },
     /// The PIN change named no PIN, or not the case's PINs.
     #[error("{0}")]
-    PinsNotOfCase(String),
+    PinsNotOfCase(PinsProblem),
     /// The card refused the current PIN; the case is unchanged.
     #[error("the current {} PIN is wrong: {} tries left", .0.pin, .0.tries_left)]
     WrongPin(WrongPin),
@@ -160,6 +163,57 @@ impl std::fmt::Display for PinField {
     }
 }
 
+/// How the PINs sent for a change do not fit the case (never a PIN value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PinsProblem {
+    /// No PIN was sent.
+    #[error("give at least one PIN")]
+    NoPin,
+    /// A PIN the case does not change.
+    #[error("the case does not change the {0} PIN")]
+    NotOfCase(PinKind),
+    /// A PIN the case changes was left out.
+    #[error("the case includes the {0} PIN: give it too")]
+    Missing(PinKind),
+    /// One PIN sent twice.
+    #[error("the {0} PIN is given twice: give each PIN once")]
+    Twice(PinKind),
+    /// A change without the current PIN.
+    #[error("a change needs the current {0} PIN")]
+    CurrentMissing(PinKind),
+    /// A reset with a current PIN: the clerk never tries a PIN not on the form.
+    #[error("a reset takes no current PIN: give only the new {0} PIN")]
+    CurrentForReset(PinKind),
+}
+
+impl PinsProblem {
+    /// What the clerk reads.
+    pub fn message_ja(self) -> String {
+        match self {
+            PinsProblem::NoPin => "暗証番号を入力してください。".to_owned(),
+            PinsProblem::NotOfCase(pin) => {
+                format!("この案件では{}を変更しません。", pin.name_ja())
+            }
+            PinsProblem::Missing(pin) => {
+                format!(
+                    "この案件では{}も変更します。入力してください。",
+                    pin.name_ja()
+                )
+            }
+            PinsProblem::Twice(pin) => {
+                format!("{}が二度入力されています。", pin.name_ja())
+            }
+            PinsProblem::CurrentMissing(pin) => {
+                format!("{}：現在の暗証番号を入力してください。", pin.name_ja())
+            }
+            PinsProblem::CurrentForReset(pin) => format!(
+                "{}：初期化では現在の暗証番号は使いません。新しい暗証番号だけを入力してください。",
+                pin.name_ja()
+            ),
+        }
+    }
+}
+
 /// The card refused a current PIN: `tries_left` tries remain before it blocks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WrongPin {
@@ -175,11 +229,25 @@ impl ServiceError {
         ServiceError::Internal(Box::new(e))
     }
 
-    /// Bad input in `field`.
+    /// Bad input in `field`; the pages name the field and ask to check it.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> ServiceError {
         ServiceError::Invalid {
             field: field.into(),
             message: message.into(),
+            message_ja: None,
+        }
+    }
+
+    /// Bad input in `field`, with what the pages say about it.
+    pub fn invalid_ja(
+        field: impl Into<String>,
+        message: impl Into<String>,
+        message_ja: impl Into<String>,
+    ) -> ServiceError {
+        ServiceError::Invalid {
+            field: field.into(),
+            message: message.into(),
+            message_ja: Some(message_ja.into()),
         }
     }
 

@@ -14,6 +14,7 @@ pub mod batches;
 pub mod cases;
 pub mod error;
 pub mod expiry;
+pub mod intake_check;
 pub mod letters;
 pub mod pin_change;
 pub mod reminders;

@@ -21,7 +21,7 @@ use shokai_card::{CardError, Pin, PinKind};
 use shokai_workflow::{CardFingerprint, Event, FailureReason, PinTry, PinTryOutcome, Procedure};
 
 use super::cases::{CaseView, StoredCase, actor};
-use super::error::{PinField, ServiceError, WrongPin};
+use super::error::{PinField, PinsProblem, ServiceError, WrongPin};
 use crate::auth::Caller;
 use crate::infra::card_terminal::TerminalError;
 use crate::state::AppState;
@@ -210,9 +210,7 @@ pub async fn current_pin_wrong(
 ) -> Result<CaseView, ServiceError> {
     let case = super::cases::load(state, id).await?.case()?;
     if !case.pins().contains(pin) {
-        return Err(ServiceError::PinsNotOfCase(format!(
-            "the case does not change the {pin} PIN"
-        )));
+        return Err(ServiceError::PinsNotOfCase(PinsProblem::NotOfCase(pin)));
     }
     let event = Event::Fail {
         reason: FailureReason::CurrentPinWrong { pin },
@@ -231,9 +229,7 @@ fn parse_entries(entries: Vec<PinEntry>, procedure: Procedure) -> Result<Parsed,
     for entry in entries {
         let kind = entry.pin;
         if parsed.iter().any(|(k, _, _)| *k == kind) {
-            return Err(ServiceError::PinsNotOfCase(format!(
-                "the {kind} PIN is given twice: give each PIN once"
-            )));
+            return Err(ServiceError::PinsNotOfCase(PinsProblem::Twice(kind)));
         }
         let format = |which: PinField| {
             move |error| ServiceError::PinFormat {
@@ -247,15 +243,15 @@ fn parse_entries(entries: Vec<PinEntry>, procedure: Procedure) -> Result<Parsed,
                 Some(Pin::parse(kind, current.expose_secret()).map_err(format(PinField::Current))?)
             }
             (true, None) => {
-                return Err(ServiceError::PinsNotOfCase(format!(
-                    "a change needs the current {kind} PIN"
+                return Err(ServiceError::PinsNotOfCase(PinsProblem::CurrentMissing(
+                    kind,
                 )));
             }
             // The clerk never tries a PIN that is not on the form: a reset's
             // form has no current PIN, so none goes to the card.
             (false, Some(_)) => {
-                return Err(ServiceError::PinsNotOfCase(format!(
-                    "a reset takes no current PIN: give only the new {kind} PIN"
+                return Err(ServiceError::PinsNotOfCase(PinsProblem::CurrentForReset(
+                    kind,
                 )));
             }
             (false, None) => None,
@@ -264,9 +260,7 @@ fn parse_entries(entries: Vec<PinEntry>, procedure: Procedure) -> Result<Parsed,
         parsed.push((kind, current, new));
     }
     if parsed.is_empty() {
-        return Err(ServiceError::PinsNotOfCase(
-            "give at least one PIN".to_owned(),
-        ));
+        return Err(ServiceError::PinsNotOfCase(PinsProblem::NoPin));
     }
     Ok(parsed)
 }
@@ -288,8 +282,7 @@ async fn check_before_card(
     let case = stored.case()?;
     for kind in case.core().pins().iter() {
         if !pins.iter().any(|(k, _, _)| *k == kind) {
-            let message = format!("the case includes the {kind} PIN: give it too");
-            return Err(ServiceError::PinsNotOfCase(message));
+            return Err(ServiceError::PinsNotOfCase(PinsProblem::Missing(kind)));
         }
     }
     // Dry run: would completing be allowed (state, role, same day, card)?

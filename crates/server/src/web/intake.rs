@@ -4,7 +4,9 @@
 //! (`cardholder.address.postal_code`, …), so a submitted form becomes that
 //! request and goes through the API's own parsing into domain types
 //! ([`crate::api::json::parse`] into [`Intake`]); a refusal names the same
-//! field the API would, and the page shows it there. The card in the
+//! field the API would, and the page shows it there. Before that, every
+//! field is checked on its own ([`crate::service::intake_check`]), so the
+//! page marks every bad field at once, each in Japanese. The card in the
 //! counter's terminal is read and bound to the case by the same service the
 //! API uses ([`crate::service::cases::open`]).
 //!
@@ -17,6 +19,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
+use shokai_workflow::domain::{MAX_KANA_CHARS, MAX_NAME_CHARS, MAX_REST_CHARS};
 use shokai_workflow::{IdDocumentKind, IdList, Path, PinKind, Procedure};
 
 use super::csrf::{CsrfForm, NoFields};
@@ -26,6 +29,7 @@ use super::session::WebAuthorized;
 use crate::auth::Operate;
 use crate::service::cases::{self, Intake};
 use crate::service::error::ServiceError;
+use crate::service::intake_check;
 use crate::state::AppState;
 
 /// The intake forms' tabs, in the order a counter meets them most.
@@ -106,6 +110,16 @@ pub struct Field {
     pub checked: bool,
     pub autocomplete: &'static str,
     pub error: Option<String>,
+    /// The most characters the field takes (the envelope window, the
+    /// forms), shown with a counter before the clerk reaches it.
+    pub max_chars: Option<usize>,
+}
+
+impl Field {
+    /// The characters typed so far, for the counter.
+    pub fn chars(&self) -> usize {
+        self.value.chars().count()
+    }
 }
 
 /// A fieldset of the form.
@@ -127,17 +141,16 @@ pub struct IntakePage {
     pub title: &'static str,
     pub tabs: Vec<(&'static str, &'static str, bool)>,
     pub sections: Vec<Section>,
-    /// The summary of what was refused, at the top.
-    pub error: Option<String>,
-    /// The id of the field at fault, for the summary's link.
-    pub error_target: String,
+    /// What was refused, at the top: (id of the field at fault, what to
+    /// fix), every problem at once.
+    pub errors: Vec<(String, String)>,
 }
 
-/// What was typed, to fill the form again.
+/// What was typed, to fill the form again, and what is wrong with it.
 struct Typed<'a> {
     pairs: &'a [(String, String)],
-    error_field: Option<&'a str>,
-    error_message: &'a str,
+    /// (field path, message), in the order of the form.
+    errors: &'a [(String, String)],
 }
 
 impl Typed<'_> {
@@ -156,9 +169,11 @@ impl Typed<'_> {
     /// The error of `name`: a refusal of the field itself, of one of its
     /// parts, or of the value it belongs to (an address as a whole).
     fn error(&self, name: &str) -> Option<String> {
-        let field = self.error_field?;
-        let hit = field == name || field.starts_with(&format!("{name}."));
-        hit.then(|| self.error_message.to_owned())
+        let part = format!("{name}.");
+        self.errors
+            .iter()
+            .find(|(field, _)| field == name || field.starts_with(&part))
+            .map(|(_, message)| message.clone())
     }
 }
 
@@ -175,7 +190,13 @@ fn text(t: &Typed<'_>, name: &str, label: &'static str, required: bool) -> Field
         checked: false,
         autocomplete: "off",
         error: t.error(name),
+        max_chars: None,
     }
+}
+
+fn limited(mut f: Field, max: usize) -> Field {
+    f.max_chars = Some(max);
+    f
 }
 
 fn with(mut f: Field, input: &'static str, hint: &'static str) -> Field {
@@ -212,11 +233,17 @@ fn checkbox(t: &Typed<'_>, name: &str, value: &'static str, label: &'static str)
 
 fn person(t: &Typed<'_>, prefix: &str) -> Vec<Field> {
     vec![
-        text(t, &format!("{prefix}.name"), "氏名", true),
-        with(
-            text(t, &format!("{prefix}.kana"), "フリガナ", true),
-            "text",
-            "全角カタカナ",
+        limited(
+            text(t, &format!("{prefix}.name"), "氏名", true),
+            MAX_NAME_CHARS,
+        ),
+        limited(
+            with(
+                text(t, &format!("{prefix}.kana"), "フリガナ", true),
+                "text",
+                "全角カタカナ",
+            ),
+            MAX_KANA_CHARS,
         ),
     ]
 }
@@ -273,11 +300,18 @@ fn cardholder_fields(t: &Typed<'_>) -> Vec<Field> {
             "7桁（例: 160-0022）",
         ),
         text(t, "cardholder.address.prefecture", "都道府県", true),
-        text(t, "cardholder.address.city", "市区町村", true),
         with(
-            text(t, "cardholder.address.rest", "町名・番地・建物名", true),
+            text(t, "cardholder.address.city", "市区町村", true),
             "text",
-            "照会書はこの住所へ「転送不要」で郵送します。",
+            "都道府県と合わせて24文字まで（封筒の窓の1行目）。",
+        ),
+        limited(
+            with(
+                text(t, "cardholder.address.rest", "町名・番地・建物名", true),
+                "text",
+                "48文字まで（封筒の窓の2行分）。照会書はこの住所へ「転送不要」で郵送します。",
+            ),
+            MAX_REST_CHARS,
         ),
         with(
             text(t, "cardholder.phone", "電話番号（任意）", false),
@@ -381,9 +415,10 @@ fn representative(path: Path, t: &Typed<'_>) -> Option<Section> {
         note: "",
         fields,
         error: t
-            .error_field
-            .filter(|f| *f == "representation")
-            .map(|_| t.error_message.to_owned()),
+            .errors
+            .iter()
+            .find(|(f, _)| f == "representation")
+            .map(|(_, m)| m.clone()),
     })
 }
 
@@ -464,17 +499,9 @@ fn intake_page(
     chrome: Chrome,
     path: Path,
     pairs: &[(String, String)],
-    error: Option<(&str, String)>,
+    errors: &[(String, String)],
 ) -> IntakePage {
-    let (field, message) = match &error {
-        Some((f, m)) => (Some(*f), m.as_str()),
-        None => (None, ""),
-    };
-    let typed = Typed {
-        pairs,
-        error_field: field,
-        error_message: message,
-    };
+    let typed = Typed { pairs, errors };
     IntakePage {
         chrome: chrome.at("new"),
         path: path.code(),
@@ -484,15 +511,33 @@ fn intake_page(
             .map(|p| (p.code(), title(*p), *p == path))
             .collect(),
         sections: sections(path, &typed),
-        error: error.as_ref().map(|(_, m)| m.clone()),
-        error_target: field.map(|f| f.replace('.', "-")).unwrap_or_default(),
+        errors: errors
+            .iter()
+            .map(|(field, message)| (target_of(field), summary_of(field, message)))
+            .collect(),
+    }
+}
+
+/// The element a summary line links to: the field's input, or its group.
+fn target_of(field: &str) -> String {
+    match field {
+        "pins" | "documents" | "representation" | "card" => field.to_owned(),
+        other => other.replace('.', "-"),
+    }
+}
+
+/// A summary line: the field's label, then what to fix.
+fn summary_of(field: &str, message: &str) -> String {
+    match field_ja(field) {
+        "入力項目" => message.to_owned(),
+        label => format!("{label}: {message}"),
     }
 }
 
 /// `GET /cases/new?path=`.
 pub async fn form(auth: WebAuthorized<Operate>, Query(q): Query<NewQuery>) -> Response {
     let path = path_of(&q.path);
-    page::render(&intake_page(auth.chrome, path, &[], None))
+    page::render(&intake_page(auth.chrome, path, &[], &[]))
 }
 
 /// Sets `value` at the dotted `path` inside `root`.
@@ -597,19 +642,24 @@ pub async fn submit(
 ) -> Result<Response, WebError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
     let path = path_of(&super::csrf::field(&body, "path").unwrap_or_default());
-    let again = |status: StatusCode, field: &str, message: String| {
-        let page = intake_page(auth.chrome.clone(), path, &pairs, Some((field, message)));
+    let again = |status: StatusCode, errors: Vec<(String, String)>| {
+        let page = intake_page(auth.chrome.clone(), path, &pairs, &errors);
         Ok(page::render_with(status, &page))
     };
+    let request = to_request(path, &pairs);
+    let mut errors: Vec<(String, String)> = Vec::new();
     if unchecked(path, &pairs) {
         let message = "持参書類の確認が済んでいない項目があります。すべて確認してください。";
-        return again(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "documents",
-            message.into(),
-        );
+        errors.push(("documents".to_owned(), message.to_owned()));
     }
-    let request = to_request(path, &pairs);
+    errors.extend(
+        intake_check::problems(&request)
+            .into_iter()
+            .map(|p| (p.field, p.message)),
+    );
+    if !errors.is_empty() {
+        return again(StatusCode::UNPROCESSABLE_ENTITY, errors);
+    }
     let bytes = serde_json::to_vec(&request).map_err(|e| auth.fail(ServiceError::internal(e)))?;
     let outcome = match crate::api::json::parse::<Intake>(&bytes) {
         Ok(intake) => cases::open(&state, &auth.caller, intake).await,
@@ -623,16 +673,10 @@ pub async fn submit(
         Err(e @ (ServiceError::Internal(_) | ServiceError::Unauthenticated)) => Err(auth.fail(e)),
         Err(e) => {
             let message = error_ja(&e);
-            let field = e.field();
+            // The card in the terminal, or a refusal of the case as a whole.
+            let field = e.field().unwrap_or_else(|| "card".to_owned());
             let (status, _) = page::status_of(e);
-            match field {
-                Some(field) => {
-                    let message = format!("{}: {message}", field_ja(&field));
-                    again(status, &field, message)
-                }
-                // The card in the terminal, or a refusal of the case as a whole.
-                None => again(status, "card", message),
-            }
+            again(status, vec![(field, message)])
         }
     }
 }

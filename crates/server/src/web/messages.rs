@@ -4,8 +4,6 @@
 //! them), each matched exhaustively: a new refusal cannot reach a clerk
 //! without a sentence chosen for it here.
 
-use shokai_workflow::{ApplicationError, TransitionError};
-
 use crate::service::error::{PinField, ServiceError};
 
 /// What a clerk reads when their role may not do something.
@@ -37,7 +35,12 @@ pub fn error_ja(e: &ServiceError) -> String {
         ServiceError::Duplicate { .. } => "同じものが既に登録されています。",
         ServiceError::Purged { .. } => "保存期間を過ぎたため、個人情報は削除されています。",
         ServiceError::BatchEmpty => "発送を待っている照会書はありません。",
-        ServiceError::BatchAlreadyMailed { .. } => "このバッチは既に発送済みです。",
+        ServiceError::BatchAlreadyMailed { mailed_on, .. } => {
+            return format!(
+                "このバッチは既に発送済みです（発送日 {}）。",
+                shokai_workflow::ja::date_ja(*mailed_on)
+            );
+        }
         ServiceError::PrintFileDiscarded { .. } => {
             "発送済みのため、印刷用PDFは削除されています（照会番号を含むため）。"
         }
@@ -49,15 +52,9 @@ pub fn error_ja(e: &ServiceError) -> String {
         ServiceError::TerminalUnavailable => {
             "カードリーダーが使用できません。接続と設定を確認してください。"
         }
-        ServiceError::CardUnreadable(shokai_card::CardError::ResetNotAuthorized { .. }) => {
-            "カードが初期化（再設定）を受け付けませんでした。初期化は、J-LISに接続した区役所の端末でのみ行えます。端末の設定を確認してください。"
-        }
-        ServiceError::CardUnreadable(_) => {
-            "カードを読み取れません。カードをリーダーに置き直してください。"
-        }
-        ServiceError::WrongPin(_)
-        | ServiceError::PinFormat { .. }
-        | ServiceError::PinsNotOfCase(_) => return counter_ja(e),
+        ServiceError::CardUnreadable(card) => return card.message_ja(),
+        ServiceError::WrongPin(_) | ServiceError::PinFormat { .. } => return counter_ja(e),
+        ServiceError::PinsNotOfCase(problem) => return problem.message_ja(),
         ServiceError::Internal(_) => {
             "システムエラーが発生しました。時間をおいてもう一度お試しください。続く場合は管理者に連絡してください。"
         }
@@ -68,19 +65,17 @@ pub fn error_ja(e: &ServiceError) -> String {
                 u32::from(*ch)
             );
         }
-        ServiceError::Invalid { field, message } => {
-            return format!(
-                "「{}」の入力内容を確認してください（{message}）。",
-                field_ja(field)
-            );
+        ServiceError::Invalid {
+            message_ja: Some(message),
+            ..
+        } => return message.clone(),
+        ServiceError::Invalid { field, .. } => {
+            return format!("「{}」の入力内容を確認してください。", field_ja(field));
         }
         ServiceError::Transition(t) | ServiceError::Refused { error: t, .. } => {
-            return match checklist_ja(t) {
-                Some(named) => named,
-                None => with_field(transition_ja(t), e),
-            };
+            return t.message_ja();
         }
-        ServiceError::Application(a) => return application_ja(a, e),
+        ServiceError::Application(a) => return a.message_ja(),
     };
     fixed.to_owned()
 }
@@ -104,135 +99,7 @@ fn counter_ja(e: &ServiceError) -> String {
                 error.message_ja()
             )
         }
-        ServiceError::PinsNotOfCase(message) => format!(
-            "「{}」の入力内容を確認してください（{message}）。",
-            field_ja("changes")
-        ),
         other => error_ja(other),
-    }
-}
-
-/// A refusal's sentence, with the field it is about named after it.
-fn with_field(sentence: &str, e: &ServiceError) -> String {
-    match e.field() {
-        Some(field) => format!("{sentence}（{}）", field_ja(&field)),
-        None => sentence.to_owned(),
-    }
-}
-
-/// A response checklist refusal that names what is missing.
-fn checklist_ja(e: &TransitionError) -> Option<String> {
-    match e {
-        TransitionError::ChecklistIncomplete { missing } => {
-            let names: Vec<&str> = missing.iter().map(|m| m.name_ja()).collect();
-            Some(format!("未確認の項目があります: {}。", names.join("、")))
-        }
-        TransitionError::IdDocumentsShort { needed, shown } => Some(format!(
-            "代理人（回答書の持参時）の本人確認書類が足りません。必要: {}（A: 官公署発行の顔写真付き書類、B: それ以外の書類）。確認した書類: {}。",
-            needed.name_ja(),
-            shown_ja(*shown)
-        )),
-        _ => None,
-    }
-}
-
-/// A workflow refusal in Japanese.
-fn transition_ja(e: &TransitionError) -> &'static str {
-    match e {
-        TransitionError::RoleNotPermitted { .. } => FORBIDDEN,
-        TransitionError::InvalidTransition { .. } => {
-            "この案件の現在の状態では、その操作はできません。"
-        }
-        TransitionError::ReasonRequired { .. } => "理由を入力してください。",
-        TransitionError::CaseLocked => {
-            "照会番号の誤入力が上限に達したため、ロックされています。監督者によるロック解除が必要です。"
-        }
-        TransitionError::NotLocked => "この案件はロックされていません。",
-        TransitionError::ChecklistIncomplete { .. } => "確認項目に未確認のものがあります。",
-        TransitionError::IdDocumentsShort { .. } => "代理人の本人確認書類が足りません。",
-        TransitionError::CardNotBound => "受付時のカードと異なるカードです。",
-        TransitionError::CodeMalformed(_) => "照会番号の形式が正しくありません（英数字10文字）。",
-        TransitionError::CodeMismatch { .. } => "照会番号が一致しません。",
-        TransitionError::SupersededCode { .. } => {
-            "再発行により無効になった照会書の照会番号です。新しい照会書（回答書）の照会番号を入力してください。"
-        }
-        TransitionError::UnmailedCode { .. } => {
-            "この照会番号の照会書はまだ発送されていないため、受け付けられません。この入力は記録され、誤入力として数えられます。監督者に報告してください。"
-        }
-        TransitionError::NoLetter => "照会書がまだ発行されていません。",
-        TransitionError::LetterAlreadyMailed { .. } => "この照会書は既に発送済みです。",
-        TransitionError::UnknownLetter { .. } => "その番号の照会書はありません。",
-        TransitionError::LetterSuperseded { .. } => "その照会書は再発行により無効になっています。",
-        TransitionError::LetterNotMailed { .. } => "その照会書はまだ発送されていません。",
-        TransitionError::LetterNotPrinted { .. } => {
-            "その照会書はまだ印刷されていません。発送バッチを締めて印刷してから発送済みにしてください。"
-        }
-        TransitionError::LetterAlreadyPrinted { .. } => "その照会書は既に印刷されています。",
-        TransitionError::PlannedMailingInPast { .. } => {
-            "発送予定日には今日以降の日付を指定してください。"
-        }
-        TransitionError::LetterLimit { .. } => {
-            "照会書の発行回数が上限に達しています。監督者が理由を付けて発行してください。"
-        }
-        TransitionError::LetterTooSoon { .. } => {
-            "前回の発行から日数が経っていないため、まだ再発行できません。監督者が理由を付けて発行できます。"
-        }
-        TransitionError::DeadlinePassed { .. } => "回答期限を過ぎています。",
-        TransitionError::DeadlineNotPassed { .. } => "回答期限はまだ過ぎていません。",
-        TransitionError::MailingDateOutOfRange { .. } => "発送日が正しくありません。",
-        TransitionError::EntryInFuture => "受付日時が未来になっています。",
-        TransitionError::EntryBeforeMailing => "受付日時が発送日より前になっています。",
-        TransitionError::NotSameDay { .. } => "即日処理の案件は、申請当日にしか完了できません。",
-    }
-}
-
-/// An application rule in Japanese, on the field it is about.
-fn application_ja(a: &ApplicationError, e: &ServiceError) -> String {
-    match a {
-        ApplicationError::RoleNotPermitted { .. } => FORBIDDEN.to_owned(),
-        ApplicationError::SignatureUnder15 { .. }
-        | ApplicationError::SignatureForAdultWard
-        | ApplicationError::BornAfterApplication
-        | ApplicationError::ProofKindMismatch { .. }
-        | ApplicationError::ProofTooOld { .. }
-        | ApplicationError::ProofIssuedInFuture { .. }
-        | ApplicationError::WaiverNotApplicable { .. }
-        | ApplicationError::MinorWardIsAdult { .. }
-        | ApplicationError::InPersonUnder15 { .. }
-        | ApplicationError::ProxyIsCardholder
-        | ApplicationError::ReferenceYearMismatch { .. } => format!(
-            "「{}」の入力内容を確認してください（{a}）。",
-            field_ja(&e.field().unwrap_or_default())
-        ),
-        ApplicationError::WardStatusMismatch { .. } => "法定代理人の区分（未成年者・成年被後見人）と、カード名義人が成年被後見人かどうかの記録が一致しません。".to_owned(),
-        ApplicationError::WaiverOnlyUnder15 { age } => format!(
-            "権限を証する書類を省略できるのは15歳未満の方だけです（本市に本籍がある場合、または住民票で続柄を確認できる場合）。{age}歳の方は戸籍全部事項証明書の提出が必要です。"
-        ),
-        ApplicationError::ProxyForUnder15 { age } => format!(
-            "{age}歳の方の手続は、任意代理人ではなく法定代理人（親権者）が行います。法定代理人の区分で受け付けてください。"
-        ),
-        ApplicationError::ProxyForAdultWard => "成年被後見人の方の手続は、任意代理人ではなく成年後見人（法定代理人）が行います。法定代理人の区分で受け付けてください。".to_owned(),
-        ApplicationError::CardHasNoSignatureCertificate => "このカードには署名用電子証明書が搭載されていないため、署名用電子証明書の暗証番号は変更できません。".to_owned(),
-        ApplicationError::NothingToReset { reference } => format!(
-            "受付番号 {reference} は暗証番号のロックや失念で終了した案件ではないため、初期化（再設定）の案件は作れません。"
-        ),
-        ApplicationError::NotTheCasesCard { reference } => format!(
-            "カードリーダーのカードが、受付番号 {reference} のカードと異なります。その案件のカードを置いてください。"
-        ),
-        ApplicationError::IdDocumentsShort {
-            holder,
-            needed,
-            shown,
-        } => format!(
-            "{}の本人確認書類が足りません。必要: {}（A: 官公署発行の顔写真付き書類、B: それ以外の書類）。確認した書類: {}。",
-            holder.name_ja(),
-            needed.name_ja(),
-            shown_ja(*shown)
-        ),
-        ApplicationError::TakeOverNotInPerson => "本人来庁への切替は、カード名義人ご本人の申請（本人の区分）でのみ行えます。".to_owned(),
-        ApplicationError::CardHasOpenCase { reference } => format!(
-            "このカードには手続中の申請（受付番号 {reference}）があります。同じカードで二つ目の申請はできません。その申請を完了または取消してから受け付けてください。本人が来庁した場合は、その申請の画面から「本人来庁に切替」を行ってください。"
-        ),
     }
 }
 
@@ -271,21 +138,14 @@ pub fn field_ja(path: &str) -> &'static str {
     }
 }
 
-/// What was shown, by list: 「A 0点、B 1点」 and any no longer accepted.
-fn shown_ja(shown: shokai_workflow::IdCount) -> String {
-    let mut text = format!("A {}点、B {}点", shown.a, shown.b);
-    if shown.not_accepted > 0 {
-        text.push_str(&format!(
-            "（ほかに使えない書類 {}点: 健康保険証は2025年12月2日以降使えません）",
-            shown.not_accepted
-        ));
-    }
-    text
-}
-
 #[cfg(test)]
 mod tests {
+    use shokai_card::{CardError, PinKind};
+    use shokai_workflow::TransitionError;
+    use shokai_workflow::ja::{examples, has_english};
+
     use super::*;
+    use crate::service::error::{PinsProblem, WrongPin};
 
     #[test]
     fn a_version_conflict_tells_the_clerk_someone_else_was_first() {
@@ -297,23 +157,176 @@ mod tests {
     }
 
     #[test]
-    fn bad_input_names_the_field_in_japanese() {
+    fn bad_input_names_the_field_in_japanese_without_the_apis_english() {
         let e = ServiceError::invalid("cardholder.address.postal_code", "7 digits");
         assert_eq!(
             error_ja(&e),
-            "「本人 郵便番号」の入力内容を確認してください（7 digits）。"
+            "「本人 郵便番号」の入力内容を確認してください。"
         );
     }
 
     #[test]
-    fn a_workflow_refusal_on_a_field_names_the_field_after_the_sentence() {
+    fn a_workflow_refusal_is_worded_by_the_workflow() {
         let e = ServiceError::from(TransitionError::ReasonRequired { event: "cancel" });
-        assert_eq!(error_ja(&e), "理由を入力してください。（理由）");
+        assert_eq!(error_ja(&e), "「取消」には理由を入力してください。");
         let e = ServiceError::from(TransitionError::CaseLocked);
         assert_eq!(
             error_ja(&e),
             "照会番号の誤入力が上限に達したため、ロックされています。監督者によるロック解除が必要です。"
         );
+    }
+
+    /// Matches every variant with no `_` arm: a new refusal does not compile
+    /// until it is listed here, and then added to the walk below.
+    fn covers(e: &ServiceError) {
+        match e {
+            ServiceError::Unauthenticated
+            | ServiceError::BadCredentials
+            | ServiceError::TooManyRequests
+            | ServiceError::NotFound { .. }
+            | ServiceError::Invalid { .. }
+            | ServiceError::Unprintable { .. }
+            | ServiceError::Application(_)
+            | ServiceError::Transition(_)
+            // Worded by the same arm as `Transition`: walked through it.
+            | ServiceError::Refused { .. }
+            | ServiceError::VersionConflict { .. }
+            | ServiceError::Duplicate { .. }
+            | ServiceError::Purged { .. }
+            | ServiceError::BatchEmpty
+            | ServiceError::BatchAlreadyMailed { .. }
+            | ServiceError::PrintFileDiscarded { .. }
+            | ServiceError::LetterUnprintable { .. }
+            | ServiceError::PinFormat { .. }
+            | ServiceError::PinsNotOfCase(_)
+            | ServiceError::WrongPin(_)
+            | ServiceError::TerminalUnavailable
+            | ServiceError::CardUnreadable(_)
+            | ServiceError::Internal(_) => {}
+        }
+    }
+
+    fn every_card_error() -> Vec<CardError> {
+        use shokai_card::TransportError;
+        use shokai_card::apdu::ResponseError;
+        let kind = PinKind::UserAuth;
+        vec![
+            CardError::Transport(TransportError::NoReader("r".into())),
+            CardError::Transport(TransportError::NoCard("r".into())),
+            CardError::Transport(TransportError::Failed("r".into())),
+            CardError::Response(ResponseError::NoStatusWord(1)),
+            CardError::NotFound {
+                what: "signature".into(),
+            },
+            CardError::WrongPin { kind, remaining: 2 },
+            CardError::WrongPinNowBlocked { kind },
+            CardError::PinBlocked { kind },
+            CardError::KindMismatch {
+                expected: kind,
+                got: PinKind::Resident,
+            },
+            CardError::ResetNotAuthorized { kind },
+            CardError::BadCertificate("short".into()),
+        ]
+    }
+
+    fn every_pin_error(kind: PinKind) -> Vec<ServiceError> {
+        let mut all = Vec::new();
+        for which in [PinField::Current, PinField::New] {
+            for typed in ["1", "abcdef", "ABCDEFG", "123456", "ABC-123"] {
+                if let Err(error) = shokai_card::Pin::parse(kind, typed) {
+                    all.push(ServiceError::PinFormat {
+                        pin: kind,
+                        which,
+                        error,
+                    });
+                }
+            }
+        }
+        all.extend(
+            [
+                PinsProblem::NoPin,
+                PinsProblem::NotOfCase(kind),
+                PinsProblem::Missing(kind),
+                PinsProblem::Twice(kind),
+                PinsProblem::CurrentMissing(kind),
+                PinsProblem::CurrentForReset(kind),
+            ]
+            .map(ServiceError::PinsNotOfCase),
+        );
+        all
+    }
+
+    fn every_service_error() -> Vec<ServiceError> {
+        let kind = PinKind::Signature;
+        let mut all = vec![
+            ServiceError::Unauthenticated,
+            ServiceError::BadCredentials,
+            ServiceError::TooManyRequests,
+            ServiceError::NotFound {
+                what: "case 1".into(),
+            },
+            ServiceError::invalid("from", "must not be after `to`"),
+            ServiceError::invalid("no.such.field", "whatever"),
+            ServiceError::Unprintable {
+                field: "cardholder.name.name",
+                ch: '𠮷',
+            },
+            ServiceError::VersionConflict { case_id: 1 },
+            ServiceError::Duplicate { what: "user" },
+            ServiceError::Purged { case_id: 1 },
+            ServiceError::BatchEmpty,
+            ServiceError::BatchAlreadyMailed {
+                batch_id: 1,
+                mailed_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+            },
+            ServiceError::PrintFileDiscarded { batch_id: 1 },
+            ServiceError::LetterUnprintable {
+                reference: "R8-000123-4".into(),
+                letter: 1,
+                reason: "unprintable_character",
+            },
+            ServiceError::LetterUnprintable {
+                reference: "R8-000123-4".into(),
+                letter: 1,
+                reason: "layout",
+            },
+            ServiceError::WrongPin(WrongPin {
+                pin: kind,
+                tries_left: 2,
+            }),
+            ServiceError::TerminalUnavailable,
+            ServiceError::internal(std::io::Error::other("disk full")),
+        ];
+        all.extend(every_pin_error(kind));
+        all.extend(
+            every_card_error()
+                .into_iter()
+                .map(ServiceError::CardUnreadable),
+        );
+        all.extend(
+            examples::every_transition_error()
+                .into_iter()
+                .map(ServiceError::Transition),
+        );
+        all.extend(
+            examples::every_application_error()
+                .into_iter()
+                .map(ServiceError::Application),
+        );
+        all
+    }
+
+    #[test]
+    fn every_refusal_a_clerk_can_meet_is_worded_in_japanese() {
+        let all = every_service_error();
+        assert!(all.len() > 90, "{}", all.len());
+        for e in &all {
+            covers(e);
+            let text = error_ja(e);
+            assert!(!text.is_empty(), "{e:?}");
+            assert!(!has_english(&text), "{e:?}: English in {text}");
+        }
     }
 
     #[test]

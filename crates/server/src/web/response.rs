@@ -16,7 +16,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use secrecy::SecretString;
 use serde::Deserialize;
-use shokai_workflow::{CaseState, IdDocument, IdDocumentKind, TransitionError};
+use shokai_workflow::{CaseState, IdDocument, IdDocumentKind, Representation, TransitionError};
 use zeroize::Zeroizing;
 
 use super::csrf::CsrfForm;
@@ -113,6 +113,11 @@ pub struct CaseHead {
     pub waiting: bool,
     pub locked: bool,
     pub attempts_left: u8,
+    /// The names to check against the returned form: the cardholder (who
+    /// signs it) and the proxy (whom the power of attorney must name), each
+    /// with the reading; empty once purged.
+    pub cardholder: String,
+    pub proxy: String,
 }
 
 /// The response intake page: the lookup field, and once a case is found,
@@ -159,6 +164,7 @@ impl ResponsePage {
 
 fn head(state: &AppState, stored: &StoredCase) -> CaseHead {
     let core = &stored.core;
+    let parties = stored.parties.as_ref();
     let max = state.workflow().max_wrong_codes;
     CaseHead {
         id: stored.id,
@@ -169,7 +175,20 @@ fn head(state: &AppState, stored: &StoredCase) -> CaseHead {
         waiting: core.state() == CaseState::InquiryMailed,
         locked: core.is_locked(),
         attempts_left: max.saturating_sub(core.wrong_code_attempts()),
+        cardholder: parties
+            .map(|p| named(&p.cardholder.name))
+            .unwrap_or_default(),
+        proxy: match parties.map(|p| &p.representation) {
+            Some(Representation::OptionalProxy(proxy)) => named(&proxy.person),
+            Some(Representation::LegalRepresentative(rep)) => named(&rep.person),
+            Some(Representation::InPerson) | None => String::new(),
+        },
     }
+}
+
+/// 「山田 太郎（ヤマダ タロウ）」.
+fn named(name: &shokai_workflow::PersonName) -> String {
+    format!("{}（{}）", name.name(), name.kana())
 }
 
 /// The page after a lookup of `typed` (a reference), with `code` pre-filled.
@@ -258,12 +277,13 @@ fn document(
     if kind.is_empty() {
         return Ok(None);
     }
-    let kind = IdDocumentKind::from_code(kind)
-        .ok_or_else(|| ServiceError::invalid(field, "unknown kind"))?;
+    let kind = IdDocumentKind::from_code(kind).ok_or_else(|| {
+        ServiceError::invalid_ja(field, "unknown kind", "選べない本人確認書類の種類です。")
+    })?;
     let has_photo = kind.photo_given(!photo_ticked.is_empty());
     IdDocument::parse(kind, has_photo, last4)
         .map(Some)
-        .map_err(|e| ServiceError::invalid(field, e.to_string()))
+        .map_err(|e| ServiceError::invalid_ja(field, e.to_string(), e.message_ja()))
 }
 
 /// The documents the proxy showed: the first and the optional second.

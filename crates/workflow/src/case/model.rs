@@ -129,7 +129,7 @@ impl CaseState {
     pub fn name_ja(self) -> &'static str {
         match self {
             CaseState::Applied => "受付済",
-            CaseState::InquiryMailed => "照会書発送済",
+            CaseState::InquiryMailed => "照会書発送済み",
             CaseState::ResponseReturned => "回答書受理",
             CaseState::PinSet => "暗証番号変更完了",
             CaseState::Cancelled => "取消",

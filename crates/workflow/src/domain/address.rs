@@ -85,6 +85,16 @@ impl From<Address> for RawAddress {
     }
 }
 
+/// What is wrong with each part of an address ([`Address::problems`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddressProblems {
+    pub postal_code: Option<PostalCodeError>,
+    pub prefecture: Option<AddressError>,
+    /// The city, or the first window line it shares with the prefecture.
+    pub city: Option<AddressError>,
+    pub rest: Option<AddressError>,
+}
+
 impl Address {
     /// Parses an address from its four parts.
     pub fn parse(
@@ -94,34 +104,33 @@ impl Address {
         rest: &str,
     ) -> Result<Address, AddressError> {
         let postal_code = PostalCode::parse(postal_code)?;
-        let prefecture = part(AddressField::Prefecture, prefecture)?;
-        let city = part(AddressField::City, city)?;
-        let rest = part(AddressField::Rest, rest)?;
-        if !PREFECTURES.contains(&prefecture.as_str()) {
-            return Err(AddressError::UnknownPrefecture(prefecture));
-        }
-        let first = prefecture.chars().count() + city.chars().count();
-        if first > MAX_FIRST_LINE_CHARS {
-            return Err(AddressError::TooLongForWindow {
-                field: AddressField::City,
-                max: MAX_FIRST_LINE_CHARS,
-                actual: first,
-            });
-        }
-        let rest_len = rest.chars().count();
-        if rest_len > MAX_REST_CHARS {
-            return Err(AddressError::TooLongForWindow {
-                field: AddressField::Rest,
-                max: MAX_REST_CHARS,
-                actual: rest_len,
-            });
-        }
+        let prefecture = prefecture_part(prefecture)?;
+        let city = city_part(&prefecture, city)?;
+        let rest = rest_part(rest)?;
         Ok(Address {
             postal_code,
             prefecture,
             city,
             rest,
         })
+    }
+
+    /// What is wrong with each part, each checked on its own, so a form can
+    /// mark every field at once ([`Address::parse`] stops at the first).
+    pub fn problems(
+        postal_code: &str,
+        prefecture: &str,
+        city: &str,
+        rest: &str,
+    ) -> AddressProblems {
+        let prefecture = prefecture_part(prefecture);
+        let known = prefecture.as_deref().unwrap_or_default();
+        AddressProblems {
+            postal_code: PostalCode::parse(postal_code).err(),
+            city: city_part(known, city).err(),
+            prefecture: prefecture.err(),
+            rest: rest_part(rest).err(),
+        }
     }
 
     /// The postal code.
@@ -166,6 +175,41 @@ impl std::fmt::Debug for Address {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Address({}, …)", self.prefecture)
     }
+}
+
+fn prefecture_part(prefecture: &str) -> Result<String, AddressError> {
+    let prefecture = part(AddressField::Prefecture, prefecture)?;
+    if !PREFECTURES.contains(&prefecture.as_str()) {
+        return Err(AddressError::UnknownPrefecture(prefecture));
+    }
+    Ok(prefecture)
+}
+
+/// The city; with the prefecture it fills the window's first line.
+fn city_part(prefecture: &str, city: &str) -> Result<String, AddressError> {
+    let city = part(AddressField::City, city)?;
+    let first = prefecture.chars().count() + city.chars().count();
+    if first > MAX_FIRST_LINE_CHARS {
+        return Err(AddressError::TooLongForWindow {
+            field: AddressField::City,
+            max: MAX_FIRST_LINE_CHARS,
+            actual: first,
+        });
+    }
+    Ok(city)
+}
+
+fn rest_part(rest: &str) -> Result<String, AddressError> {
+    let rest = part(AddressField::Rest, rest)?;
+    let rest_len = rest.chars().count();
+    if rest_len > MAX_REST_CHARS {
+        return Err(AddressError::TooLongForWindow {
+            field: AddressField::Rest,
+            max: MAX_REST_CHARS,
+            actual: rest_len,
+        });
+    }
+    Ok(rest)
 }
 
 fn part(field: AddressField, value: &str) -> Result<String, AddressError> {

@@ -16,8 +16,8 @@ mod reference;
 mod text;
 
 pub use address::{
-    Address, AddressError, AddressField, MAX_FIRST_LINE_CHARS, MAX_REST_CHARS, PREFECTURES,
-    RawAddress,
+    Address, AddressError, AddressField, AddressProblems, MAX_FIRST_LINE_CHARS, MAX_REST_CHARS,
+    PREFECTURES, RawAddress,
 };
 pub use birth::{DateOfBirth, DateOfBirthError};
 pub use code::{CODE_LEN, VerificationCode, VerificationCodeError};
@@ -25,7 +25,7 @@ pub use email::{Email, EmailError};
 pub use fingerprint::{CardFingerprint, CardFingerprintError};
 pub use id_document::{IdDocument, IdDocumentError, IdDocumentKind, IdList};
 pub use id_requirement::{IdCount, IdRequirement, IdRequirementError};
-pub use name::{MAX_KANA_CHARS, MAX_NAME_CHARS, PersonName, PersonNameError};
+pub use name::{MAX_KANA_CHARS, MAX_NAME_CHARS, NameProblems, PersonName, PersonNameError};
 pub use phone::{Phone, PhoneError};
 pub use pin_set::{PinSet, PinSetError};
 pub use postal::{PostalCode, PostalCodeError};

@@ -65,40 +65,32 @@ impl From<PersonName> for RawPersonName {
     }
 }
 
+/// What is wrong with each part of a name ([`PersonName::problems`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameProblems {
+    /// The name as registered.
+    pub name: Option<PersonNameError>,
+    /// The reading.
+    pub kana: Option<PersonNameError>,
+}
+
 impl PersonName {
     /// Parses a name and its reading. Runs of spaces (ASCII or ideographic)
     /// become one ideographic space, as on the card.
     pub fn parse(name: &str, kana: &str) -> Result<PersonName, PersonNameError> {
-        if name.chars().chain(kana.chars()).any(is_control) {
-            return Err(PersonNameError::ControlCharacter);
-        }
-        let name = collapse_spaces(trim(name));
-        let kana = collapse_spaces(trim(kana));
-        if name.is_empty() {
-            return Err(PersonNameError::EmptyName);
-        }
-        if kana.is_empty() {
-            return Err(PersonNameError::EmptyKana);
-        }
-        let name_len = name.chars().count();
-        if name_len > MAX_NAME_CHARS {
-            return Err(PersonNameError::NameTooLong {
-                max: MAX_NAME_CHARS,
-                actual: name_len,
-            });
-        }
-        let kana_len = kana.chars().count();
-        if kana_len > MAX_KANA_CHARS {
-            return Err(PersonNameError::KanaTooLong {
-                max: MAX_KANA_CHARS,
-                actual: kana_len,
-            });
-        }
-        let kana = kana
-            .chars()
-            .map(to_katakana)
-            .collect::<Result<String, _>>()?;
+        let name = name_part(name)?;
+        let kana = kana_part(kana)?;
         Ok(PersonName { name, kana })
+    }
+
+    /// What is wrong with the name and with the reading, each part checked
+    /// on its own, so a form can mark both fields at once
+    /// ([`PersonName::parse`] stops at the first).
+    pub fn problems(name: &str, kana: &str) -> NameProblems {
+        NameProblems {
+            name: name_part(name).err(),
+            kana: kana_part(kana).err(),
+        }
     }
 
     /// The name as registered.
@@ -124,6 +116,44 @@ impl std::fmt::Debug for PersonName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "PersonName(<{} chars>)", self.name.chars().count())
     }
+}
+
+/// The name as registered, or why not.
+fn name_part(name: &str) -> Result<String, PersonNameError> {
+    if name.chars().any(is_control) {
+        return Err(PersonNameError::ControlCharacter);
+    }
+    let name = collapse_spaces(trim(name));
+    if name.is_empty() {
+        return Err(PersonNameError::EmptyName);
+    }
+    let name_len = name.chars().count();
+    if name_len > MAX_NAME_CHARS {
+        return Err(PersonNameError::NameTooLong {
+            max: MAX_NAME_CHARS,
+            actual: name_len,
+        });
+    }
+    Ok(name)
+}
+
+/// The reading in katakana, or why not.
+fn kana_part(kana: &str) -> Result<String, PersonNameError> {
+    if kana.chars().any(is_control) {
+        return Err(PersonNameError::ControlCharacter);
+    }
+    let kana = collapse_spaces(trim(kana));
+    if kana.is_empty() {
+        return Err(PersonNameError::EmptyKana);
+    }
+    let kana_len = kana.chars().count();
+    if kana_len > MAX_KANA_CHARS {
+        return Err(PersonNameError::KanaTooLong {
+            max: MAX_KANA_CHARS,
+            actual: kana_len,
+        });
+    }
+    kana.chars().map(to_katakana).collect()
 }
 
 fn collapse_spaces(s: &str) -> String {

@@ -16,6 +16,7 @@ use serde::Deserialize;
 use shokai_workflow::case::japan_date;
 
 use super::cases::jst_time;
+use super::confirm::{self, ConfirmPage};
 use super::csrf::CsrfForm;
 use super::page::{self, Chrome, WebError};
 use super::session::WebAuthorized;
@@ -223,6 +224,9 @@ pub struct MailedForm {
     /// `YYYY-MM-DD`; empty means today.
     #[serde(default)]
     pub mailed_on: String,
+    /// `yes` once the print room confirmed (see [`super::confirm`]).
+    #[serde(default)]
+    pub confirmed: String,
 }
 
 /// `POST /batches/{id}/mailed`.
@@ -246,6 +250,9 @@ pub async fn mailed(
             }
         }
     };
+    if !confirm::is_confirmed(&form.confirmed) {
+        return confirm_mailed(&state, auth, id, typed, mailed_on).await;
+    }
     match batches::mark_mailed(&state, &auth.caller, id, MailedRequest { mailed_on }).await {
         Ok(done) => Ok(page::done(
             "/batches",
@@ -259,6 +266,45 @@ pub async fn mailed(
     }
 }
 
+/// The confirmation page of marking batch `id` mailed on `mailed_on`
+/// (`typed` as the form sent it; today when empty).
+async fn confirm_mailed(
+    state: &AppState,
+    auth: WebAuthorized<Post>,
+    id: i64,
+    typed: &str,
+    mailed_on: Option<NaiveDate>,
+) -> Result<Response, WebError> {
+    let all = batches::list(state, &auth.caller)
+        .await
+        .map_err(|e| auth.fail(e))?;
+    let Some(batch) = all.into_iter().find(|b| b.id == id) else {
+        return Err(auth.fail(ServiceError::NotFound {
+            what: format!("batch {id}"),
+        }));
+    };
+    let day = mailed_on.unwrap_or_else(|| japan_date(state.now()));
+    let page = ConfirmPage {
+        chrome: auth.chrome.at("batches"),
+        title: "発送済みの記録".to_owned(),
+        consequence: format!(
+            "発送バッチ{id}の照会書{}通を、{}に郵便局へ差し出したものとして記録します。照会番号を含む印刷用PDFは削除され、各案件の回答期限が決まり、代理人へ発送のお知らせを送ります。",
+            batch.letter_count,
+            shokai_workflow::ja::date_ja(day)
+        ),
+        facts: vec![
+            ("バッチ番号".to_owned(), id.to_string()),
+            ("通数".to_owned(), format!("{}通", batch.letter_count)),
+            ("発送日".to_owned(), shokai_workflow::ja::date_ja(day)),
+        ],
+        action: format!("/batches/{id}/mailed"),
+        hidden: vec![("mailed_on".to_owned(), typed.to_owned())],
+        button: "発送済みにする".to_owned(),
+        back: "/batches".to_owned(),
+    };
+    Ok(page.render())
+}
+
 /// The returned-letter form of one letter in a mailed batch.
 #[derive(Debug, Deserialize)]
 pub struct ReturnedForm {
@@ -266,6 +312,9 @@ pub struct ReturnedForm {
     pub letter: u8,
     #[serde(default)]
     pub note: String,
+    /// `yes` once the clerk confirmed (see [`super::confirm`]).
+    #[serde(default)]
+    pub confirmed: String,
 }
 
 /// `POST /batches/{id}/undeliverable`: a letter of the batch came back.
@@ -280,6 +329,27 @@ pub async fn undeliverable(
     let current = cases::get(&state, form.case_id)
         .await
         .map_err(|e| auth.fail(e))?;
+    if !confirm::is_confirmed(&form.confirmed) {
+        let page = ConfirmPage {
+            chrome: auth.chrome.at("batches"),
+            title: "照会書の返戻".to_owned(),
+            consequence: "照会書が「転送不要」で戻ってきたことを記録し、この案件を終了します。代理人が改めて申請する必要があります。".to_owned(),
+            facts: vec![
+                ("受付番号".to_owned(), current.reference.clone()),
+                ("照会書".to_owned(), format!("{}通目", form.letter)),
+                ("郵便局の記載など".to_owned(), form.note.clone()),
+            ],
+            action: format!("/batches/{_batch}/undeliverable"),
+            hidden: vec![
+                ("case_id".to_owned(), form.case_id.to_string()),
+                ("letter".to_owned(), form.letter.to_string()),
+                ("note".to_owned(), form.note.clone()),
+            ],
+            button: "返戻として記録する".to_owned(),
+            back: "/batches".to_owned(),
+        };
+        return Ok(page.render());
+    }
     let note = Some(form.note.as_str());
     let returned = responses::returned(
         &state,

@@ -1,5 +1,6 @@
-//! The case list (`/cases`, filters: state, overdue, due this week,
-//! reference) and the case page (`/cases/{id}`: summary, parties, letters,
+//! The case list (`/cases`: filters by reference, reading, state, path,
+//! application dates, overdue and due this week; a total; pages of 50,
+//! newest first, with 次へ/前へ/最初へ links keeping the filters) and the case page (`/cases/{id}`: summary, parties, letters,
 //! the timeline from the audit log, and the actions its state allows), with
 //! the actions posted from it.
 //!
@@ -12,17 +13,21 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::Deserialize;
-use shokai_workflow::case::event_name_ja;
-use shokai_workflow::case::japan_date;
-use shokai_workflow::{CaseState, Event, Parties, Representation};
+use shokai_workflow::case::{NextStep, japan_date};
+use shokai_workflow::domain::ReferenceNumberError;
+use shokai_workflow::{
+    CaseState, Event, Parties, ReferenceNumber, Representation, TransitionError,
+};
 
 use super::actions::{self, CaseAction};
+use super::confirm::{self, ConfirmPage};
 use super::csrf::CsrfForm;
+use super::messages::error_ja;
 use super::page::{self, Chrome, WebError};
 use super::session::WebAuthorized;
 use crate::auth::{Operate, Read, Supervise};
 use crate::service::audit::{self, AuditEvent, AuditQuery};
-use crate::service::cases::{self, CaseSummary};
+use crate::service::cases::{self, CaseListParams, CaseSummary, Cursor, DEFAULT_PAGE_SIZE};
 use crate::service::error::ServiceError;
 use crate::service::letters::{self, IssueRequest};
 use crate::service::responses;
@@ -38,10 +43,9 @@ pub fn jst_time(t: DateTime<Utc>) -> String {
     t.with_timezone(&jst()).format("%Y-%m-%d %H:%M").to_string()
 }
 
-/// An audit event's name on screen (codes the workflow does not know are
-/// shown as they are).
+/// An audit event's name on screen (codes no one knows are shown as they are).
 pub fn event_ja(code: &str) -> String {
-    event_name_ja(code).map_or_else(|| code.to_owned(), str::to_owned)
+    crate::service::audit::event_ja(code)
 }
 
 /// A state's name on screen, from its code in the audit log.
@@ -58,23 +62,6 @@ pub async fn home(auth: WebAuthorized<crate::auth::Staff>) -> Redirect {
     } else {
         Redirect::to("/cases")
     }
-}
-
-/// Filters of the case list, as typed (empty means "any").
-#[derive(Debug, Default, Deserialize)]
-pub struct ListQuery {
-    /// A state code.
-    #[serde(default)]
-    pub state: String,
-    /// `1`: only overdue cases.
-    #[serde(default)]
-    pub overdue: String,
-    /// `1`: only cases due this week.
-    #[serde(default)]
-    pub due_this_week: String,
-    /// A reference number to jump to.
-    #[serde(default)]
-    pub reference: String,
 }
 
 /// One row of the case list.
@@ -112,51 +99,177 @@ impl CaseRow {
 pub struct CaseListPage {
     pub chrome: Chrome,
     pub states: Vec<(&'static str, &'static str)>,
-    pub filter: ListQuery,
+    pub paths: Vec<(&'static str, &'static str)>,
+    /// The filters as typed, to fill the form in again.
+    pub filter: CaseListParams,
+    /// Whether the reading filter is offered (not to auditors, whose pages
+    /// show no personal data).
+    pub kana_search: bool,
+    /// A filter refused: (field, message), shown beside the field.
+    pub error: Option<(String, String)>,
     pub rows: Vec<CaseRow>,
+    /// 「全 1,234 件」: the cases matching the filters.
+    pub total: String,
+    pub next_href: Option<String>,
+    pub previous_href: Option<String>,
+    pub first_href: String,
+    /// Rows per page.
+    pub page_size: u32,
+    pub overdue_checked: bool,
+    pub due_this_week_checked: bool,
     pub week: String,
     pub not_found: Option<String>,
 }
 
-/// `GET /cases`.
+impl CaseListPage {
+    /// The message for `field`, if the filters were refused because of it.
+    pub fn error_for(&self, field: &str) -> Option<&str> {
+        self.error
+            .as_ref()
+            .filter(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+    }
+
+    /// The message of a refused filter the form has no field to show it
+    /// beside (a cursor or page size from an edited address).
+    pub fn error_elsewhere(&self) -> Option<&str> {
+        const BESIDE: [&str; 4] = ["reference", "kana", "applied_from", "applied_to"];
+        self.error
+            .as_ref()
+            .filter(|(f, _)| !BESIDE.contains(&f.as_str()))
+            .map(|(_, m)| m.as_str())
+    }
+}
+
+/// `1234567` → `1,234,567`.
+fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+/// The filters typed (not the page) as a query string, in a fixed order
+/// (`state=applied&kana=…`, empty for none): the page links carry it, and
+/// so should any export of the list.
+fn filter_query(filter: &CaseListParams) -> String {
+    let fields = [
+        ("reference", &filter.reference),
+        ("kana", &filter.kana),
+        ("state", &filter.state),
+        ("path", &filter.path),
+        ("applied_from", &filter.applied_from),
+        ("applied_to", &filter.applied_to),
+        ("overdue", &filter.overdue),
+        ("due_this_week", &filter.due_this_week),
+        ("limit", &filter.limit),
+    ];
+    let given: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (*k, v.trim()))
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    serde_urlencoded::to_string(given).unwrap_or_default()
+}
+
+/// `/cases` with the filters and, if given, a page's cursor.
+fn list_href(filters: &str, cursor: Option<&str>) -> String {
+    let page = cursor.map(|c| format!("cursor={c}"));
+    let query: Vec<&str> = [Some(filters), page.as_deref()]
+        .into_iter()
+        .flatten()
+        .filter(|q| !q.is_empty())
+        .collect();
+    if query.is_empty() {
+        "/cases".to_owned()
+    } else {
+        format!("/cases?{}", query.join("&"))
+    }
+}
+
+/// `GET /cases`: the filters form, one page of cases and the links to the
+/// pages either side, keeping the filters. A whole reference number that
+/// names a case opens that case.
 pub async fn list(
     auth: WebAuthorized<Read>,
     State(state): State<AppState>,
-    Query(query): Query<ListQuery>,
+    Query(mut filter): Query<CaseListParams>,
 ) -> Result<Response, WebError> {
-    let mut not_found = None;
-    if !query.reference.trim().is_empty() {
-        match cases::find_by_reference(&state, &query.reference).await {
-            Ok(Some(found)) => return Ok(Redirect::to(&case_url(found.id)).into_response()),
-            Ok(None) => not_found = Some(query.reference.trim().to_owned()),
-            Err(e) => return Err(auth.fail(e)),
-        }
+    if !auth.chrome.can_operate() {
+        filter.kana.clear();
     }
-    let wanted = cases::CaseQuery {
-        state: CaseState::from_code(&query.state),
-        overdue: !query.overdue.is_empty(),
-        due_this_week: !query.due_this_week.is_empty(),
+    let mut not_found = None;
+    // A whole reference opens its case; one of a whole reference's shape
+    // that names none (or has a wrong check digit) is said to be unknown.
+    // Anything shorter is the start of references to list.
+    match ReferenceNumber::parse(&filter.reference) {
+        Ok(reference) => match cases::find_by_reference(&state, &filter.reference).await {
+            Ok(Some(found)) => return Ok(Redirect::to(&case_url(found.id)).into_response()),
+            Ok(None) => not_found = Some(reference.to_string()),
+            Err(e) => return Err(auth.fail(e)),
+        },
+        Err(ReferenceNumberError::WrongCheckDigit) => {
+            not_found = Some(filter.reference.trim().to_owned());
+        }
+        Err(_) => {}
+    }
+    let (listed, error) = match filter.parse() {
+        Ok(query) => {
+            let listed = cases::list(&state, query).await.map_err(|e| auth.fail(e))?;
+            (Some(listed), None)
+        }
+        Err(e) => (None, Some((e.field().unwrap_or_default(), error_ja(&e)))),
     };
-    let listed = cases::list(&state, wanted)
-        .await
-        .map_err(|e| auth.fail(e))?;
-    let (today, week) = (listed.today, listed.week);
-    let page = CaseListPage {
-        chrome: auth.chrome.at("cases"),
+    let week = shokai_workflow::calendar::this_week(state.clock().today());
+    let mut page = list_page(auth.chrome.at("cases"), filter, listed.as_ref());
+    page.error = error;
+    page.not_found = not_found;
+    page.week = format!("{}〜{}", week.0.format("%m/%d"), week.1.format("%m/%d"));
+    Ok(page::render(&page))
+}
+
+/// The case list page for `filter` showing `listed` (nothing when the
+/// filters were refused).
+fn list_page(
+    chrome: Chrome,
+    filter: CaseListParams,
+    listed: Option<&cases::CaseList>,
+) -> CaseListPage {
+    let filters = filter_query(&filter);
+    let href = |cursor: Option<Cursor>| cursor.map(|c| list_href(&filters, Some(&c.encode())));
+    let flag = |text: &str| matches!(text.trim(), "1" | "true" | "on");
+    CaseListPage {
         states: CaseState::ALL
             .iter()
             .map(|s| (s.code(), s.name_ja()))
             .collect(),
-        rows: listed
-            .cases
+        paths: shokai_workflow::Path::ALL
             .iter()
-            .map(|s| CaseRow::new(s, today))
+            .map(|p| (p.code(), p.name_ja()))
             .collect(),
-        week: format!("{}〜{}", week.0.format("%m/%d"), week.1.format("%m/%d")),
-        filter: query,
-        not_found,
-    };
-    Ok(page::render(&page))
+        kana_search: chrome.can_operate(),
+        chrome,
+        error: None,
+        rows: listed
+            .iter()
+            .flat_map(|l| l.cases.iter().map(|s| CaseRow::new(s, l.today)))
+            .collect(),
+        total: thousands(listed.map_or(0, |l| l.total)),
+        next_href: href(listed.and_then(|l| l.next)),
+        previous_href: href(listed.and_then(|l| l.previous)),
+        first_href: list_href(&filters, None),
+        page_size: filter.limit.trim().parse().unwrap_or(DEFAULT_PAGE_SIZE),
+        overdue_checked: flag(&filter.overdue),
+        due_this_week_checked: flag(&filter.due_this_week),
+        week: String::new(),
+        not_found: None,
+        filter,
+    }
 }
 
 /// One letter on the case page.
@@ -235,6 +348,52 @@ pub struct CasePage {
     pub timeline: Vec<TimelineRow>,
     pub actions: Vec<&'static str>,
     pub error: Option<ActionError>,
+    /// What comes next, and a link to the page where it happens.
+    pub next: Option<NextStepView>,
+}
+
+/// The case page's pointer to the next step.
+pub struct NextStepView {
+    pub text: &'static str,
+    /// (href, link text), when the step happens on another page.
+    pub link: Option<(String, &'static str)>,
+}
+
+/// The next step of `core` (case `id`) as the case page words it.
+fn next_step_view(core: &shokai_workflow::CaseCore, id: i64) -> Option<NextStepView> {
+    let reset = !core.procedure().needs_current_pin();
+    let (text, link) = match core.next_step() {
+        NextStep::IssueLetter => ("次は照会書の発行です（下の「照会書を発行」）。", None),
+        NextStep::CloseBatch => (
+            "照会書は発行済みです。次の発送バッチで印刷されます（締めは発送バッチの画面から）。",
+            Some(("/batches".to_owned(), "発送バッチへ")),
+        ),
+        NextStep::MarkMailed => (
+            "照会書は印刷済みです。印刷担当が投函して「発送済みにする」と、回答待ちになります。",
+            Some(("/batches".to_owned(), "発送バッチへ")),
+        ),
+        NextStep::RecordResponse => (
+            "照会書は発送済みです。代理人が回答書兼委任状を持参したら、回答受付で受け付けます。",
+            Some((
+                format!("/response?reference={}", core.reference()),
+                "回答受付へ",
+            )),
+        ),
+        NextStep::Unlock => (
+            "照会番号の誤入力が上限に達したためロックされています。監督者がロックを解除します。",
+            None,
+        ),
+        NextStep::ChangePins if reset => (
+            "次は窓口での暗証番号の初期化です。カードをリーダーに置いてください。",
+            Some((format!("/cases/{id}/pin-change"), "暗証番号の初期化へ")),
+        ),
+        NextStep::ChangePins => (
+            "次は窓口での暗証番号の変更です。カードをリーダーに置いてください。",
+            Some((format!("/cases/{id}/pin-change"), "暗証番号の変更へ")),
+        ),
+        NextStep::Done => return None,
+    };
+    Some(NextStepView { text, link })
 }
 
 impl CasePage {
@@ -358,6 +517,7 @@ async fn case_page<P: crate::auth::Policy>(
             .map(CaseAction::code)
             .collect(),
         error,
+        next: next_step_view(core, id),
     })
 }
 
@@ -475,6 +635,9 @@ pub struct ReasonForm {
     pub version: i64,
     #[serde(default)]
     pub reason: String,
+    /// `yes` once the clerk confirmed (see [`super::confirm`]).
+    #[serde(default)]
+    pub confirmed: String,
 }
 
 /// `POST /cases/{id}/cancel` (supervisor).
@@ -484,6 +647,21 @@ pub async fn cancel(
     Path(id): Path<i64>,
     CsrfForm(form, _): CsrfForm<ReasonForm>,
 ) -> Result<Response, WebError> {
+    if !confirm::is_confirmed(&form.confirmed) {
+        if form.reason.trim().is_empty() {
+            let e = ServiceError::from(TransitionError::ReasonRequired { event: "cancel" });
+            return action_failed(&state, &auth, id, CaseAction::Cancel, "", e).await;
+        }
+        let facts = vec![("理由".to_owned(), form.reason.clone())];
+        let hidden = vec![("reason".to_owned(), form.reason.clone())];
+        let what = ConfirmCase {
+            title: "案件の取消",
+            consequence: "この案件を取り消して終了します。発行した照会書はすべて無効になり、同じカードで新しい申請を受け付けられるようになります。",
+            path: "cancel",
+            button: "取り消す",
+        };
+        return confirm_case(&state, auth, id, form.version, &what, facts, hidden).await;
+    }
     let event = Event::Cancel {
         reason: form.reason.clone(),
     };
@@ -565,6 +743,9 @@ pub struct UndeliverableForm {
     pub letter: u8,
     #[serde(default)]
     pub note: String,
+    /// `yes` once the clerk confirmed (see [`super::confirm`]).
+    #[serde(default)]
+    pub confirmed: String,
 }
 
 /// `POST /cases/{id}/undeliverable`.
@@ -574,6 +755,23 @@ pub async fn undeliverable(
     Path(id): Path<i64>,
     CsrfForm(form, _): CsrfForm<UndeliverableForm>,
 ) -> Result<Response, WebError> {
+    if !confirm::is_confirmed(&form.confirmed) {
+        let facts = vec![
+            ("照会書".to_owned(), format!("{}通目", form.letter)),
+            ("郵便局の記載など".to_owned(), form.note.clone()),
+        ];
+        let hidden = vec![
+            ("letter".to_owned(), form.letter.to_string()),
+            ("note".to_owned(), form.note.clone()),
+        ];
+        let what = ConfirmCase {
+            title: "照会書の返戻",
+            consequence: "照会書が「転送不要」で戻ってきたことを記録し、この案件を終了します。代理人が改めて申請する必要があります。",
+            path: "undeliverable",
+            button: "返戻として記録する",
+        };
+        return confirm_case(&state, auth, id, form.version, &what, facts, hidden).await;
+    }
     let note = Some(form.note.as_str());
     match responses::returned(&state, &auth.caller, id, form.version, form.letter, note).await {
         Ok(_) => Ok(page::done(
@@ -585,6 +783,47 @@ pub async fn undeliverable(
             action_failed(&state, &auth, id, action, &form.note, e).await
         }
     }
+}
+
+/// An irreversible step on a case, as its confirmation page words it.
+struct ConfirmCase {
+    title: &'static str,
+    consequence: &'static str,
+    /// The action's path under `/cases/{id}/`.
+    path: &'static str,
+    button: &'static str,
+}
+
+/// The confirmation page of `what` on case `id` read at `version`, naming
+/// the case and carrying the form's `hidden` values.
+async fn confirm_case(
+    state: &AppState,
+    auth: WebAuthorized<impl crate::auth::Policy>,
+    id: i64,
+    version: i64,
+    what: &ConfirmCase,
+    facts: Vec<(String, String)>,
+    mut hidden: Vec<(String, String)>,
+) -> Result<Response, WebError> {
+    let case = cases::get(state, id).await.map_err(|e| auth.fail(e))?;
+    let state_ja = CaseState::from_code(case.state).map_or(case.state, CaseState::name_ja);
+    let mut all = vec![
+        ("受付番号".to_owned(), case.reference.clone()),
+        ("状態".to_owned(), state_ja.to_owned()),
+    ];
+    all.extend(facts);
+    hidden.push(("version".to_owned(), version.to_string()));
+    let page = ConfirmPage {
+        chrome: auth.chrome.at("cases"),
+        title: what.title.to_owned(),
+        consequence: what.consequence.to_owned(),
+        facts: all,
+        action: format!("/cases/{id}/{}", what.path),
+        hidden,
+        button: what.button.to_owned(),
+        back: case_url(id),
+    };
+    Ok(page.render())
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ mod error;
 mod events;
 mod follow_up;
 mod model;
+mod next;
 mod open;
 mod pin_try;
 
@@ -22,5 +23,6 @@ pub use model::{
     LetterStatus, Parties, Path, Proof, ProofKind, Proxy, Representation, Role, WaiverReason,
     WardKind,
 };
+pub use next::NextStep;
 pub use open::{Application, MAJORITY_AGE, SIGNATURE_MIN_AGE};
 pub use pin_try::{PinTry, PinTryOutcome};

@@ -11,6 +11,7 @@ mod diagram;
 mod fixtures;
 mod follow_up;
 mod letters;
+mod next_step;
 mod parsing;
 mod printing;
 mod properties;

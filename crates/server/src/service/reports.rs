@@ -7,6 +7,9 @@
 //! case), as whole Japan calendar days: a same-day change counts 0. The audit
 //! log holds the same instants, but reading the cases avoids walking the
 //! whole chain for a report.
+//!
+//! [`charts`] draws three parts of the report as SVG and writes the same
+//! numbers as CSV (`/reports/letters.svg`, `/reports/states.csv`, …).
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
@@ -16,6 +19,8 @@ use shokai_workflow::{CaseState, Path};
 
 use super::error::ServiceError;
 use crate::state::AppState;
+
+pub mod charts;
 
 /// The longest period one report covers (a year, leap day included).
 pub const MAX_PERIOD_DAYS: i64 = 366;
@@ -42,12 +47,17 @@ impl Period {
         let to = to.unwrap_or(today);
         let from = from.unwrap_or(to - Duration::days(DEFAULT_PERIOD_DAYS - 1));
         if from > to {
-            return Err(ServiceError::invalid("from", "must not be after `to`"));
+            return Err(ServiceError::invalid_ja(
+                "from",
+                "must not be after `to`",
+                "期間の開始日が終了日より後になっています。",
+            ));
         }
         if (to - from).num_days() >= MAX_PERIOD_DAYS {
-            return Err(ServiceError::invalid(
+            return Err(ServiceError::invalid_ja(
                 "to",
                 format!("a report covers at most {MAX_PERIOD_DAYS} days"),
+                format!("集計できる期間は{MAX_PERIOD_DAYS}日までです。"),
             ));
         }
         Ok(Period { from, to })
@@ -64,8 +74,13 @@ impl Period {
             v.map(str::trim)
                 .filter(|s| !s.is_empty())
                 .map(|s| {
-                    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                        .map_err(|_| ServiceError::invalid(field, "a date such as 2026-11-01"))
+                    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
+                        ServiceError::invalid_ja(
+                            field,
+                            "a date such as 2026-11-01",
+                            "日付は 2026-11-01 の形で入力してください。",
+                        )
+                    })
                 })
                 .transpose()
         };
@@ -129,6 +144,10 @@ pub struct PathRow {
     pub cases: usize,
     /// Median whole days from application to PIN set; `None` without cases.
     pub median_days: Option<f64>,
+    /// The fewest days any of them took; `None` without cases.
+    pub min_days: Option<i64>,
+    /// The most days any of them took; `None` without cases.
+    pub max_days: Option<i64>,
 }
 
 /// Letters on one day.
@@ -195,6 +214,8 @@ fn path_rows(completed: &[reports::CompletedCase]) -> Vec<PathRow> {
                 name_ja: p.name_ja(),
                 cases: days.len(),
                 median_days: median(&days),
+                min_days: days.iter().copied().min(),
+                max_days: days.iter().copied().max(),
             }
         })
         .collect()

@@ -102,6 +102,29 @@ pub enum SettingsError {
     },
 }
 
+impl SettingsError {
+    /// The same in Japanese, for the office's administrator (printed after
+    /// the English line, which keeps the details of what is expected).
+    pub fn message_ja(&self) -> String {
+        match self {
+            SettingsError::Missing { key, .. } => format!(
+                "設定 {key} がありません。.env.example の説明に従って設定してください。"
+            ),
+            SettingsError::Invalid { key, .. } => format!(
+                "設定 {key} の値が正しくありません。.env.example の説明に従って設定し直してください（値は表示しません）。"
+            ),
+            SettingsError::UnknownKey { path, key } => format!(
+                "設定ファイル {} に、この版が知らない設定 {key} があります。綴りを確かめてください（使える設定は .env.example にあります）。",
+                path.display()
+            ),
+            SettingsError::File { path, .. } => format!(
+                "設定ファイル {} を読み取れません。ファイルの場所と書式（KEY=値）を確かめてください。",
+                path.display()
+            ),
+        }
+    }
+}
+
 /// All settings of a running server.
 #[derive(Debug)]
 pub struct Settings {
@@ -718,6 +741,33 @@ mod tests {
         let mut pairs = minimal();
         pairs.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
         load(pairs)
+    }
+
+    #[test]
+    fn every_settings_error_is_worded_in_japanese_naming_the_key() {
+        let file = PathBuf::from("/etc/shokai.env");
+        let all = [
+            SettingsError::Missing {
+                key: "SHOKAI_OFFICE_HEAD",
+                hint: "the office head",
+            },
+            invalid("SHOKAI_BIND", "an address like 127.0.0.1:8080"),
+            SettingsError::UnknownKey {
+                path: file.clone(),
+                key: "SHOKAI_OFICE_NAME".into(),
+            },
+            SettingsError::File {
+                path: file,
+                source: dotenvy::Error::LineParse("x".into(), 0),
+            },
+        ];
+        for e in &all {
+            let text = e.message_ja();
+            // File names are names, not words to translate.
+            let words = text.replace(".env.example", "").replace("/etc/shokai.env", "");
+            assert!(!shokai_workflow::ja::has_english(&words), "{text}");
+            assert!(text.contains("SHOKAI_") || text.contains("shokai.env"), "{text}");
+        }
     }
 
     fn invalid_key(result: Result<Settings, SettingsError>) -> &'static str {

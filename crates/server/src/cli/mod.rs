@@ -76,6 +76,17 @@ pub enum CliError {
 }
 
 impl CliError {
+    /// The settings error behind this failure, if that is what it is.
+    fn settings(&self) -> Option<&crate::settings::SettingsError> {
+        match self {
+            CliError::Serve(serve::ServeError::Settings(e))
+            | CliError::Demo(demo::DemoCliError::Settings(e))
+            | CliError::Expire(expire::ExpireError::Settings(e))
+            | CliError::User(user::UserCliError::Settings(e)) => Some(e),
+            _ => None,
+        }
+    }
+
     /// The process exit code for this failure (documented in each subcommand's `--help`).
     pub fn exit_code(&self) -> u8 {
         match self {
@@ -108,6 +119,9 @@ pub fn run() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("shokai: {e}");
+            if let Some(settings) = e.settings() {
+                eprintln!("shokai: {}", settings.message_ja());
+            }
             ExitCode::from(e.exit_code())
         }
     }

@@ -333,7 +333,7 @@ pub async fn undeliverable(
         let page = ConfirmPage {
             chrome: auth.chrome.at("batches"),
             title: "照会書の返戻".to_owned(),
-            consequence: "照会書が「転送不要」で戻ってきたことを記録し、この案件を終了します。代理人が改めて申請する必要があります。".to_owned(),
+            consequence: confirm::RETURNED_CONSEQUENCE.to_owned(),
             facts: vec![
                 ("受付番号".to_owned(), current.reference.clone()),
                 ("照会書".to_owned(), format!("{}通目", form.letter)),

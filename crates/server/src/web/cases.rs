@@ -766,7 +766,7 @@ pub async fn undeliverable(
         ];
         let what = ConfirmCase {
             title: "照会書の返戻",
-            consequence: "照会書が「転送不要」で戻ってきたことを記録し、この案件を終了します。代理人が改めて申請する必要があります。",
+            consequence: confirm::RETURNED_CONSEQUENCE,
             path: "undeliverable",
             button: "返戻として記録する",
         };

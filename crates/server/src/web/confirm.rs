@@ -12,6 +12,10 @@ use super::page::{self, Chrome};
 /// The value of the `confirmed` field that lets an action go ahead.
 pub const CONFIRMED: &str = "yes";
 
+/// What recording a returned letter does (the case page and the batch page
+/// both offer it).
+pub const RETURNED_CONSEQUENCE: &str = "照会書が「転送不要」で戻ってきたことを記録し、この案件を終了します。代理人が改めて申請する必要があります。";
+
 /// Whether a submitted form's `confirmed` field says the clerk confirmed.
 pub fn is_confirmed(field: &str) -> bool {
     field == CONFIRMED

@@ -65,7 +65,8 @@ async fn marking_a_batch_mailed_asks_for_confirmation_and_keeps_the_print_file_u
     assert!(confirm.contains("印刷用PDFは削除"), "{confirm}");
     assert_eq!(before, "applied", "not mailed before confirming");
     assert_eq!((done, location.as_deref()), (StatusCode::SEE_OTHER, Some("/batches")));
-    let (_, after) = printer.get("/batches").await;
-    assert_eq!(state_of(&app, &clerk, id).await, "inquiry_mailed", "{after}");
+    let auditor = app.token_for(Role::Auditor).await;
+    let log: Value = app.call(Method::GET, &format!("/api/audit?case={id}"), Some(&auditor), None).await.json().await.unwrap();
+    assert_eq!(state_of(&app, &clerk, id).await, "inquiry_mailed", "{log:#}");
 }
 }

@@ -403,3 +403,21 @@ fn a_letter_from_before_print_time_codes_in_a_batch_already_printed_is_mailed_wi
         .unwrap();
     assert_eq!(t.case.state(), CaseState::ResponseReturned);
 }
+
+#[test]
+fn the_print_room_that_posts_the_letters_may_record_them_mailed_and_an_auditor_may_not() {
+    let mut world = World::new();
+    let case = world.open(Path::OptionalProxy);
+    let (printed, _) = world.issue(&case, morning(application_day()));
+    let mailed_on = day(2026, 11, 27);
+    let event = || Event::MarkMailed { mailed_on };
+    let by_print_room = world
+        .try_step(&printed, event(), morning(mailed_on), Role::Printer)
+        .unwrap();
+    assert_eq!(by_print_room.case.state(), CaseState::InquiryMailed);
+    assert_eq!(by_print_room.audit.role, Role::Printer);
+    let err = world
+        .try_step(&printed, event(), morning(mailed_on), Role::Auditor)
+        .unwrap_err();
+    assert_eq!(err.code(), "role_not_permitted");
+}

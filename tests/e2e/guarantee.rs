@@ -98,8 +98,8 @@ fn assert_one_deadline(label: &str, case: &Value, print: &str, mail: &Received, 
     let deadline = date(&case["deadline"]);
     assert_eq!(
         printed_deadlines(print),
-        [wareki(deadline)],
-        "{label}: the letter prints the case's deadline"
+        [wareki(deadline), wareki(deadline)],
+        "{label}: both pages of the letter (page 2 goes back to the counter) print the case's deadline"
     );
     let body = parse(&mail.data).body_text(0).unwrap().into_owned();
     let western = deadline.format("%Y年%-m月%-d日").to_string();

@@ -71,6 +71,8 @@ fn routes() -> Vec<Route> {
             OPERATORS,
         ),
         ("GET", "/api/cases/{id}/letters/1/pdf", None, OPERATORS),
+        // The proxy's receipt: no address and no code, but names.
+        ("GET", "/api/cases/{id}/receipt.pdf", None, OPERATORS),
         (
             "POST",
             "/api/cases/{id}/undeliverable",

@@ -437,6 +437,10 @@ async fn close_and_mail_the_batch(browser: &mut Browser, app: &TestApp) -> Strin
     let text = helpers::pdf_text(&print.bytes().await.expect("the print file"));
     let code = crate::flow::code_in_letter(&text).expect("the print file prints the code");
     browser.click("batch-1-mailed").await;
+    // Marking mailed deletes the print file: a confirmation page first.
+    browser.by_id("confirm-consequence").await;
+    browser.shot("batch-mailed-confirm").await;
+    browser.click("confirm").await;
     browser.by_id("batch-1-letters").await;
     browser.shot("batch-mailed").await;
     code
@@ -578,4 +582,154 @@ async fn a_clerk_resets_a_pin_blocked_at_the_counter_in_one_click_in_the_browser
         card["pins"]["user_auth"]["tries_left"], 3,
         "the reset lifted the lock"
     );
+}
+
+/// Signs in through the login page as `user` (created with [`PASSWORD`]).
+async fn sign_in(browser: &mut Browser, app: &TestApp, user: &str) {
+    browser.goto(&app.url("/login")).await;
+    browser.fill("username", user).await;
+    browser.fill("password", PASSWORD).await;
+    browser.click("login-submit").await;
+    browser.by_id("logout").await;
+}
+
+/// Whether every image on the page has loaded and has a size (a broken
+/// chart or preview has none).
+async fn images_loaded(browser: &Browser) -> bool {
+    let loaded = browser
+        .client
+        .execute(
+            "const imgs = Array.from(document.images);
+             return imgs.length > 0 && imgs.every(i => i.complete && i.naturalWidth > 0);",
+            vec![],
+        )
+        .await
+        .expect("run the image check");
+    loaded == json!(true)
+}
+
+/// The intake page with nothing typed: every missing field is named at once,
+/// beside its input, and the address counter counts before the limit.
+async fn intake_errors_and_counter(browser: &mut Browser, app: &TestApp) {
+    browser
+        .goto(&app.url("/cases/new?path=optional_proxy"))
+        .await;
+    browser
+        .fill_name("cardholder.address.rest", &"一".repeat(50))
+        .await;
+    let counter = browser.text("cardholder-address-rest-count").await;
+    assert_eq!(counter, "50/48文字", "the counter follows the typing");
+    browser.click("intake-submit").await;
+    let summary = browser.text("intake-error").await;
+    for expected in [
+        "本人 氏名",
+        "本人 生年月日",
+        "本人 郵便番号",
+        "48文字まで",
+        "代理人 氏名",
+    ] {
+        assert!(summary.contains(expected), "{expected} in {summary}");
+    }
+    assert!(summary.contains("件を確認してください"), "{summary}");
+    assert!(
+        browser
+            .page_source()
+            .await
+            .contains("cardholder-address-rest-error"),
+        "the address error sits beside its field"
+    );
+    browser.shot("intake-every-error-at-once").await;
+}
+
+/// The case page points at the next step; 取消 asks first, and 戻る
+/// changes nothing; once the letter is issued the next step is the batch.
+async fn case_page_next_steps_and_confirmation(browser: &mut Browser, app: &TestApp, id: i64) {
+    browser.goto(&app.url(&format!("/cases/{id}"))).await;
+    assert!(browser.text("next-step").await.contains("照会書の発行"));
+    browser.shot("case-next-step").await;
+    browser.fill("cancel-reason", "本人から取下げの申出").await;
+    browser.click("cancel").await;
+    assert!(
+        browser
+            .text("confirm-consequence")
+            .await
+            .contains("元に戻せません")
+    );
+    browser.shot("cancel-confirm").await;
+    browser.click("confirm-back").await;
+    assert_eq!(
+        browser.text("case-state").await,
+        "受付済",
+        "戻る changes nothing"
+    );
+
+    // The letter issued: the next step is the batch.
+    browser.click("issue-letter").await;
+    browser.by_id("letter-1-preview").await;
+    assert!(browser.text("next-step").await.contains("発送バッチ"));
+    browser.shot("case-next-step-batch").await;
+
+    // The receipt and the letter, previewed as pictures drawn on the server.
+    browser.click("receipt-preview-link").await;
+    browser.by_id("preview-heading").await;
+    assert!(images_loaded(browser).await, "the receipt picture loads");
+    browser.shot("receipt-preview").await;
+    browser
+        .goto(&app.url(&format!("/cases/{id}/letters/1")))
+        .await;
+    browser.by_id("preview-heading").await;
+    assert!(images_loaded(browser).await, "both letter pages load");
+    browser.shot("letter-preview-pictures").await;
+}
+
+#[tokio::test]
+async fn every_other_page_a_user_meets_renders_in_the_browser() {
+    if !browser_available("browser_pages") {
+        return;
+    }
+    let app = TestApp::spawn().await;
+    for role in [Role::Supervisor, Role::Auditor] {
+        app.add_user(role.code(), role).await;
+    }
+    let clerk = app.token_for(Role::Clerk).await;
+    let case = app.open_proxy_case(&clerk).await;
+    let (id, reference) = (
+        case["id"].as_i64().unwrap(),
+        case["reference"].as_str().unwrap().to_owned(),
+    );
+    let mut browser = Browser::start("every-page").await;
+
+    sign_in(&mut browser, &app, "supervisor").await;
+    intake_errors_and_counter(&mut browser, &app).await;
+
+    case_page_next_steps_and_confirmation(&mut browser, &app, id).await;
+
+    // The case list, the response page with the names to check, the report.
+    browser.goto(&app.url("/cases")).await;
+    browser.shot("case-list").await;
+    browser
+        .goto(&app.url(&format!("/response?reference={reference}")))
+        .await;
+    browser.shot("response-lookup").await;
+    browser.goto(&app.url("/reports")).await;
+    browser.by_id("report-states").await;
+    assert!(images_loaded(&browser).await, "every chart loads");
+    browser.shot("reports").await;
+
+    // Audit staff: the log in Japanese.
+    browser.click("logout").await;
+    sign_in(&mut browser, &app, "auditor").await;
+    browser.goto(&app.url("/audit")).await;
+    let table = browser.text("audit-table").await;
+    assert!(
+        table.contains("受付済") && !table.contains("applied"),
+        "{table}"
+    );
+    browser.shot("audit").await;
+
+    // The proxies' public status page.
+    browser.click("logout").await;
+    browser.goto(&app.url("/status")).await;
+    browser.shot("status").await;
+    browser.close().await;
 }

@@ -107,9 +107,9 @@ impl SettingsError {
     /// the English line, which keeps the details of what is expected).
     pub fn message_ja(&self) -> String {
         match self {
-            SettingsError::Missing { key, .. } => format!(
-                "設定 {key} がありません。.env.example の説明に従って設定してください。"
-            ),
+            SettingsError::Missing { key, .. } => {
+                format!("設定 {key} がありません。.env.example の説明に従って設定してください。")
+            }
             SettingsError::Invalid { key, .. } => format!(
                 "設定 {key} の値が正しくありません。.env.example の説明に従って設定し直してください（値は表示しません）。"
             ),
@@ -764,9 +764,14 @@ mod tests {
         for e in &all {
             let text = e.message_ja();
             // File names are names, not words to translate.
-            let words = text.replace(".env.example", "").replace("/etc/shokai.env", "");
+            let words = text
+                .replace(".env.example", "")
+                .replace("/etc/shokai.env", "");
             assert!(!shokai_workflow::ja::has_english(&words), "{text}");
-            assert!(text.contains("SHOKAI_") || text.contains("shokai.env"), "{text}");
+            assert!(
+                text.contains("SHOKAI_") || text.contains("shokai.env"),
+                "{text}"
+            );
         }
     }
 

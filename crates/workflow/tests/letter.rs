@@ -608,6 +608,7 @@ fn every_letter_error_has_its_own_stable_code() {
         LetterError::Pdf("broken".into()),
         LetterError::Write("disk full".into()),
         LetterError::EmptyPrintFile,
+        LetterError::Raster("too large".into()),
     ];
     let codes: std::collections::BTreeSet<&str> = errors.iter().map(LetterError::code).collect();
     assert_eq!(codes.len(), errors.len());

@@ -2,17 +2,19 @@
 //! `GET /api/cases/{id}/letters/{n}/pdf` downloads a clerk's copy, with the
 //! verification code and QR code blanked (the code leaves the server only in
 //! the print room's print file). Auditors get no copy.
+//! `GET /api/cases/{id}/receipt.pdf` is the proxy's receipt (受付控え) of an
+//! optional-proxy case, as the case page prints it.
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 
 use super::authorized::Authorized;
 use super::error::AppError;
 use super::json::{ApiJson, ApiPath};
 use crate::auth::Operate;
-use crate::service::letters::{self, IssueRequest, IssuedLetter};
+use crate::service::letters::{self, IssueRequest, IssuedLetter, ReceiptFormat};
 use crate::state::AppState;
 
 /// `POST /api/cases/{id}/letters`: issues the next letter (a supervisor may
@@ -46,4 +48,31 @@ pub async fn pdf(
 ) -> Result<impl IntoResponse, AppError> {
     let bytes = letters::pdf(&state, id, n).await?;
     Ok(([(header::CONTENT_TYPE, "application/pdf")], bytes))
+}
+
+/// `GET /api/cases/{id}/receipt.pdf`: the receipt handed to the proxy at
+/// application (受付控え): reference, date, what happens next, when the
+/// letter is mailed, what to bring, the status page, the office. Never a
+/// PIN, the code or the cardholder's address.
+#[utoipa::path(get, path = "/api/cases/{id}/receipt.pdf", tag = "cases", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Case id")),
+    responses((status = 200, description = "The receipt, one A4 page (not cached)", content_type = "application/pdf"),
+        (status = 403, description = "forbidden (auditors and the print room)", body = super::openapi::ErrorSchema),
+        (status = 404, description = "not_found (no such case, or not an optional-proxy case)", body = super::openapi::ErrorSchema)))]
+pub async fn receipt_pdf(
+    _auth: Authorized<Operate>,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, AppError> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let url = letters::status_url_for(&state, header("host"), header("x-forwarded-proto"));
+    let bytes = letters::receipt(&state, id, &url, ReceiptFormat::Pdf).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        bytes,
+    ))
 }

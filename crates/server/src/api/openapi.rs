@@ -13,10 +13,30 @@ pub struct ErrorSchema {
     /// invalid_input, version_conflict, invalid_transition, duplicate,
     /// too_many_requests, internal, …
     code: String,
-    /// Human-readable explanation.
+    /// A developer's explanation, in English, and not stable: show clerks
+    /// your own wording keyed by `code`. The clerk UI words every code in
+    /// Japanese (the workflow's `message_ja`, the server's `web/messages.rs`).
     message: String,
     /// For invalid_input: the field at fault, as a path into the request.
     field: Option<String>,
+}
+
+/// One page of `GET /api/cases` (see `api::cases::CaseListResponse`).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct CaseListSchema {
+    /// The page's case summaries, newest first (by registration, then id):
+    /// id, reference, path, state, version, deadline, created_at, updated_at.
+    #[schema(value_type = Vec<Object>)]
+    cases: Vec<()>,
+    /// How many cases match the filters, the same on every page.
+    total: i64,
+    /// Opaque: pass as `cursor` (with the same filters) for the next, older
+    /// page; absent on the last page. Do not build or change it.
+    next_cursor: Option<String>,
+    /// Opaque: pass as `cursor` for the previous, newer page; absent on the
+    /// first page.
+    previous_cursor: Option<String>,
 }
 
 #[derive(OpenApi)]
@@ -39,6 +59,7 @@ pub struct ErrorSchema {
         super::cases::start_reset,
         super::letters::issue,
         super::letters::pdf,
+        super::letters::receipt_pdf,
         super::responses::record,
         super::responses::undeliverable,
         super::batches::close,
@@ -53,7 +74,7 @@ pub struct ErrorSchema {
         super::audit::verify,
         super::audit::export_csv,
     ),
-    components(schemas(ErrorSchema)),
+    components(schemas(ErrorSchema, CaseListSchema)),
     modifiers(&BearerAuth),
 )]
 struct ApiDoc;

@@ -22,6 +22,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api_routes())
         .merge(pages().layer(axum::middleware::from_fn(web::page::clear_flash)))
         .route("/static/shokai.css", get(web::stylesheet))
+        .route("/static/shokai.js", get(web::script))
         .fallback(http::not_found);
     http::with_layers(routes, state)
 }
@@ -49,6 +50,7 @@ fn api_routes() -> Router<AppState> {
         .route("/api/cases/{id}/reset-case", post(cases::start_reset))
         .route("/api/cases/{id}/letters", post(letters::issue))
         .route("/api/cases/{id}/letters/{n}/pdf", get(letters::pdf))
+        .route("/api/cases/{id}/receipt.pdf", get(letters::receipt_pdf))
         .route("/api/cases/{id}/response", post(responses::record))
         .route(
             "/api/cases/{id}/undeliverable",
@@ -93,8 +95,13 @@ fn pages() -> Router<AppState> {
         .route("/cases/{id}/undeliverable", post(cases::undeliverable))
         .route("/cases/{id}/letters/{n}", get(letters::preview))
         .route("/cases/{id}/letters/{n}/pdf", get(letters::pdf))
+        .route("/cases/{id}/letters/{n}/{page}", get(letters::page_png))
+        .route("/cases/{id}/receipt", get(letters::receipt))
+        .route("/cases/{id}/receipt.pdf", get(letters::receipt_pdf))
+        .route("/cases/{id}/receipt.png", get(letters::receipt_png))
         .route("/status", get(status::form).post(status::lookup))
         .route("/reports", get(reports::show))
+        .route("/reports/{file}", get(reports::chart_file))
         .route(
             "/cases/{id}/pin-change",
             get(pin_change::form).post(pin_change::submit),

@@ -2,6 +2,8 @@
 //! limits, the card terminal, mail and the background jobs.
 
 pub mod card_terminal;
+pub mod chart;
+pub mod csv;
 pub mod letter_assets;
 pub mod mail;
 pub mod metrics;

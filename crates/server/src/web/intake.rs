@@ -666,10 +666,20 @@ pub async fn submit(
         Err(e) => Err(e),
     };
     match outcome {
-        Ok(case) => Ok(page::done(
-            &format!("/cases/{}", case.id),
-            format!("受付しました。受付番号は {} です。", case.reference),
-        )),
+        Ok(case) => {
+            let receipt = if path == Path::OptionalProxy {
+                "代理人の方に受付控えを印刷してお渡しください。"
+            } else {
+                ""
+            };
+            Ok(page::done(
+                &format!("/cases/{}", case.id),
+                format!(
+                    "受付しました。受付番号は {} です。{receipt}",
+                    case.reference
+                ),
+            ))
+        }
         Err(e @ (ServiceError::Internal(_) | ServiceError::Unauthenticated)) => Err(auth.fail(e)),
         Err(e) => {
             let message = error_ja(&e);

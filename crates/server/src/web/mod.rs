@@ -21,6 +21,7 @@ pub mod actions;
 pub mod audit;
 pub mod batches;
 pub mod cases;
+pub mod confirm;
 pub mod csrf;
 pub mod intake;
 pub mod letters;
@@ -37,6 +38,21 @@ use axum::response::IntoResponse;
 
 /// The stylesheet, compiled into the binary.
 const STYLESHEET: &str = include_str!("../../../../templates/static/shokai.css");
+
+/// The pages' one script (character counters), compiled into the binary.
+/// No page needs it to work.
+const SCRIPT: &str = include_str!("../../../../templates/static/shokai.js");
+
+/// `GET /static/shokai.js`.
+pub async fn script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        SCRIPT,
+    )
+}
 
 /// `GET /static/shokai.css`.
 pub async fn stylesheet() -> impl IntoResponse {

@@ -13,14 +13,14 @@ use super::content::LetterContent;
 use super::fonts::LetterFonts;
 use super::layout::{MM_PER_PT, Mark, MarkRole, PageModel, Paint, Pen};
 use super::qr::{dark_runs, qr_modules, qr_payload};
-use super::settings::{LetterSettings, WindowMm};
+use super::settings::{LetterSettings, OfficeSettings, WindowMm};
 use super::template::{LetterTemplate, Vars};
 use super::wareki::{wareki, weekday_ja};
 use super::{CodeVisibility, LetterError};
 use crate::Procedure;
 
-const LEFT: f32 = 20.0;
-const RIGHT: f32 = 190.0;
+pub(super) const LEFT: f32 = 20.0;
+pub(super) const RIGHT: f32 = 190.0;
 const BODY_PT: f32 = 10.5;
 const SMALL_PT: f32 = 8.5;
 /// The two "if" paragraphs of page 1 (forgotten PIN, never applied).
@@ -283,45 +283,8 @@ impl Composer<'_> {
     }
 
     fn contact_box(&self, pen: &mut Pen<'_>, vars: &Vars) {
-        let office = &self.settings.office;
-        let h: f32 = 25.0;
-        let top = (274.0 - h).max(pen.y + 3.0);
-        pen.rect(LEFT, top, 28.0, h, Paint::Tint, "contact label band");
-        pen.rect(
-            LEFT,
-            top,
-            RIGHT - LEFT,
-            h,
-            Paint::Stroke(0.6),
-            "contact box",
-        );
         let label = self.text("contact_heading", vars);
-        pen.text_centered(
-            LEFT,
-            LEFT + 28.0,
-            top + h / 2.0 + 1.5,
-            10.0,
-            &label,
-            "contact heading",
-        );
-        let x = LEFT + 32.0;
-        pen.text_at(x, top + 5.8, 10.0, &office.name, MarkRole::Other("contact"));
-        let addr = format!("〒{} {}", office.postal_code, office.address);
-        pen.text_at(x, top + 11.0, 9.0, &addr, MarkRole::Other("contact"));
-        pen.text_at(
-            x,
-            top + 17.3,
-            11.0,
-            &format!("電話 {}", office.phone),
-            MarkRole::Other("contact"),
-        );
-        pen.text_at(
-            x,
-            top + 22.3,
-            9.0,
-            &format!("受付時間 {}", office.hours),
-            MarkRole::Other("contact"),
-        );
+        contact_box(pen, &self.settings.office, &label);
     }
 
     fn footer(&self, pen: &mut Pen<'_>, vars: &Vars, page: usize) {
@@ -646,6 +609,50 @@ impl Composer<'_> {
     }
 }
 
+/// The office's name, address, phone and hours in a box at the foot of the
+/// page (or below the text, if that runs lower), labelled `label` on a
+/// tinted band: the same on the letter and on the receipt.
+pub(super) fn contact_box(pen: &mut Pen<'_>, office: &OfficeSettings, label: &str) {
+    let h: f32 = 25.0;
+    let top = (274.0 - h).max(pen.y + 3.0);
+    pen.rect(LEFT, top, 28.0, h, Paint::Tint, "contact label band");
+    pen.rect(
+        LEFT,
+        top,
+        RIGHT - LEFT,
+        h,
+        Paint::Stroke(0.6),
+        "contact box",
+    );
+    pen.text_centered(
+        LEFT,
+        LEFT + 28.0,
+        top + h / 2.0 + 1.5,
+        10.0,
+        label,
+        "contact heading",
+    );
+    let x = LEFT + 32.0;
+    pen.text_at(x, top + 5.8, 10.0, &office.name, MarkRole::Other("contact"));
+    let addr = format!("〒{} {}", office.postal_code, office.address);
+    pen.text_at(x, top + 11.0, 9.0, &addr, MarkRole::Other("contact"));
+    pen.text_at(
+        x,
+        top + 17.3,
+        11.0,
+        &format!("電話 {}", office.phone),
+        MarkRole::Other("contact"),
+    );
+    pen.text_at(
+        x,
+        top + 22.3,
+        9.0,
+        &format!("受付時間 {}", office.hours),
+        MarkRole::Other("contact"),
+    );
+    pen.y = top + h;
+}
+
 /// `rows` of (label, value, size) in a framed table whose top-left corner
 /// is `at`, with `widths` = (label column, value column, row height); a
 /// value too long for its column shrinks.
@@ -826,7 +833,7 @@ fn box_rows(
 }
 
 /// Shrinks `text` from `max_pt` towards `min_pt` until it fits `width`.
-fn fit_size(pen: &Pen<'_>, text: &str, max_pt: f32, min_pt: f32, width: f32) -> f32 {
+pub(super) fn fit_size(pen: &Pen<'_>, text: &str, max_pt: f32, min_pt: f32, width: f32) -> f32 {
     let mut size = max_pt;
     while size > min_pt && pen.width_mm(text, size) > width {
         size -= 0.5;
@@ -835,7 +842,7 @@ fn fit_size(pen: &Pen<'_>, text: &str, max_pt: f32, min_pt: f32, width: f32) -> 
 }
 
 /// Lines like `1．…` set as a numbered list with hanging continuation lines.
-fn numbered_lines(pen: &mut Pen<'_>, text: &str, size: f32) {
+pub(super) fn numbered_lines(pen: &mut Pen<'_>, text: &str, size: f32) {
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let split = line
             .char_indices()

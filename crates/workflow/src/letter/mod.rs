@@ -33,6 +33,18 @@
 //! subset at the end, so the file stays small and memory stays flat however
 //! many letters it holds (see `print_file.rs` for the file's layout).
 //!
+//! Two more things are drawn from the same parts:
+//!
+//! * the proxy's receipt (受付控え, `receipt.rs`): one page handed over at
+//!   application, with the reference, what happens next, when the letter is
+//!   mailed, what to bring and the office — never a PIN, the code or the
+//!   cardholder's address;
+//! * previews as pictures (`raster.rs`): any page model drawn into a
+//!   greyscale PNG with tiny-skia, glyph outlines read from the embedded
+//!   font, so a browser shows it as an image. A letter's picture is only
+//!   ever made of the retained copy ([`retained_copy_png`]): code and QR
+//!   code blanked.
+//!
 //! Errors: [`LetterError`] for one letter (including [`PreflightError`] when
 //! the print house would refuse it), [`TemplateError`] when the wording file
 //! is unusable, [`BatchError`] naming the letter that stopped a batch.
@@ -48,6 +60,8 @@ mod pdf;
 mod preflight;
 mod print_file;
 mod qr;
+mod raster;
+mod receipt;
 mod settings;
 mod template;
 mod wareki;
@@ -67,9 +81,12 @@ pub use preflight::{
 };
 pub use print_file::{LetterReceipt, PreparedLetter, PrintFile, PrintFileSummary};
 pub use qr::{qr_modules, qr_payload};
+pub use raster::{PREVIEW_DPI, PageImage, rasterize};
+pub use receipt::{ReceiptContent, ReceiptMailing, layout_receipt, receipt_png, render_receipt};
 pub use settings::{LetterSettings, OfficeSettings, WindowMm};
 pub use template::{
-    LetterTemplate, PLACEHOLDERS, REQUIRED_PARAGRAPHS, RESET_PARAGRAPHS, TemplateError,
+    LetterTemplate, PLACEHOLDERS, RECEIPT_PARAGRAPHS, RECEIPT_PLACEHOLDERS, REQUIRED_PARAGRAPHS,
+    RESET_PARAGRAPHS, TemplateError,
 };
 pub use wareki::{wareki, wareki_year};
 
@@ -101,6 +118,9 @@ pub enum LetterError {
     /// A print file was finished without a single letter in it.
     #[error("the print file holds no letter")]
     EmptyPrintFile,
+    /// A page could not be drawn or encoded as a picture.
+    #[error("the page picture could not be made: {0}")]
+    Raster(String),
 }
 
 impl LetterError {
@@ -116,6 +136,7 @@ impl LetterError {
             LetterError::Preflight(_) => "layout_preflight",
             LetterError::Write(_) => "print_file_write",
             LetterError::EmptyPrintFile => "empty_print_file",
+            LetterError::Raster(_) => "raster",
         }
     }
 }
@@ -301,4 +322,28 @@ pub fn write_pages(
     dated: chrono::NaiveDate,
 ) -> Result<Vec<u8>, LetterError> {
     pdf::write_pdf(pages, fonts, title, dated)
+}
+
+/// Page `page` (1 or 2) of the copy kept after mailing as a PNG picture at
+/// `dpi`: the same page [`render_retained_copy`] writes, code and QR code
+/// blanked, the mailed file's fingerprint printed. `None` for a page the
+/// letter does not have. There is no way to draw the mailed letter itself:
+/// a picture never shows the code.
+pub fn retained_copy_png(
+    content: &LetterContent,
+    settings: &LetterSettings,
+    template: &LetterTemplate,
+    fonts: &LetterFonts,
+    mailed_fingerprint: &str,
+    page: usize,
+    dpi: u32,
+) -> Result<Option<Vec<u8>>, LetterError> {
+    let visibility = CodeVisibility::Withheld {
+        mailed_fingerprint: mailed_fingerprint.to_owned(),
+    };
+    let pages = checked_pages(content, settings, template, fonts, &visibility)?;
+    let Some(model) = page.checked_sub(1).and_then(|i| pages.get(i)) else {
+        return Ok(None);
+    };
+    rasterize(model, fonts, dpi)?.to_png().map(Some)
 }

@@ -14,6 +14,12 @@
 //! A paragraph may be empty: the layout then leaves it out, with its heading
 //! or check box (a reset letter has no forgotten-PIN guidance). Paragraph
 //! names and wording use the terms of `templates/glossary.toml`.
+//!
+//! The same file holds, in a table `[receipt]`, the wording of the receipt
+//! handed to the proxy at application (受付控え, see `receipt.rs`): loading
+//! checks that it has every one of [`RECEIPT_PARAGRAPHS`], no other, and
+//! only the [`RECEIPT_PLACEHOLDERS`] (a receipt knows no address and no
+//! code, so it has no placeholder for either).
 
 use std::collections::BTreeMap;
 
@@ -83,6 +89,56 @@ pub const RESET_PARAGRAPHS: &[&str] = &[
     "attorney",
 ];
 
+/// Paragraphs of the proxy's receipt (受付控え); the `[receipt]` table must
+/// define each one and no other.
+pub const RECEIPT_PARAGRAPHS: &[&str] = &[
+    "title",
+    "subtitle",
+    "addressee",
+    "intro",
+    "label_reference",
+    "label_applied_on",
+    "label_procedure",
+    "label_cardholder",
+    "label_pins",
+    "stamp",
+    "no_secrets",
+    "mailing_heading",
+    "mailing_after_issue",
+    "mailing_planned",
+    "mailing_mailed",
+    "deadline_known",
+    "deadline_rule",
+    "next_heading",
+    "next_steps",
+    "bring_heading",
+    "bring",
+    "status_heading",
+    "status",
+    "status_no_phone",
+    "contact_heading",
+    "footer",
+];
+
+/// Placeholders a receipt paragraph may use. There is none for the
+/// cardholder's address or the code: the receipt never prints them.
+pub const RECEIPT_PLACEHOLDERS: &[&str] = &[
+    "reference",
+    "applied_on",
+    "printed_on",
+    "procedure",
+    "cardholder_name",
+    "proxy_name",
+    "mailing_date",
+    "deadline",
+    "deadline_days",
+    "proxy_documents",
+    "status_url",
+    "office_name",
+    "office_phone",
+    "office_hours",
+];
+
 /// Placeholders a paragraph may use.
 pub const PLACEHOLDERS: &[&str] = &[
     "cardholder_name",
@@ -115,7 +171,15 @@ pub enum TemplateError {
     /// `[reset]` names a paragraph the layout never reads (likely a typo).
     #[error("the letter template's [reset] table has the unknown paragraph `{0}`")]
     UnknownResetParagraph(String),
-    /// `paragraph` is `reset.<name>` for a paragraph of the `[reset]` table.
+    /// The `[receipt]` table (or the whole table) lacks a paragraph of
+    /// [`RECEIPT_PARAGRAPHS`].
+    #[error("the letter template's [receipt] table has no paragraph `{0}`")]
+    MissingReceiptParagraph(&'static str),
+    /// `[receipt]` names a paragraph the receipt never reads (likely a typo).
+    #[error("the letter template's [receipt] table has the unknown paragraph `{0}`")]
+    UnknownReceiptParagraph(String),
+    /// `paragraph` is `reset.<name>` for a paragraph of the `[reset]` table,
+    /// `receipt.<name>` for one of the `[receipt]` table.
     #[error("paragraph `{paragraph}` uses the unknown placeholder {{{placeholder}}}")]
     UnknownPlaceholder {
         paragraph: String,
@@ -132,6 +196,10 @@ struct TemplateFile {
     /// reported missing, by name.
     #[serde(default)]
     reset: BTreeMap<String, String>,
+    /// Absent in a file from before receipts: then every receipt paragraph
+    /// is reported missing, by name.
+    #[serde(default)]
+    receipt: BTreeMap<String, String>,
 }
 
 /// The wording of the letter, checked and ready to fill.
@@ -139,6 +207,7 @@ struct TemplateFile {
 pub struct LetterTemplate {
     text: BTreeMap<String, String>,
     reset: BTreeMap<String, String>,
+    receipt: BTreeMap<String, String>,
 }
 
 impl LetterTemplate {
@@ -159,12 +228,34 @@ impl LetterTemplate {
         {
             return Err(TemplateError::UnknownResetParagraph(name.clone()));
         }
-        check_placeholders(&file.text, "")?;
-        check_placeholders(&file.reset, "reset.")?;
+        check_placeholders(&file.text, "", PLACEHOLDERS)?;
+        check_placeholders(&file.reset, "reset.", PLACEHOLDERS)?;
+        if let Some(name) = first_missing(&file.receipt, RECEIPT_PARAGRAPHS) {
+            return Err(TemplateError::MissingReceiptParagraph(name));
+        }
+        if let Some(name) = file
+            .receipt
+            .keys()
+            .find(|name| !RECEIPT_PARAGRAPHS.contains(&name.as_str()))
+        {
+            return Err(TemplateError::UnknownReceiptParagraph(name.clone()));
+        }
+        check_placeholders(&file.receipt, "receipt.", RECEIPT_PLACEHOLDERS)?;
         Ok(Self {
             text: file.text,
             reset: file.reset,
+            receipt: file.receipt,
         })
+    }
+
+    /// The unfilled wording of the receipt's paragraph `name`.
+    pub fn receipt_paragraph(&self, name: &str) -> Option<&str> {
+        self.receipt.get(name).map(String::as_str)
+    }
+
+    /// The receipt's paragraph `name` with its placeholders filled from `vars`.
+    pub(crate) fn fill_receipt(&self, name: &str, vars: &Vars) -> String {
+        fill(self.receipt_paragraph(name).unwrap_or(""), vars)
     }
 
     /// The unfilled wording of paragraph `name` for a letter about
@@ -187,19 +278,23 @@ impl LetterTemplate {
     /// The paragraph `name` of a letter about `procedure` (see
     /// [`LetterTemplate::paragraph`]) with its placeholders filled from `vars`.
     pub(crate) fn fill_for(&self, procedure: Procedure, name: &str, vars: &Vars) -> String {
-        let body = self.paragraph(procedure, name).unwrap_or("");
-        let mut out = String::with_capacity(body.len() + 32);
-        let mut rest = body;
-        while let Some(open) = rest.find('{') {
-            out.push_str(&rest[..open]);
-            let after = &rest[open + 1..];
-            let close = after.find('}').unwrap_or(after.len());
-            out.push_str(vars.get(&after[..close]));
-            rest = after.get(close + 1..).unwrap_or("");
-        }
-        out.push_str(rest);
-        out
+        fill(self.paragraph(procedure, name).unwrap_or(""), vars)
     }
+}
+
+/// `body` with each `{placeholder}` replaced by its value in `vars`.
+fn fill(body: &str, vars: &Vars) -> String {
+    let mut out = String::with_capacity(body.len() + 32);
+    let mut rest = body;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let close = after.find('}').unwrap_or(after.len());
+        out.push_str(vars.get(&after[..close]));
+        rest = after.get(close + 1..).unwrap_or("");
+    }
+    out.push_str(rest);
+    out
 }
 
 fn first_missing(
@@ -212,15 +307,19 @@ fn first_missing(
         .find(|name| !table.contains_key(*name))
 }
 
-/// Checks every placeholder of `table`; errors name a paragraph as
-/// `{prefix}{name}`.
-fn check_placeholders(table: &BTreeMap<String, String>, prefix: &str) -> Result<(), TemplateError> {
+/// Checks every placeholder of `table` against `known`; errors name a
+/// paragraph as `{prefix}{name}`.
+fn check_placeholders(
+    table: &BTreeMap<String, String>,
+    prefix: &str,
+    known: &[&str],
+) -> Result<(), TemplateError> {
     for (name, body) in table {
         let paragraph = || format!("{prefix}{name}");
         for placeholder in
             placeholders(body).map_err(|()| TemplateError::UnclosedPlaceholder(paragraph()))?
         {
-            if !PLACEHOLDERS.contains(&placeholder) {
+            if !known.contains(&placeholder) {
                 return Err(TemplateError::UnknownPlaceholder {
                     paragraph: paragraph(),
                     placeholder: placeholder.to_owned(),
@@ -279,11 +378,22 @@ mod tests {
         for name in RESET_PARAGRAPHS {
             s.push_str(&format!("{name} = \"r\"\n"));
         }
-        if reset_extra.is_empty() {
+        let mut s = if reset_extra.is_empty() {
             s
         } else {
             s.replace("why = \"r\"", reset_extra)
+        };
+        s.push_str(&receipt_table());
+        s
+    }
+
+    /// A `[receipt]` table with every paragraph `q`.
+    fn receipt_table() -> String {
+        let mut s = String::from("\n[receipt]\n");
+        for name in RECEIPT_PARAGRAPHS {
+            s.push_str(&format!("{name} = \"q\"\n"));
         }
+        s
     }
 
     #[test]
@@ -360,6 +470,52 @@ mod tests {
         let t = LetterTemplate::parse(&src).unwrap();
         assert_eq!(t.paragraph(Procedure::Reset, "forgot_pin"), Some(""));
         assert_eq!(t.paragraph(Procedure::Change, "forgot_pin"), Some("x"));
+    }
+
+    #[test]
+    fn a_template_without_a_receipt_table_names_the_first_receipt_paragraph() {
+        let src = minimal("why = \"x\"");
+        let src = &src[..src.find("[receipt]").unwrap()];
+        let err = LetterTemplate::parse(src).unwrap_err();
+        assert_eq!(err, TemplateError::MissingReceiptParagraph("title"));
+        assert!(err.to_string().contains("[receipt]"), "{err}");
+    }
+
+    #[test]
+    fn a_receipt_paragraph_the_receipt_never_reads_is_refused() {
+        let src = minimal("why = \"x\"") + "adress = \"q\"\n";
+        assert_eq!(
+            LetterTemplate::parse(&src).unwrap_err(),
+            TemplateError::UnknownReceiptParagraph("adress".into())
+        );
+    }
+
+    #[test]
+    fn a_receipt_cannot_ask_for_the_code_or_a_letter_placeholder() {
+        // {fingerprint} is a letter's placeholder, not the receipt's; the
+        // receipt has none for the code or the address at all.
+        for placeholder in ["fingerprint", "verification_code", "address"] {
+            let src = minimal("why = \"x\"")
+                .replace("intro = \"q\"", &format!("intro = \"{{{placeholder}}}\""));
+            assert_eq!(
+                LetterTemplate::parse(&src).unwrap_err(),
+                TemplateError::UnknownPlaceholder {
+                    paragraph: "receipt.intro".into(),
+                    placeholder: placeholder.into()
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn receipt_placeholders_are_filled_from_the_receipt() {
+        let src = minimal("why = \"x\"")
+            .replace("intro = \"q\"", "intro = \"{proxy_name} 様、{reference}\"");
+        let t = LetterTemplate::parse(&src).unwrap();
+        let mut vars = Vars::default();
+        vars.set("proxy_name", "佐藤 花子");
+        vars.set("reference", "R8-000123-4");
+        assert_eq!(t.fill_receipt("intro", &vars), "佐藤 花子 様、R8-000123-4");
     }
 
     #[test]

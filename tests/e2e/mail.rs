@@ -406,3 +406,33 @@ async fn a_proxy_is_reminded_once_when_the_deadline_is_within_the_reminder_days(
     assert_eq!(queued, 1, "two scans, one reminder");
     assert_eq!(smtp.count_to(PROXY), 2, "the notice and one reminder");
 }
+
+#[tokio::test]
+async fn the_proxys_mail_asks_for_the_documents_the_office_requires_at_the_second_visit() {
+    let smtp = SmtpServer::start().await;
+    let app = spawn_with_mail(&smtp, &[("SHOKAI_ID_PROXY_RESPONSE", "B+B")]).await;
+    let clerk = app.token_for(Role::Clerk).await;
+    proxy_case_with_email(&app, &clerk).await;
+    let id = close_batch(&app, &clerk).await["id"].as_i64().unwrap();
+
+    let mailed = app
+        .call(
+            Method::POST,
+            &format!("/api/batches/{id}/mailed"),
+            Some(&clerk),
+            Some(&json!({})),
+        )
+        .await;
+
+    assert_eq!(mailed.status(), StatusCode::OK);
+    let mail = smtp.message_to(PROXY).await;
+    let body = parse(&mail.data).body_text(0).unwrap().into_owned();
+    assert!(
+        body.contains("本人確認書類2点"),
+        "two documents, as set: {body}"
+    );
+    assert!(
+        !body.contains("顔写真付き"),
+        "no photo document asked: {body}"
+    );
+}

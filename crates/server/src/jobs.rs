@@ -16,6 +16,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use shokai_store::Store;
 use shokai_store::outbox::{self, RetryPolicy};
+use shokai_workflow::letter::documents_ja;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -53,7 +54,8 @@ impl Jobs {
         let mut tasks = Vec::new();
         if let Some(settings) = mail {
             let mailer = ConfiguredMailer::new(settings)?;
-            let sender = OutboxSender::new(mailer, templates, settings, office.clone())?;
+            let documents = documents_ja(&state.workflow().id_proxy_response);
+            let sender = OutboxSender::new(mailer, templates, settings, office.clone(), documents)?;
             tasks.push(tokio::spawn(deliver(
                 store.clone(),
                 sender,

@@ -66,6 +66,7 @@ pub const KINDS: &[(&str, &[&str])] = &[
             "reference",
             "mailed_on",
             "deadline",
+            "proxy_documents",
             "office_name",
             "office_address",
             "office_phone",
@@ -80,6 +81,7 @@ pub const KINDS: &[(&str, &[&str])] = &[
             "reference",
             "deadline",
             "days_left",
+            "proxy_documents",
             "office_name",
             "office_address",
             "office_phone",
@@ -347,6 +349,9 @@ pub struct OutboxSender<M> {
     from: Mailbox,
     print_room: Mailbox,
     office: Office,
+    /// What the proxy brings at the second visit, worded as the letter
+    /// words it from the office's requirement (SHOKAI_ID_PROXY_RESPONSE).
+    proxy_documents: String,
 }
 
 impl<M: Mailer> OutboxSender<M> {
@@ -356,6 +361,7 @@ impl<M: Mailer> OutboxSender<M> {
         templates: Arc<MailTemplates>,
         settings: &MailSettings,
         office: Office,
+        proxy_documents: String,
     ) -> Result<OutboxSender<M>, MailError> {
         Ok(OutboxSender {
             mailer,
@@ -363,6 +369,7 @@ impl<M: Mailer> OutboxSender<M> {
             from: mailbox(&settings.from, "SHOKAI_MAIL_FROM")?,
             print_room: mailbox(&settings.print_room, "SHOKAI_MAIL_PRINT_ROOM")?,
             office,
+            proxy_documents,
         })
     }
 
@@ -400,6 +407,7 @@ impl<M: Mailer> OutboxSender<M> {
             ("office_address", &self.office.postal_address()),
             ("office_phone", &self.office.phone),
             ("office_hours", &self.office.hours),
+            ("proxy_documents", &self.proxy_documents),
         ];
         for name in allowed {
             let value = match office.iter().find(|(n, _)| n == name) {
@@ -528,6 +536,10 @@ mod tests {
                     ("reference", "R8-000123-4"),
                     ("mailed_on", "2026年11月26日"),
                     ("deadline", "2026年12月28日"),
+                    (
+                        "proxy_documents",
+                        "顔写真付き本人確認書類1点（運転免許証など）",
+                    ),
                     ("office_name", "テスト区役所"),
                     ("office_address", "東京都テスト区1-1-1"),
                     ("office_phone", "03-0000-0000"),

@@ -147,7 +147,7 @@ impl LetterContent {
 ///
 /// The requirement is read through its `A+B|B+B` form, the one public view
 /// of it.
-pub(crate) fn documents_ja(requirement: &IdRequirement) -> String {
+pub fn documents_ja(requirement: &IdRequirement) -> String {
     let alternatives: Vec<String> = requirement
         .to_string()
         .split('|')

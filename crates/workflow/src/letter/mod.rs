@@ -72,7 +72,7 @@ pub use batch::{
     BatchError, ManifestRow, PendingLetter, PrintBatch, batch_close, batch_date_for,
     falls_in_batch, manifest_csv, planned_mailing, print_order_key, render_batch, select_for_batch,
 };
-pub use content::{Addressee, LetterContent};
+pub use content::{Addressee, LetterContent, documents_ja};
 pub use fonts::LetterFonts;
 pub use from_case::LetterSourceError;
 pub use layout::{Mark, MarkRole, PAGE_HEIGHT_MM, PAGE_WIDTH_MM, PageModel, Paint};

@@ -43,6 +43,12 @@ fn parse_row(line: &str) -> Vec<String> {
     fields
 }
 
+/// A cell's value as it was recorded: an auditor drops the `'` that made a
+/// formula-leading cell inert (README, "Recomputing the chain from a CSV").
+fn value(cell: &str) -> &str {
+    shokai_workflow::csv::unescape(cell)
+}
+
 fn column(header: &[String], name: &str) -> usize {
     header
         .iter()
@@ -56,7 +62,7 @@ fn optional(field: &str) -> Option<&str> {
 
 /// Recomputes row `r`'s hash from its own columns, as an auditor would.
 fn recomputed_hash(header: &[String], r: &[String]) -> String {
-    let f = |name: &str| r[column(header, name)].as_str();
+    let f = |name: &str| value(&r[column(header, name)]);
     let recorded_at = chrono::DateTime::parse_from_rfc3339(f("記録日時（UTC・ハッシュ計算用）"))
         .unwrap()
         .with_timezone(&chrono::Utc);
@@ -132,5 +138,36 @@ async fn the_audit_export_over_the_api_honours_the_actor_filter(app) {
     let actor = column(&rows[0], "操作者");
     assert!(rows[1..].iter().all(|r| r[actor] == "supervisor"), "{rows:?}");
     assert_eq!(read_as_excel(&by_nobody.bytes().await.unwrap()).len(), 1, "the header alone");
+}
+}
+
+crate::both_backends! {
+async fn a_formula_typed_as_a_reason_is_exported_as_text_and_the_hash_still_recomputes(app) {
+    let supervisor = app.token_for(Role::Supervisor).await;
+    let case = app.open_proxy_case(&supervisor).await;
+    let id = case["id"].as_i64().unwrap();
+    let formula = "=HYPERLINK(\"http://example.invalid\",\"詳細\")";
+    let cancelled = app
+        .call(
+            Method::POST,
+            &format!("/api/cases/{id}/cancel"),
+            Some(&supervisor),
+            Some(&serde_json::json!({"version": case["version"], "reason": formula})),
+        )
+        .await;
+    assert_eq!(cancelled.status(), StatusCode::OK);
+    let auditor = app.token_for(Role::Auditor).await;
+
+    let csv = app.call(Method::GET, &format!("/api/audit/export.csv?case={id}"), Some(&auditor), None).await;
+
+    let rows = read_as_excel(&csv.bytes().await.unwrap());
+    let header = &rows[0];
+    let reason = column(header, "理由");
+    let cancel = rows.iter().find(|r| r[reason].contains("HYPERLINK")).expect("the cancel event");
+    assert!(cancel[reason].starts_with("'="), "inert for Excel: {}", cancel[reason]);
+    assert_eq!(value(&cancel[reason]), formula);
+    for r in &rows[1..] {
+        assert_eq!(recomputed_hash(header, r), r[column(header, "ハッシュ")]);
+    }
 }
 }

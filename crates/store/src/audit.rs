@@ -540,18 +540,13 @@ pub async fn export_csv(
             entry.prev_hash.clone(),
             entry.hash.clone(),
         ];
-        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+        let line: Vec<String> = fields
+            .iter()
+            .map(|f| shokai_workflow::csv::cell(f))
+            .collect();
         write!(out, "{}\r\n", line.join(","))?;
     }
     Ok(entries.len())
-}
-
-fn csv_field(value: &str) -> String {
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value.to_owned()
-    }
 }
 
 /// Why an export failed.
@@ -563,16 +558,4 @@ pub enum ExportError {
     /// Writing the CSV failed.
     #[error("cannot write the export")]
     Io(#[from] std::io::Error),
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_fields_with_commas_quotes_or_newlines_are_quoted() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field(r#"{"a":1,"b":2}"#), r#""{""a"":1,""b"":2}""#);
-        assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
-    }
 }

@@ -51,7 +51,9 @@
 //! ```
 //!
 //! In a CSV export an empty cell is an absent field: the store never records
-//! an optional text field as empty.
+//! an optional text field as empty. A cell that begins with `'` had one `'`
+//! added so spreadsheets never run it as a formula
+//! (`shokai_workflow::csv::cell`); drop it before hashing.
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};

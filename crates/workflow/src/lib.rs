@@ -17,6 +17,7 @@ pub mod letter;
 
 pub mod calendar;
 pub mod case;
+pub mod csv;
 pub mod domain;
 pub mod ja;
 pub mod keyring;

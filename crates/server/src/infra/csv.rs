@@ -1,6 +1,7 @@
 //! CSV as Japanese Excel opens it: UTF-8 with a byte-order mark (without it
-//! Excel reads Shift_JIS and shows mojibake), CRLF line ends, RFC 4180
-//! quoting. Every CSV the server hands to staff is written here.
+//! Excel reads Shift_JIS and shows mojibake), CRLF line ends, cells written
+//! by [`shokai_workflow::csv::cell`] (RFC 4180 quoting; formula-leading
+//! text made inert). Every CSV the server hands to staff is written here.
 
 use chrono::{DateTime, FixedOffset, Utc};
 
@@ -42,13 +43,7 @@ impl ExcelCsv {
 }
 
 fn push_field(out: &mut String, value: &str) {
-    if value.contains([',', '"', '\n', '\r']) {
-        out.push('"');
-        out.push_str(&value.replace('"', "\"\""));
-        out.push('"');
-    } else {
-        out.push_str(value);
-    }
+    out.push_str(&shokai_workflow::csv::cell(value));
 }
 
 /// A time as staff read it: Japan time with its offset,

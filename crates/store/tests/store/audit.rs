@@ -196,7 +196,11 @@ fn parse_csv_line(line: &str) -> Vec<String> {
             (c, _) => fields.last_mut().unwrap().push(c),
         }
     }
+    // What an auditor does to every cell before hashing (see README).
     fields
+        .into_iter()
+        .map(|f| shokai_workflow::csv::unescape(&f).to_owned())
+        .collect()
 }
 
 fn optional(field: &str) -> Option<&str> {

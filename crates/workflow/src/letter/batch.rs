@@ -170,24 +170,16 @@ pub fn manifest_csv(rows: &[ManifestRow]) -> String {
     let mut out = String::from("\u{feff}受付番号,氏名,郵便番号,住所,頁数\r\n");
     for r in rows {
         let fields = [
-            csv_field(&r.reference),
-            csv_field(&r.name),
-            csv_field(&r.postal_code),
-            csv_field(&r.address),
+            crate::csv::cell(&r.reference),
+            crate::csv::cell(&r.name),
+            crate::csv::cell(&r.postal_code),
+            crate::csv::cell(&r.address),
             r.pages.to_string(),
         ];
         out.push_str(&fields.join(","));
         out.push_str("\r\n");
     }
     out
-}
-
-fn csv_field(value: &str) -> String {
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value.to_owned()
-    }
 }
 
 /// Column left edges and the right edge of the manifest table, in mm.

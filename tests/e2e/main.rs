@@ -26,6 +26,7 @@ mod expiry;
 mod exports;
 mod flow;
 mod guarantee;
+mod headers;
 mod health;
 mod letters;
 mod load;

@@ -61,6 +61,9 @@ pub const KEYS: &[&str] = &[
     "SHOKAI_LETTER_FONT",
     "SHOKAI_LETTER_TEMPLATE",
     "SHOKAI_PRINT_DIR",
+    "SHOKAI_MAX_BODY_BYTES",
+    "SHOKAI_REQUEST_TIMEOUT_SECS",
+    "SHOKAI_MAX_CONCURRENT_REQUESTS",
 ];
 
 /// Why the settings could not be loaded. Each variant names the key.
@@ -163,6 +166,32 @@ pub struct Settings {
     /// (`SHOKAI_PRINT_DIR`, default `data/print`). They carry every code of
     /// their batch: keep the directory private to the server.
     pub print_dir: PathBuf,
+    /// What one request may ask of the server (body size, time, how many at once).
+    pub limits: Limits,
+}
+
+/// Bounds on requests, enforced by `app::limits` in front of every route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest request body accepted (`SHOKAI_MAX_BODY_BYTES`, default
+    /// 256 KiB): every form and JSON body is a few KiB; nothing is uploaded.
+    pub max_body_bytes: usize,
+    /// How long a request may take, waiting for a slot included
+    /// (`SHOKAI_REQUEST_TIMEOUT_SECS`, default 30).
+    pub request_timeout: std::time::Duration,
+    /// Requests handled at once; more wait for a slot
+    /// (`SHOKAI_MAX_CONCURRENT_REQUESTS`, default 256).
+    pub max_concurrent_requests: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_body_bytes: 256 * 1024,
+            request_timeout: std::time::Duration::from_secs(30),
+            max_concurrent_requests: 256,
+        }
+    }
 }
 
 /// Verification-code HMAC keys: one current, older ones still accepted.
@@ -456,6 +485,7 @@ impl Settings {
                     .unwrap_or("templates/letter/letter.toml"),
             ),
             print_dir: PathBuf::from(s.get("SHOKAI_PRINT_DIR").unwrap_or(DEFAULT_PRINT_DIR)),
+            limits: limits(s)?,
         })
     }
 
@@ -620,6 +650,48 @@ fn reminder_days(s: &Sources) -> Result<u32, SettingsError> {
         return Err(invalid("SHOKAI_REMINDER_DAYS", "between 1 and 60 days"));
     }
     Ok(days)
+}
+
+fn limits(s: &Sources) -> Result<Limits, SettingsError> {
+    let default = Limits::default();
+    let max_body_bytes = s.parsed(
+        "SHOKAI_MAX_BODY_BYTES",
+        default.max_body_bytes,
+        "a number of bytes",
+    )?;
+    if !(1024..=64 * 1024 * 1024).contains(&max_body_bytes) {
+        return Err(invalid(
+            "SHOKAI_MAX_BODY_BYTES",
+            "between 1024 and 67108864 bytes",
+        ));
+    }
+    let secs = s.parsed(
+        "SHOKAI_REQUEST_TIMEOUT_SECS",
+        default.request_timeout.as_secs(),
+        "a number of seconds",
+    )?;
+    if !(1..=600).contains(&secs) {
+        return Err(invalid(
+            "SHOKAI_REQUEST_TIMEOUT_SECS",
+            "between 1 and 600 seconds",
+        ));
+    }
+    let max_concurrent_requests = s.parsed(
+        "SHOKAI_MAX_CONCURRENT_REQUESTS",
+        default.max_concurrent_requests,
+        "a number of requests",
+    )?;
+    if !(1..=65_536).contains(&max_concurrent_requests) {
+        return Err(invalid(
+            "SHOKAI_MAX_CONCURRENT_REQUESTS",
+            "between 1 and 65536",
+        ));
+    }
+    Ok(Limits {
+        max_body_bytes,
+        request_timeout: std::time::Duration::from_secs(secs),
+        max_concurrent_requests,
+    })
 }
 
 fn mail(s: &Sources) -> Result<Option<MailSettings>, SettingsError> {
@@ -1004,6 +1076,30 @@ mod tests {
             invalid_key(with(&[("SHOKAI_REMINDER_DAYS", "soon")])),
             "SHOKAI_REMINDER_DAYS"
         );
+    }
+
+    #[test]
+    fn request_limits_have_defaults_and_refuse_zero_or_words() {
+        assert_eq!(with(&[]).unwrap().limits, Limits::default());
+        let set = with(&[
+            ("SHOKAI_MAX_BODY_BYTES", "4096"),
+            ("SHOKAI_REQUEST_TIMEOUT_SECS", "5"),
+            ("SHOKAI_MAX_CONCURRENT_REQUESTS", "8"),
+        ])
+        .unwrap()
+        .limits;
+        assert_eq!(set.max_body_bytes, 4096);
+        assert_eq!(set.request_timeout.as_secs(), 5);
+        assert_eq!(set.max_concurrent_requests, 8);
+        for (key, bad) in [
+            ("SHOKAI_MAX_BODY_BYTES", "0"),
+            ("SHOKAI_MAX_BODY_BYTES", "1MB"),
+            ("SHOKAI_REQUEST_TIMEOUT_SECS", "0"),
+            ("SHOKAI_MAX_CONCURRENT_REQUESTS", "0"),
+            ("SHOKAI_MAX_CONCURRENT_REQUESTS", "many"),
+        ] {
+            assert_eq!(invalid_key(with(&[(key, bad)])), key, "{key}={bad}");
+        }
     }
 
     #[test]

@@ -71,6 +71,10 @@ pub enum AppError {
     /// Too many attempts; try later.
     #[error("too many attempts; try again later")]
     TooManyRequests,
+    /// The request body is larger than the server accepts
+    /// (`SHOKAI_MAX_BODY_BYTES`).
+    #[error("the request body is larger than this server accepts")]
+    PayloadTooLarge,
     /// A part this server needs is not configured (e.g. no card terminal).
     #[error("{message}")]
     Unavailable {
@@ -126,6 +130,7 @@ impl AppError {
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::Gone { .. } => StatusCode::GONE,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -143,6 +148,7 @@ impl AppError {
             | AppError::Gone { code, .. }
             | AppError::Unavailable { code, .. } => code,
             AppError::TooManyRequests => "too_many_requests",
+            AppError::PayloadTooLarge => "payload_too_large",
             AppError::Internal(_) => "internal",
         }
     }

@@ -42,9 +42,14 @@ fn not_json() -> AppError {
 }
 
 async fn body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, AppError> {
-    Bytes::from_request(req, state)
-        .await
-        .map_err(|e| AppError::invalid("body", e.body_text()))
+    Bytes::from_request(req, state).await.map_err(|e| {
+        // A body sent without a length meets the limit only here.
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::PayloadTooLarge
+        } else {
+            AppError::invalid("body", e.body_text())
+        }
+    })
 }
 
 /// A JSON body that may be left out: an empty body gives `T::default()`; a

@@ -11,7 +11,8 @@ use utoipa::{Modify, OpenApi, ToSchema};
 pub struct ErrorSchema {
     /// Stable code: unauthenticated, bad_credentials, forbidden, not_found,
     /// invalid_input, version_conflict, invalid_transition, duplicate,
-    /// too_many_requests, internal, …
+    /// too_many_requests, payload_too_large (413), timeout (503), internal,
+    /// and the workflow's refusal codes (code_mismatch, card_has_open_case, …)
     code: String,
     /// A developer's explanation, in English, and not stable: show clerks
     /// your own wording keyed by `code`. The clerk UI words every code in

@@ -1,5 +1,6 @@
-//! The HTTP stack around the routes: request ids, tracing spans, metrics,
-//! the single log line of a server error, and serving with graceful shutdown.
+//! The HTTP stack around the routes: request ids, tracing spans, the
+//! security headers, metrics, the single log line of a server error, the
+//! request limits, and serving with graceful shutdown.
 
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -19,7 +20,8 @@ use crate::state::AppState;
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Wraps the routes in the layers every request passes through. Outermost
-/// first: request id, span, metrics, error log.
+/// first: request id, span, response headers ([`super::headers`]), metrics,
+/// error log, limits ([`super::limits`]: body size, timeout, concurrency).
 pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
     let trace = TraceLayer::new_for_http().make_span_with(|req: &Request| {
         let id = req
@@ -32,9 +34,11 @@ pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
     })
     // Failures are logged once, with their cause, by `log_server_errors`.
     .on_failure(());
-    routes
+    let limits = state.settings().limits;
+    super::limits::apply(routes, limits)
         .layer(middleware::from_fn(log_server_errors))
         .layer(middleware::from_fn_with_state(state.clone(), track_metrics))
+        .layer(middleware::from_fn(super::headers::security_headers))
         .layer(trace)
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))

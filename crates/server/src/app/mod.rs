@@ -1,13 +1,16 @@
 //! The whole HTTP surface in one place: the JSON API, the clerk's pages and
 //! the static files, side by side, under the shared layers (request ids,
-//! trace spans, metrics, the 5xx log line).
+//! trace spans, security headers, metrics, the 5xx log line, request limits).
 //!
 //! [`http`] holds the layers, the listener and the 404 every unknown path
-//! gets. Module dependencies run one way (ARCHITECTURE.md has the map):
+//! gets; [`headers`] the headers every response carries (CSP, `no-store`…);
+//! [`limits`] the bounds on body size, time and concurrency. Module dependencies run one way (ARCHITECTURE.md has the map):
 //! `app` → `api`, `web` → `service` → `state` → `infra`, `settings`, `clock`;
 //! nothing imports `app` but `cli`.
 
+pub mod headers;
 pub mod http;
+pub mod limits;
 
 use axum::Router;
 use axum::routing::{get, post};

@@ -87,14 +87,18 @@ async fn the_audit_verify_command_exits_0_when_intact_and_1_naming_the_altered_e
     assert_eq!(code, Some(0), "{out}{err}");
     assert!(out.contains("audit chain intact"), "{out}");
 
-    // An insider edits the reason of the first event straight in the database.
+    // An insider edits the reason of the first event straight in the
+    // database, dropping the append-only trigger first (DDL rights).
     let mut db = <sqlx::SqliteConnection as sqlx::Connection>::connect(app.database_url())
         .await
         .unwrap();
-    sqlx::query("UPDATE audit_log SET reason = 'edited afterwards' WHERE seq = 1")
-        .execute(&mut db)
-        .await
-        .unwrap();
+    sqlx::raw_sql(
+        "DROP TRIGGER audit_log_no_update; \
+         UPDATE audit_log SET reason = 'edited afterwards' WHERE seq = 1",
+    )
+    .execute(&mut db)
+    .await
+    .unwrap();
 
     let (code, out, err) = app.cli(&["audit", "verify"], "").await;
     assert_eq!(code, Some(1), "{out}{err}");

@@ -2,7 +2,8 @@
 //! mail through the configured transport), the deadline reminders (queues a
 //! reminder for each proxy whose case's deadline is near), the expiry
 //! (moves cases past their deadline to `expired`) and the batch cut-off
-//! (closes the day's print batch at `SHOKAI_BATCH_CUTOFF`). They run as tokio tasks,
+//! (closes the day's print batch at `SHOKAI_BATCH_CUTOFF`) and, when
+//! `SHOKAI_AUDIT_SIGNING_KEY` is set, the daily signed audit checkpoint. They run as tokio tasks,
 //! call services for every decision, and stop when the server shuts down
 //! gracefully.
 //!
@@ -21,7 +22,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::infra::mail::{ConfiguredMailer, MailError, MailTemplates, OutboxSender};
-use crate::service::{batches, expiry, reminders};
+use crate::service::{batches, checkpoints, expiry, reminders};
 use crate::state::AppState;
 
 /// How often the worker looks for due mail when it found none.
@@ -34,6 +35,9 @@ const EXPIRY_SCAN: Duration = Duration::from_secs(60);
 /// How often the cut-off job looks at the time: the day's batch closes
 /// within a minute of `SHOKAI_BATCH_CUTOFF`.
 const CUTOFF_SCAN: Duration = Duration::from_secs(60);
+/// How often the checkpoint job looks at the date: the day's checkpoint is
+/// made within a minute of midnight (Japan time), or of start-up.
+const CHECKPOINT_SCAN: Duration = Duration::from_secs(60);
 /// Pause after a failed pass (the database may be away briefly).
 const AFTER_ERROR: Duration = Duration::from_secs(10);
 
@@ -64,6 +68,9 @@ impl Jobs {
         }
         tasks.push(tokio::spawn(remind(state.clone(), stopped.clone())));
         tasks.push(tokio::spawn(expire(state.clone(), stopped.clone())));
+        if state.settings().audit_checkpoints.is_some() {
+            tasks.push(tokio::spawn(checkpoint(state.clone(), stopped.clone())));
+        }
         tasks.push(tokio::spawn(cut_off(state.clone(), stopped)));
         Ok(Jobs { stop, tasks })
     }
@@ -124,6 +131,24 @@ async fn cut_off(state: AppState, stopped: watch::Receiver<bool>) {
         tokio::select! {
             () = until_stopped(stopped.clone()) => return,
             () = tokio::time::sleep(CUTOFF_SCAN) => {}
+        }
+    }
+}
+
+/// Signs the audit chain's head once a day (see [`checkpoints`]).
+async fn checkpoint(state: AppState, stopped: watch::Receiver<bool>) {
+    loop {
+        match checkpoints::make_daily(&state).await {
+            Ok(Some(path)) => tracing::info!(file = %path.display(), "audit checkpoint signed"),
+            Ok(None) => {}
+            Err(e) => {
+                let e = anyhow::Error::new(e).context("audit checkpoint");
+                tracing::error!(error = format!("{e:#}"), "audit checkpoint failed");
+            }
+        }
+        tokio::select! {
+            () = until_stopped(stopped.clone()) => return,
+            () = tokio::time::sleep(CHECKPOINT_SCAN) => {}
         }
     }
 }

@@ -82,7 +82,10 @@ pub struct AuditEntry {
 }
 
 impl AuditEntry {
-    fn canonical(&self, seq: i64) -> CanonicalEvent<'_> {
+    /// The fields its hash covers, as if recorded at `seq` (its own `seq`
+    /// for the hash it should carry): what an auditor, or an insider
+    /// recomputing the chain, hashes.
+    pub fn canonical(&self, seq: i64) -> CanonicalEvent<'_> {
         CanonicalEvent {
             seq,
             recorded_at: self.recorded_at,

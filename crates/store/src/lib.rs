@@ -20,6 +20,8 @@
 //!   state, path, application dates), total and keyset paging, newest first.
 //! - [`audit`]: append, `verify` (first break: changed, missing, reordered),
 //!   `export_csv`.
+//! - [`checkpoint`]: the chain head signed with an Ed25519 key kept outside
+//!   the database, and the check that catches a chain rewritten with fresh hashes.
 //! - [`outbox`]: queue, claim with a lease, back off, dead-letter, `run_worker`
 //!   over a [`outbox::Sender`].
 //! - [`users`], [`batches`]: accounts and sessions; print batches.
@@ -35,6 +37,7 @@ pub mod batches;
 pub mod canonical;
 pub mod case_list;
 pub mod cases;
+pub mod checkpoint;
 mod db;
 mod error;
 pub mod outbox;

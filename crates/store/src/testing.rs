@@ -348,6 +348,38 @@ impl TemplateJson {
     }
 }
 
+/// The SQL of an insider who rewrites the reason of event `seq` and
+/// recomputes every later hash and the chain head, so that
+/// [`crate::audit::verify`] finds nothing (the append-only triggers must be
+/// dropped first). `entries` is the whole chain, oldest first; only signed
+/// checkpoints catch the result.
+pub fn rewrite_chain_sql(entries: &[crate::audit::AuditEntry], seq: i64, reason: &str) -> String {
+    let quoted = reason.replace('\'', "''");
+    let mut sql = format!("UPDATE audit_log SET reason = '{quoted}' WHERE seq = {seq};");
+    let mut prev = crate::canonical::GENESIS_HASH;
+    for entry in entries {
+        let mut entry = entry.clone();
+        if entry.seq == seq {
+            entry.reason = Some(reason.to_owned());
+        }
+        let hash = crate::canonical::chain_hash(&prev, &entry.canonical(entry.seq));
+        if entry.seq >= seq {
+            sql.push_str(&format!(
+                "UPDATE audit_log SET prev_hash = '{}', hash = '{}' WHERE seq = {};",
+                hex::encode(prev),
+                hex::encode(hash),
+                entry.seq
+            ));
+        }
+        prev = hash;
+    }
+    sql.push_str(&format!(
+        "UPDATE audit_head SET hash = '{}' WHERE id = 1;",
+        hex::encode(prev)
+    ));
+    sql
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,15 +1,21 @@
-//! `shokai audit`: check the tamper-evident audit chain and export it for
-//! audit staff.
+//! `shokai audit`: check the tamper-evident audit chain, export it for
+//! audit staff, and sign checkpoints of it with the auditors' key.
 //!
 //! Exit codes: `verify` 0 when the chain is intact, 1 when it is broken (the
 //! report names the first broken sequence number and whether an event was
-//! changed, is missing, or was reordered); 2 for bad arguments; 3 when the
-//! database or the output file cannot be used.
+//! changed, is missing, or was reordered) or, with `--checkpoints`, when a
+//! checkpoint is refused (unsigned, signed by another key, unreadable) or
+//! disagrees with the database (the report names the checkpoint file and its
+//! seq); 2 for bad arguments or an unusable key; 3 when the database, the
+//! checkpoint directory or the output file cannot be used.
+//!
+//! Key and checkpoint formats: see [`shokai_store::checkpoint`].
 
 use std::io::Write;
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use shokai_store::audit::{self, ChainBreak, ExportError};
+use shokai_store::checkpoint::{self, Checkpoint, CheckpointFailure, KeyError};
 use shokai_store::{DEFAULT_DATABASE_URL, Store, StoreError};
 
 /// `shokai audit …`
@@ -26,9 +32,52 @@ pub struct AuditCommand {
 #[derive(Debug, clap::Subcommand)]
 pub enum AuditAction {
     /// Walk the whole chain; exit 0 if intact, 1 with the first break otherwise.
-    Verify,
+    /// With --checkpoints, also check every signed checkpoint against the database.
+    Verify(VerifyArgs),
     /// Write the events of a period as CSV (every hashed field; no personal data).
     Export(ExportArgs),
+    /// Sign the chain head {seq, hash, time} with the auditors' key into a file in --out.
+    Checkpoint(CheckpointArgs),
+    /// Make an Ed25519 signing key: FILE (0600, 64 hex digits) and FILE.pub; prints the public key.
+    Keygen(KeygenArgs),
+}
+
+/// Arguments of `shokai audit verify`.
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// A directory of checkpoint files: each must be signed by --public-key
+    /// and the database's event at its seq must have exactly its hash, which
+    /// catches a rewrite before the newest checkpoint even if every hash was
+    /// recomputed.
+    #[arg(long, value_name = "DIR", requires = "public_key")]
+    pub checkpoints: Option<std::path::PathBuf>,
+    /// The auditors' public key: 64 hex digits, or a file holding them (FILE.pub from keygen).
+    #[arg(long, value_name = "FILE or HEX")]
+    pub public_key: Option<String>,
+}
+
+/// Arguments of `shokai audit checkpoint`.
+#[derive(Debug, clap::Args)]
+pub struct CheckpointArgs {
+    /// The signing key file (from `shokai audit keygen`), kept outside the database.
+    #[arg(long, value_name = "FILE", env = "SHOKAI_AUDIT_SIGNING_KEY")]
+    pub key: std::path::PathBuf,
+    /// The directory the checkpoint file is written to (made if absent).
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "SHOKAI_AUDIT_CHECKPOINT_DIR",
+        default_value = "data/audit-checkpoints"
+    )]
+    pub out: std::path::PathBuf,
+}
+
+/// Arguments of `shokai audit keygen`.
+#[derive(Debug, clap::Args)]
+pub struct KeygenArgs {
+    /// The new private key file (never overwritten); the public key goes to FILE.pub.
+    #[arg(long, value_name = "FILE")]
+    pub out: std::path::PathBuf,
 }
 
 /// Arguments of `shokai audit export`.
@@ -85,6 +134,16 @@ pub enum AuditCliError {
         intact: i64,
         first_break: ChainBreak,
     },
+    #[error("checkpoint verification FAILED: {0}")]
+    Checkpoint(CheckpointFailure),
+    #[error("key: {0}")]
+    Key(#[from] KeyError),
+    #[error("cannot read the checkpoint directory {path}")]
+    CheckpointDir {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("--from must be before --to")]
     EmptyPeriod,
     #[error("cannot start the async runtime")]
@@ -105,9 +164,10 @@ impl AuditCliError {
     /// The process exit code.
     pub fn exit_code(&self) -> u8 {
         match self {
-            AuditCliError::Broken { .. } => 1,
-            AuditCliError::EmptyPeriod => 2,
-            AuditCliError::Runtime(_)
+            AuditCliError::Broken { .. } | AuditCliError::Checkpoint(_) => 1,
+            AuditCliError::EmptyPeriod | AuditCliError::Key(_) => 2,
+            AuditCliError::CheckpointDir { .. }
+            | AuditCliError::Runtime(_)
             | AuditCliError::Store(_)
             | AuditCliError::Export(_)
             | AuditCliError::Output { .. } => 3,
@@ -121,30 +181,85 @@ pub fn run(command: AuditCommand) -> Result<(), AuditCliError> {
         .enable_all()
         .build()
         .map_err(AuditCliError::Runtime)?;
+    if let AuditAction::Keygen(args) = &command.action {
+        return keygen(args);
+    }
     runtime.block_on(async {
         let store = Store::connect(&command.database_url).await?;
         store.migrate().await?;
         let outcome = match command.action {
-            AuditAction::Verify => verify(&store).await,
+            AuditAction::Verify(args) => verify(&store, args).await,
             AuditAction::Export(args) => export(&store, args).await,
+            AuditAction::Checkpoint(args) => make_checkpoint(&store, args).await,
+            AuditAction::Keygen(_) => Ok(()),
         };
         store.close().await;
         outcome
     })
 }
 
-async fn verify(store: &Store) -> Result<(), AuditCliError> {
+async fn verify(store: &Store, args: VerifyArgs) -> Result<(), AuditCliError> {
+    // Read the key first: a mistyped key is an argument error, not a break.
+    let trusted = args
+        .public_key
+        .as_deref()
+        .map(checkpoint::parse_public_key)
+        .transpose()?;
     let report = audit::verify(store).await?;
-    match report.first_break {
-        None => {
-            println!("audit chain intact: {} events", report.events);
-            Ok(())
-        }
-        Some(first_break) => Err(AuditCliError::Broken {
+    if let Some(first_break) = report.first_break {
+        return Err(AuditCliError::Broken {
             intact: report.events,
             first_break,
-        }),
+        });
     }
+    let (Some(dir), Some(trusted)) = (args.checkpoints, trusted) else {
+        println!("audit chain intact: {} events", report.events);
+        return Ok(());
+    };
+    let files = checkpoint::read_dir(&dir).map_err(|source| AuditCliError::CheckpointDir {
+        path: dir.display().to_string(),
+        source,
+    })?;
+    let checked = checkpoint::verify_against_chain(store, &files, &trusted).await?;
+    if let Some(failure) = checked.failure {
+        return Err(AuditCliError::Checkpoint(failure));
+    }
+    println!(
+        "audit chain intact: {} events; {} signed checkpoints agree (newest at seq {})",
+        report.events, checked.agreed, checked.last_seq
+    );
+    Ok(())
+}
+
+async fn make_checkpoint(store: &Store, args: CheckpointArgs) -> Result<(), AuditCliError> {
+    let key = checkpoint::read_signing_key(&args.key)?;
+    let mut tx = store.read().await?;
+    let head = checkpoint::head(&mut tx).await?;
+    tx.commit().await?;
+    let path = Checkpoint::sign(&key, &head, chrono::Utc::now())
+        .write_to(&args.out)
+        .map_err(|source| AuditCliError::Output {
+            path: args.out.display().to_string(),
+            source,
+        })?;
+    println!(
+        "audit checkpoint at seq {} written to {}",
+        head.seq,
+        path.display()
+    );
+    Ok(())
+}
+
+fn keygen(args: &KeygenArgs) -> Result<(), AuditCliError> {
+    let key = checkpoint::generate_signing_key();
+    let public = checkpoint::write_key_files(&args.out, &key)?;
+    eprintln!(
+        "shokai: signing key written to {} (keep it outside the database); public key in {}",
+        args.out.display(),
+        public.display()
+    );
+    println!("{}", checkpoint::public_key_hex(&key));
+    Ok(())
 }
 
 async fn export(store: &Store, args: ExportArgs) -> Result<(), AuditCliError> {

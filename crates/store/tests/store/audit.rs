@@ -7,9 +7,9 @@ use shokai_store::canonical::{self, CanonicalEvent};
 
 use crate::both_backends;
 use crate::fixtures::t0;
-use crate::harness::{TestDb, raw_sql};
+use crate::harness::{TestDb, insider_sql};
 
-fn event(n: i64) -> NewAuditEvent {
+pub(crate) fn event(n: i64) -> NewAuditEvent {
     NewAuditEvent {
         case_id: Some(n),
         case_reference: Some(format!("R8-{n:06}")),
@@ -32,6 +32,20 @@ async fn append_events(db: &TestDb, count: i64) {
             .unwrap();
         tx.commit().await.unwrap();
     }
+}
+
+/// The retention purge of everything recorded before minute 3.
+pub(crate) async fn purge_before_minute_three(db: &TestDb) -> u64 {
+    let mut tx = db.store.begin().await.unwrap();
+    let purged = audit::purge_personal_data(
+        &mut tx,
+        t0() + Duration::minutes(3),
+        t0() + Duration::days(400),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    purged
 }
 
 async fn first_break(db: &TestDb) -> Option<ChainBreak> {
@@ -102,7 +116,7 @@ both_backends! {
     async fn a_changed_event_is_reported_as_changed_at_its_sequence_number(db) {
         append_events(&db, 5).await;
 
-        raw_sql(&db, "UPDATE audit_log SET reason = 'nothing to see' WHERE seq = 3").await;
+        insider_sql(&db, "UPDATE audit_log SET reason = 'nothing to see' WHERE seq = 3").await;
 
         assert!(matches!(first_break(&db).await, Some(ChainBreak::Changed { seq: 3, .. })));
     }
@@ -112,7 +126,7 @@ both_backends! {
     async fn a_deleted_event_is_reported_as_missing(db) {
         append_events(&db, 5).await;
 
-        raw_sql(&db, "DELETE FROM audit_log WHERE seq = 2").await;
+        insider_sql(&db, "DELETE FROM audit_log WHERE seq = 2").await;
 
         assert_eq!(first_break(&db).await, Some(ChainBreak::Missing { seq: 2 }));
     }
@@ -122,7 +136,7 @@ both_backends! {
     async fn deleting_the_newest_event_is_noticed_through_the_chain_head(db) {
         append_events(&db, 5).await;
 
-        raw_sql(&db, "DELETE FROM audit_log WHERE seq = 5").await;
+        insider_sql(&db, "DELETE FROM audit_log WHERE seq = 5").await;
 
         assert_eq!(first_break(&db).await, Some(ChainBreak::Missing { seq: 5 }));
     }
@@ -132,7 +146,7 @@ both_backends! {
     async fn two_swapped_events_are_reported_as_reordered(db) {
         append_events(&db, 5).await;
 
-        raw_sql(
+        insider_sql(
             &db,
             "UPDATE audit_log SET seq = -1 WHERE seq = 2; \
              UPDATE audit_log SET seq = 2 WHERE seq = 4; \
@@ -151,7 +165,7 @@ both_backends! {
     async fn altered_personal_data_no_longer_matches_its_chained_digest(db) {
         append_events(&db, 3).await;
 
-        raw_sql(&db, r#"UPDATE audit_log SET personal = '{"name":"someone else"}' WHERE seq = 2"#).await;
+        insider_sql(&db, r#"UPDATE audit_log SET personal = '{"name":"someone else"}' WHERE seq = 2"#).await;
 
         assert!(matches!(first_break(&db).await, Some(ChainBreak::Changed { seq: 2, .. })));
     }
@@ -161,11 +175,7 @@ both_backends! {
     async fn purging_personal_data_after_retention_leaves_the_chain_verifiable(db) {
         append_events(&db, 4).await;
 
-        let mut tx = db.store.begin().await.unwrap();
-        let purged = audit::purge_personal_data(&mut tx, t0() + Duration::minutes(3), t0() + Duration::days(400))
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
+        let purged = purge_before_minute_three(&db).await;
 
         assert_eq!(purged, 2);
         let report = audit::verify(&db.store).await.unwrap();

@@ -140,21 +140,49 @@ pub async fn raw_sql(db: &TestDb, sql: &str) {
 
 /// Raw SQL on the database at `url` (which need not be migrated).
 pub async fn raw_sql_at(url: &str, sql: &str) {
+    try_raw_sql(url, sql).await.expect("raw SQL");
+}
+
+/// Raw SQL on the database at `url`, returning the database's refusal.
+async fn try_raw_sql(url: &str, sql: &str) -> Result<(), sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(sql.to_owned());
     if url.starts_with("sqlite:") {
         let mut conn = sqlx::SqliteConnection::connect(url)
             .await
             .expect("raw SQLite");
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
-            .execute(&mut conn)
-            .await
-            .expect("raw SQL");
+        sqlx::raw_sql(sql).execute(&mut conn).await.map(|_| ())
     } else {
         let mut conn = sqlx::PgConnection::connect(url)
             .await
             .expect("raw PostgreSQL");
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
-            .execute(&mut conn)
-            .await
-            .expect("raw SQL");
+        sqlx::raw_sql(sql).execute(&mut conn).await.map(|_| ())
+    }
+}
+
+/// Drops the append-only triggers of migration 10, as an insider with DDL
+/// rights can: the tampering tests need it to edit audit rows at all, which
+/// is exactly why the signed checkpoints exist.
+pub const DROP_AUDIT_TRIGGERS_SQLITE: &str = "DROP TRIGGER audit_log_no_update; \
+     DROP TRIGGER audit_log_purge_only_removes; DROP TRIGGER audit_log_no_delete;";
+/// The same on PostgreSQL.
+pub const DROP_AUDIT_TRIGGERS_POSTGRES: &str = "DROP TRIGGER audit_log_append_only ON audit_log; \
+     DROP TRIGGER audit_log_no_truncate ON audit_log;";
+
+/// Raw SQL run after dropping the audit log's append-only triggers: an
+/// insider with DDL rights.
+pub async fn insider_sql(db: &TestDb, sql: &str) {
+    let drop = if db.url.starts_with("sqlite:") {
+        DROP_AUDIT_TRIGGERS_SQLITE
+    } else {
+        DROP_AUDIT_TRIGGERS_POSTGRES
+    };
+    raw_sql(db, &format!("{drop} {sql}")).await;
+}
+
+/// Raw SQL that must fail; returns the database's error message.
+pub async fn raw_sql_error(db: &TestDb, sql: &str) -> String {
+    match try_raw_sql(&db.url, sql).await {
+        Ok(()) => panic!("{sql} should have been refused"),
+        Err(e) => e.to_string(),
     }
 }

@@ -7,6 +7,7 @@
 mod audit;
 mod case_list;
 mod cases;
+mod checkpoint;
 mod fixtures;
 mod harness;
 mod migration;

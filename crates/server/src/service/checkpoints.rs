@@ -1,0 +1,125 @@
+//! The daily signed audit checkpoint (see [`shokai_store::checkpoint`]):
+//! once a Japan day, however many servers share the database, the chain
+//! head is signed with the auditors' key and written to
+//! `SHOKAI_AUDIT_CHECKPOINT_DIR`. The day is claimed in the same transaction
+//! (as the batch cut-off does), so a failed signing or write leaves it
+//! unclaimed for the next minute's try.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use shokai_store::checkpoint::{self, Checkpoint, KeyError};
+use shokai_store::{Store, StoreError, schedule};
+use shokai_workflow::case::japan_date;
+
+use crate::settings::AuditCheckpoints;
+use crate::state::AppState;
+
+/// The `scheduled_runs` job name.
+pub const CHECKPOINT_JOB: &str = "audit_checkpoint";
+
+/// Why the day's checkpoint was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckpointJobError {
+    /// The key file is gone or damaged.
+    #[error("audit signing key: {0}")]
+    Key(#[from] KeyError),
+    /// The database failed.
+    #[error("database: {0}")]
+    Store(#[from] StoreError),
+    /// The checkpoint file could not be written.
+    #[error("cannot write a checkpoint into {dir}")]
+    Write {
+        /// The directory.
+        dir: PathBuf,
+        /// What went wrong.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Makes today's checkpoint if a key is configured and no server has made
+/// it yet. Returns the file written, if any.
+pub async fn make_daily(state: &AppState) -> Result<Option<PathBuf>, CheckpointJobError> {
+    match &state.settings().audit_checkpoints {
+        Some(settings) => make_daily_with(state.store(), settings, state.now()).await,
+        None => Ok(None),
+    }
+}
+
+/// [`make_daily`] with its parts spelled out.
+pub async fn make_daily_with(
+    store: &Store,
+    settings: &AuditCheckpoints,
+    now: DateTime<Utc>,
+) -> Result<Option<PathBuf>, CheckpointJobError> {
+    let key = checkpoint::read_signing_key(&settings.signing_key)?;
+    let mut tx = store.begin().await?;
+    if !schedule::claim_daily_run(&mut tx, CHECKPOINT_JOB, japan_date(now), now).await? {
+        return Ok(None);
+    }
+    let head = checkpoint::head(&mut tx).await?;
+    let path = Checkpoint::sign(&key, &head, now)
+        .write_to(&settings.dir)
+        .map_err(|source| CheckpointJobError::Write {
+            dir: settings.dir.clone(),
+            source,
+        })?;
+    tx.commit().await?;
+    Ok(Some(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{TestDb, jst};
+    use shokai_store::checkpoint::CheckpointFile;
+
+    async fn one_a_day_and_it_verifies(db: TestDb) {
+        let (state, _clock) = db.state(jst("2026-11-30 09:00")).await;
+        let key_file = db.dir.path().join("audit.key");
+        let key = checkpoint::generate_signing_key();
+        checkpoint::write_key_files(&key_file, &key).unwrap();
+        let settings = AuditCheckpoints {
+            signing_key: key_file,
+            dir: db.dir.path().join("checkpoints"),
+        };
+        let store = state.store();
+
+        let first = make_daily_with(store, &settings, jst("2026-11-30 00:01")).await;
+        let again = make_daily_with(store, &settings, jst("2026-11-30 23:59")).await;
+        let next_day = make_daily_with(store, &settings, jst("2026-12-01 00:01")).await;
+
+        assert!(first.unwrap().is_some(), "the day's checkpoint");
+        assert!(again.unwrap().is_none(), "once a day");
+        assert!(next_day.unwrap().is_some(), "and again the next day");
+        let files: Vec<CheckpointFile> = checkpoint::read_dir(&settings.dir).unwrap();
+        assert_eq!(files.len(), 2);
+        let report = checkpoint::verify_against_chain(store, &files, &key.verifying_key())
+            .await
+            .unwrap();
+        assert_eq!(report.failure, None);
+        assert_eq!(report.agreed, 2);
+        db.finish().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_daily_checkpoint_is_made_once_a_day_and_verifies_on_sqlite() {
+        one_a_day_and_it_verifies(TestDb::sqlite()).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_daily_checkpoint_is_made_once_a_day_and_verifies_on_postgres() {
+        if let Some(db) = TestDb::postgres().await {
+            one_a_day_and_it_verifies(db).await;
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn without_a_key_no_checkpoint_is_made() {
+        let db = TestDb::sqlite();
+        let (state, _clock) = db.state(jst("2026-11-30 09:00")).await;
+
+        assert!(make_daily(&state).await.unwrap().is_none());
+    }
+}

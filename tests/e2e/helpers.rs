@@ -268,7 +268,10 @@ impl TestApp {
             return None;
         }
         let log = self.server_log();
-        let listening = self.address.trim_start_matches("http://");
+        let listening = self
+            .address
+            .split_once("://")
+            .map_or(self.address.as_str(), |(_, a)| a);
         assert_marker_found("the server log", &log, listening);
         Some(log)
     }

@@ -13,6 +13,7 @@ mod helpers;
 mod secrets;
 
 mod audit;
+mod audit_checkpoints;
 mod auth;
 mod authz;
 mod batches;
@@ -40,5 +41,6 @@ mod reports;
 mod responses;
 mod settings;
 mod status;
+mod tls;
 mod web;
 mod web_ops;

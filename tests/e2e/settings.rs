@@ -7,7 +7,7 @@ use crate::helpers::{assert_secret_absent, base_env, shokai_command};
 
 /// Runs `shokai serve` with the base settings, some removed or replaced, and
 /// returns (exit code, stderr).
-async fn serve_with(remove: &[&str], set: &[(&str, &str)]) -> (Option<i32>, String) {
+pub async fn serve_with(remove: &[&str], set: &[(&str, &str)]) -> (Option<i32>, String) {
     let dir = tempfile::tempdir().unwrap();
     let mut cmd = shokai_command(dir.path());
     cmd.arg("serve");

@@ -64,6 +64,12 @@ pub const KEYS: &[&str] = &[
     "SHOKAI_MAX_BODY_BYTES",
     "SHOKAI_REQUEST_TIMEOUT_SECS",
     "SHOKAI_MAX_CONCURRENT_REQUESTS",
+    "SHOKAI_AUDIT_SIGNING_KEY",
+    "SHOKAI_AUDIT_CHECKPOINT_DIR",
+    "SHOKAI_TLS_CERT",
+    "SHOKAI_TLS_KEY",
+    "SHOKAI_PUBLIC_URL",
+    "SHOKAI_TRUSTED_PROXIES",
 ];
 
 /// Why the settings could not be loaded. Each variant names the key.
@@ -168,6 +174,45 @@ pub struct Settings {
     pub print_dir: PathBuf,
     /// What one request may ask of the server (body size, time, how many at once).
     pub limits: Limits,
+    /// Daily signed audit checkpoints; `None` without `SHOKAI_AUDIT_SIGNING_KEY`.
+    pub audit_checkpoints: Option<AuditCheckpoints>,
+    /// How the server is reached: its own TLS, its public address, the proxies in front.
+    pub edge: Edge,
+}
+
+/// How requests reach the server (`SHOKAI_TLS_CERT`/`_KEY`,
+/// `SHOKAI_PUBLIC_URL`, `SHOKAI_TRUSTED_PROXIES`).
+#[derive(Debug, Clone, Default)]
+pub struct Edge {
+    /// PEM files for HTTPS on `SHOKAI_BIND`; `None`: plain HTTP.
+    pub tls: Option<TlsFiles>,
+    /// The address people use, e.g. `https://shokai.city.example.jp`, no
+    /// trailing slash; `None`: taken from each request's `Host`.
+    pub public_url: Option<String>,
+    /// Peers whose `X-Forwarded-For`/`-Proto` are believed.
+    pub trusted_proxies: crate::infra::proxy::TrustedProxies,
+}
+
+impl Edge {
+    /// Whether people reach the server over HTTPS (its own TLS, or an https
+    /// public URL): cookies are then `Secure` with the `__Host-` prefix and
+    /// HSTS is sent.
+    pub fn https(&self) -> bool {
+        self.tls.is_some()
+            || self
+                .public_url
+                .as_deref()
+                .is_some_and(|u| u.starts_with("https://"))
+    }
+}
+
+/// The certificate chain and private key `serve` speaks HTTPS with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// `SHOKAI_TLS_CERT`: PEM, the server's certificate first, then its chain.
+    pub cert: PathBuf,
+    /// `SHOKAI_TLS_KEY`: PEM private key (PKCS#8, PKCS#1 or SEC1); never printed.
+    pub key: PathBuf,
 }
 
 /// Bounds on requests, enforced by `app::limits` in front of every route.
@@ -431,6 +476,40 @@ fn id_documents(s: &Sources) -> Result<IdDocumentRules, SettingsError> {
     })
 }
 
+/// Where the daily audit checkpoint's key is and where it goes
+/// (`SHOKAI_AUDIT_SIGNING_KEY`, `SHOKAI_AUDIT_CHECKPOINT_DIR`, default
+/// `data/audit-checkpoints`). The key file is read at each signing, never kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditCheckpoints {
+    /// The auditors' Ed25519 signing key file (`shokai audit keygen`).
+    pub signing_key: PathBuf,
+    /// The directory checkpoints are written to.
+    pub dir: PathBuf,
+}
+
+/// `SHOKAI_AUDIT_SIGNING_KEY=PATH` (checked now: it must hold a key) and
+/// `SHOKAI_AUDIT_CHECKPOINT_DIR`.
+fn audit_checkpoints(s: &Sources) -> Result<Option<AuditCheckpoints>, SettingsError> {
+    const KEY: &str = "SHOKAI_AUDIT_SIGNING_KEY";
+    let Some(path) = s.get(KEY).filter(|p| !p.is_empty()) else {
+        return Ok(None);
+    };
+    let signing_key = PathBuf::from(path);
+    shokai_store::checkpoint::read_signing_key(&signing_key).map_err(|e| {
+        invalid(
+            KEY,
+            format!("the path of a key file made by `shokai audit keygen`: {e}"),
+        )
+    })?;
+    let dir = s
+        .get("SHOKAI_AUDIT_CHECKPOINT_DIR")
+        .unwrap_or("data/audit-checkpoints");
+    Ok(Some(AuditCheckpoints {
+        signing_key,
+        dir: PathBuf::from(dir),
+    }))
+}
+
 fn invalid(key: &'static str, reason: impl Into<String>) -> SettingsError {
     SettingsError::Invalid {
         key,
@@ -486,6 +565,8 @@ impl Settings {
             ),
             print_dir: PathBuf::from(s.get("SHOKAI_PRINT_DIR").unwrap_or(DEFAULT_PRINT_DIR)),
             limits: limits(s)?,
+            audit_checkpoints: audit_checkpoints(s)?,
+            edge: edge(s)?,
         })
     }
 
@@ -493,6 +574,82 @@ impl Settings {
     pub fn load(file: Option<&Path>) -> Result<Settings, SettingsError> {
         Settings::from_sources(&Sources::load(file)?)
     }
+}
+
+/// Two keys that go together, each `(key, hint when it is the one missing)`:
+/// both values, neither, or an error naming the missing one.
+fn both_or_neither<'s>(
+    s: &'s Sources,
+    a: (&'static str, &'static str),
+    b: (&'static str, &'static str),
+) -> Result<Option<(&'s str, &'s str)>, SettingsError> {
+    match (s.get(a.0), s.get(b.0)) {
+        (None, None) => Ok(None),
+        (Some(x), Some(y)) => Ok(Some((x, y))),
+        (Some(_), None) => Err(SettingsError::Missing {
+            key: b.0,
+            hint: b.1,
+        }),
+        (None, Some(_)) => Err(SettingsError::Missing {
+            key: a.0,
+            hint: a.1,
+        }),
+    }
+}
+
+fn edge(s: &Sources) -> Result<Edge, SettingsError> {
+    let tls = both_or_neither(
+        s,
+        (
+            "SHOKAI_TLS_CERT",
+            "the PEM certificate chain belonging to SHOKAI_TLS_KEY (set both or neither)",
+        ),
+        (
+            "SHOKAI_TLS_KEY",
+            "the PEM private key belonging to SHOKAI_TLS_CERT (set both or neither)",
+        ),
+    )?
+    .map(|(cert, key)| TlsFiles {
+        cert: PathBuf::from(cert),
+        key: PathBuf::from(key),
+    });
+    let public_url = s.get("SHOKAI_PUBLIC_URL").map(public_url).transpose()?;
+    let trusted_proxies = s
+        .get("SHOKAI_TRUSTED_PROXIES")
+        .unwrap_or("")
+        .parse()
+        .map_err(|reason: String| invalid("SHOKAI_TRUSTED_PROXIES", reason))?;
+    Ok(Edge {
+        tls,
+        public_url,
+        trusted_proxies,
+    })
+}
+
+/// `https://host[:port]` or `http://…`, without path, query or credentials;
+/// a trailing `/` is dropped. Only host characters pass, since the address
+/// is printed on receipts.
+fn public_url(value: &str) -> Result<String, SettingsError> {
+    let bad = || {
+        invalid(
+            "SHOKAI_PUBLIC_URL",
+            "an address like https://shokai.city.example.jp (scheme and host, optional port, no path)",
+        )
+    };
+    let value = value.trim().trim_end_matches('/');
+    let (_, host) = value
+        .split_once("://")
+        .filter(|(scheme, _)| matches!(*scheme, "https" | "http"))
+        .ok_or_else(bad)?;
+    let plain = !host.is_empty()
+        && host.len() <= 253
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
+    if !plain {
+        return Err(bad());
+    }
+    Ok(value.to_owned())
 }
 
 /// `SHOKAI_DATABASE_URL` alone: what commands that only touch the database
@@ -725,25 +882,21 @@ fn smtp(s: &Sources, host: &str) -> Result<SmtpSettings, SettingsError> {
         _ => return Err(invalid("SHOKAI_MAIL_TLS", "one of none, starttls, tls")),
     };
     let port = s.parsed("SHOKAI_MAIL_PORT", tls.default_port(), "a port number")?;
-    let credentials = match (s.get("SHOKAI_MAIL_USERNAME"), s.get("SHOKAI_MAIL_PASSWORD")) {
-        (None, None) => None,
-        (Some(username), Some(password)) => Some(MailCredentials {
-            username: username.to_owned(),
-            password: SecretString::from(password.to_owned()),
-        }),
-        (Some(_), None) => {
-            return Err(SettingsError::Missing {
-                key: "SHOKAI_MAIL_PASSWORD",
-                hint: "the SMTP password (SHOKAI_MAIL_USERNAME is set)",
-            });
-        }
-        (None, Some(_)) => {
-            return Err(SettingsError::Missing {
-                key: "SHOKAI_MAIL_USERNAME",
-                hint: "the SMTP user (SHOKAI_MAIL_PASSWORD is set)",
-            });
-        }
-    };
+    let credentials = both_or_neither(
+        s,
+        (
+            "SHOKAI_MAIL_USERNAME",
+            "the SMTP user (SHOKAI_MAIL_PASSWORD is set)",
+        ),
+        (
+            "SHOKAI_MAIL_PASSWORD",
+            "the SMTP password (SHOKAI_MAIL_USERNAME is set)",
+        ),
+    )?
+    .map(|(username, password)| MailCredentials {
+        username: username.to_owned(),
+        password: SecretString::from(password.to_owned()),
+    });
     Ok(SmtpSettings {
         host: host.to_owned(),
         port,
@@ -1075,6 +1228,56 @@ mod tests {
         assert_eq!(
             invalid_key(with(&[("SHOKAI_REMINDER_DAYS", "soon")])),
             "SHOKAI_REMINDER_DAYS"
+        );
+    }
+
+    #[test]
+    fn tls_needs_both_files_and_the_public_url_decides_https() {
+        let plain = with(&[]).unwrap();
+        assert!(!plain.edge.https() && plain.edge.tls.is_none());
+        let direct = with(&[("SHOKAI_TLS_CERT", "c.pem"), ("SHOKAI_TLS_KEY", "k.pem")]).unwrap();
+        assert!(direct.edge.https());
+        assert_eq!(
+            invalid_key(with(&[("SHOKAI_TLS_CERT", "c.pem")])),
+            "SHOKAI_TLS_KEY"
+        );
+        assert_eq!(
+            invalid_key(with(&[("SHOKAI_TLS_KEY", "k.pem")])),
+            "SHOKAI_TLS_CERT"
+        );
+        let proxied = with(&[("SHOKAI_PUBLIC_URL", "https://shokai.example.jp/")]).unwrap();
+        assert!(proxied.edge.https());
+        assert_eq!(
+            proxied.edge.public_url.as_deref(),
+            Some("https://shokai.example.jp")
+        );
+        assert!(
+            !with(&[("SHOKAI_PUBLIC_URL", "http://10.0.0.5:8080")])
+                .unwrap()
+                .edge
+                .https()
+        );
+        for bad in [
+            "shokai.example.jp",
+            "ftp://x",
+            "https://x/status",
+            "https://a b",
+        ] {
+            assert_eq!(
+                invalid_key(with(&[("SHOKAI_PUBLIC_URL", bad)])),
+                "SHOKAI_PUBLIC_URL"
+            );
+        }
+        let trusted = with(&[("SHOKAI_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8")]).unwrap();
+        assert!(
+            trusted
+                .edge
+                .trusted_proxies
+                .trusts("10.9.8.7".parse().unwrap())
+        );
+        assert_eq!(
+            invalid_key(with(&[("SHOKAI_TRUSTED_PROXIES", "10.0.0.0/40")])),
+            "SHOKAI_TRUSTED_PROXIES"
         );
     }
 

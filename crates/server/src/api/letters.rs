@@ -63,10 +63,11 @@ pub async fn receipt_pdf(
     _auth: Authorized<Operate>,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
+    client: super::client::Client,
     headers: HeaderMap,
 ) -> Result<impl IntoResponse, AppError> {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let url = letters::status_url_for(&state, header("host"), header("x-forwarded-proto"));
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let url = letters::status_url_for(&state, host, client.https);
     let bytes = letters::receipt(&state, id, &url, ReceiptFormat::Pdf).await?;
     Ok((
         [

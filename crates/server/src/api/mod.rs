@@ -8,6 +8,7 @@ pub mod audit;
 pub mod authorized;
 pub mod batches;
 pub mod cases;
+pub mod client;
 pub mod error;
 pub mod health;
 pub mod json;

@@ -2,9 +2,8 @@
 //! (log out).
 
 use axum::Json;
-use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::http::header::AUTHORIZATION;
@@ -50,13 +49,13 @@ pub struct Me {
 /// 429 `too_many_requests` after repeated failures for a username or address.
 pub async fn login(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: super::client::Client,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<(StatusCode, Json<NewSession>), AppError> {
     let attempt = Attempt {
         username: &req.username,
         password: req.password,
-        from: peer.ip(),
+        from: client.addr,
     };
     let new = session::login(&state, attempt).await?;
     Ok((StatusCode::CREATED, Json(new)))

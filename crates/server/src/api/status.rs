@@ -1,11 +1,9 @@
 //! `POST /api/status`: the proxies' public status lookup (no login,
 //! rate-limited). See [`crate::service::status`] for what it reveals.
 
-use std::net::SocketAddr;
-
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 
 use super::error::AppError;
 use crate::service::status::{self, ProxyStatus, StatusQuery};
@@ -23,9 +21,9 @@ use crate::state::AppState;
         (status = 429, description = "too_many_requests", body = super::openapi::ErrorSchema)))]
 pub async fn lookup(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: super::client::Client,
     body: Bytes,
 ) -> Result<Json<ProxyStatus>, AppError> {
     let query: StatusQuery = serde_json::from_slice(&body).unwrap_or_default();
-    Ok(Json(status::lookup(&state, peer.ip(), &query).await?))
+    Ok(Json(status::lookup(&state, client.addr, &query).await?))
 }

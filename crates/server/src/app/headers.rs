@@ -13,6 +13,9 @@
 //! - `Cache-Control: no-store` unless the handler chose its own: pages,
 //!   PDFs, pictures, CSV and JSON all may show personal data; only the
 //!   static stylesheet and script say `public, max-age=…`.
+//! - `Strict-Transport-Security: max-age=31536000` ([`hsts`]) when people
+//!   reach the server over HTTPS (`Edge::https`): the browser then never
+//!   tries plain HTTP for a year.
 
 use axum::extract::Request;
 use axum::http::HeaderValue;
@@ -39,6 +42,16 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     if !headers.contains_key(CACHE_CONTROL) {
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
+    response
+}
+
+/// Middleware, only when the public address is https: HSTS on every response.
+pub async fn hsts(req: Request, next: Next) -> Response {
+    let mut response = next.run(req).await;
+    response.headers_mut().insert(
+        axum::http::header::STRICT_TRANSPORT_SECURITY,
+        HeaderValue::from_static("max-age=31536000"),
+    );
     response
 }
 

@@ -10,6 +10,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::Response;
+use axum::serve::{Listener, ListenerExt};
 use tokio::net::TcpListener;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
@@ -35,6 +36,11 @@ pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
     // Failures are logged once, with their cause, by `log_server_errors`.
     .on_failure(());
     let limits = state.settings().limits;
+    let routes = if state.settings().edge.https() {
+        routes.layer(middleware::from_fn(super::headers::hsts))
+    } else {
+        routes
+    };
     super::limits::apply(routes, limits)
         .layer(middleware::from_fn(log_server_errors))
         .layer(middleware::from_fn_with_state(state.clone(), track_metrics))
@@ -95,10 +101,15 @@ pub async fn bind(addr: SocketAddr) -> std::io::Result<(TcpListener, SocketAddr)
 }
 
 /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
-pub async fn serve(listener: TcpListener, app: Router) -> std::io::Result<()> {
-    // Client addresses feed the login rate limit.
+/// `listener` is the bound TCP socket, or the TLS one ([`super::tls`]).
+pub async fn serve<L>(listener: L, app: Router) -> std::io::Result<()>
+where
+    L: Listener<Addr = SocketAddr>,
+{
+    // The socket's peer feeds `infra::proxy::client_addr` (rate limits).
+    // `tap_io` makes any listener yield its `SocketAddr` as connect info.
     let app = app.into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
+    axum::serve(listener.tap_io(|_| {}), app)
         .with_graceful_shutdown(shutdown_signal())
         .await
 }

@@ -4,13 +4,15 @@
 //!
 //! [`http`] holds the layers, the listener and the 404 every unknown path
 //! gets; [`headers`] the headers every response carries (CSP, `no-store`…);
-//! [`limits`] the bounds on body size, time and concurrency. Module dependencies run one way (ARCHITECTURE.md has the map):
+//! [`limits`] the bounds on body size, time and concurrency; [`tls`] HTTPS
+//! on the server's own socket. Module dependencies run one way (ARCHITECTURE.md has the map):
 //! `app` → `api`, `web` → `service` → `state` → `infra`, `settings`, `clock`;
 //! nothing imports `app` but `cli`.
 
 pub mod headers;
 pub mod http;
 pub mod limits;
+pub mod tls;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -23,7 +25,10 @@ use crate::web;
 pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .merge(api_routes())
-        .merge(pages().layer(axum::middleware::from_fn(web::page::clear_flash)))
+        .merge(pages().layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            web::page::flash_cookie,
+        )))
         .route("/static/shokai.css", get(web::stylesheet))
         .route("/static/shokai.js", get(web::script))
         .fallback(http::not_found);

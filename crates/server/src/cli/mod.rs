@@ -38,7 +38,7 @@ pub struct Cli {
 pub enum Command {
     /// Work with a My Number Card: PIN status, PIN change and reset, simulated cards.
     Card(card::CardCommand),
-    /// The audit chain: `verify` (exit 0 intact, 1 broken) and `export --from --to` as CSV.
+    /// The audit chain: `verify [--checkpoints DIR --public-key KEY]` (exit 0 intact, 1 broken), `export --from --to` as CSV, `checkpoint`, `keygen`.
     Audit(audit::AuditCommand),
     /// The demo office of `make run`: `load` fills a database without cases.
     Demo(demo::DemoCommand),

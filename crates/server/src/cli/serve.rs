@@ -1,13 +1,14 @@
 //! `shokai serve`: load and check the settings, open the database and apply
 //! pending migrations, then listen.
 //!
-//! The first line on stdout is `shokai listening on http://ADDR`, printed once
-//! the socket is bound (with port 0 it names the port the system picked);
-//! scripts and the end-to-end tests read it. Logs go to stderr.
+//! The first line on stdout is `shokai listening on http://ADDR` (`https://`
+//! with `SHOKAI_TLS_CERT`/`_KEY`), printed once the socket is bound (with
+//! port 0 it names the port the system picked); scripts and the end-to-end
+//! tests read it. Logs go to stderr.
 //!
 //! Exit codes: 0 after a graceful shutdown (SIGINT/SIGTERM); 1 the server
 //! failed (cannot bind, database unreachable); 2 the settings are wrong (the
-//! message names the key).
+//! message names the key; an unreadable TLS certificate or key included).
 
 use std::path::PathBuf;
 
@@ -63,6 +64,9 @@ pub enum ServeError {
     /// The mail texts or transport could not be set up.
     #[error(transparent)]
     Mail(#[from] crate::infra::mail::MailError),
+    /// The TLS certificate or key could not be read, parsed or used.
+    #[error(transparent)]
+    Tls(#[from] crate::app::tls::TlsError),
     /// Serving failed.
     #[error("server failed: {0}")]
     Serve(#[source] std::io::Error),
@@ -75,7 +79,8 @@ impl ServeError {
             ServeError::Settings(_)
             | ServeError::Keys(_)
             | ServeError::Letters(_)
-            | ServeError::Mail(_) => 2,
+            | ServeError::Mail(_)
+            | ServeError::Tls(_) => 2,
             ServeError::Runtime(_)
             | ServeError::Bind { .. }
             | ServeError::Store(_)
@@ -97,6 +102,12 @@ pub fn run(args: ServeArgs) -> Result<(), ServeError> {
 
 async fn serve(settings: Settings) -> Result<(), ServeError> {
     log_summary(&settings);
+    let tls = settings
+        .edge
+        .tls
+        .as_ref()
+        .map(crate::app::tls::server_config)
+        .transpose()?;
     let letters = crate::infra::letter_assets::LetterAssets::load(&settings)?;
     let mail_templates = std::sync::Arc::new(MailTemplates::load(&settings.mail_templates)?);
     let store = Store::connect(settings.database_url.expose_secret()).await?;
@@ -109,9 +120,18 @@ async fn serve(settings: Settings) -> Result<(), ServeError> {
     let state = AppState::new(settings, store.clone(), letters).map_err(ServeError::Keys)?;
     let jobs = Jobs::start(&state, mail_templates)?;
     let app = crate::app::router(state);
-    println!("shokai listening on http://{local}");
-    tracing::info!(%local, "listening");
-    let served = http::serve(listener, app).await.map_err(ServeError::Serve);
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    println!("shokai listening on {scheme}://{local}");
+    tracing::info!(%local, scheme, "listening");
+    let served = match tls {
+        Some(config) => {
+            let listener =
+                crate::app::tls::TlsListener::new(listener, config).map_err(ServeError::Serve)?;
+            http::serve(listener, app).await
+        }
+        None => http::serve(listener, app).await,
+    }
+    .map_err(ServeError::Serve);
     jobs.stop().await;
     store.close().await;
     served
@@ -137,6 +157,9 @@ fn log_summary(s: &Settings) {
         print_room = ?s.mail.as_ref().map(|m| &m.print_room),
         card_terminal = ?s.card_terminal,
         reminder_days = s.reminder_days,
+        tls = s.edge.tls.is_some(),
+        public_url = ?s.edge.public_url,
+        trusted_proxies = ?s.edge.trusted_proxies,
         "settings loaded"
     );
     match s.mail.as_ref().map(|m| &m.transport) {

@@ -9,6 +9,7 @@ pub mod mail;
 pub mod metrics;
 pub mod password;
 pub mod print_file;
+pub mod proxy;
 pub mod rate_limit;
 pub mod telemetry;
 pub mod token;

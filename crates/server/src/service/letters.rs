@@ -336,22 +336,21 @@ async fn batch_planned_mailing(
     Ok(planned)
 }
 
-/// The public status page (`/status`) the receipt points the proxy to,
-/// from the address the clerk's browser used (its `Host`, and
-/// `X-Forwarded-Proto` behind a TLS proxy): the server has no setting for
-/// its public address. Without a usable host, the listening address.
-pub fn status_url_for(
-    state: &AppState,
-    host: Option<&str>,
-    forwarded_proto: Option<&str>,
-) -> String {
-    status_url(host, forwarded_proto, &state.settings().bind.to_string())
+/// The public status page (`/status`) the receipt points the proxy to:
+/// `SHOKAI_PUBLIC_URL` when set; otherwise the address the clerk's browser
+/// used (its `Host`, and `https` when the request came over TLS, ours or a
+/// trusted proxy's). Without a usable host, the listening address.
+pub fn status_url_for(state: &AppState, host: Option<&str>, https: bool) -> String {
+    match &state.settings().edge.public_url {
+        Some(base) => format!("{base}/status"),
+        None => status_url(host, https, &state.settings().bind.to_string()),
+    }
 }
 
 /// [`status_url_for`] with `fallback` for a host that is missing or not a
 /// plain host name. Only host characters pass, so a forged header cannot
 /// print text on the receipt.
-fn status_url(host: Option<&str>, forwarded_proto: Option<&str>, fallback: &str) -> String {
+fn status_url(host: Option<&str>, https: bool, fallback: &str) -> String {
     let plain = |h: &str| {
         !h.is_empty()
             && h.len() <= 253
@@ -359,10 +358,7 @@ fn status_url(host: Option<&str>, forwarded_proto: Option<&str>, fallback: &str)
                 .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
     };
     let host = host.map(str::trim).filter(|h| plain(h)).unwrap_or(fallback);
-    let scheme = match forwarded_proto.map(str::trim) {
-        Some(p) if p.eq_ignore_ascii_case("https") => "https",
-        _ => "http",
-    };
+    let scheme = if https { "https" } else { "http" };
     format!("{scheme}://{host}/status")
 }
 
@@ -373,24 +369,20 @@ mod tests {
     #[test]
     fn the_status_url_is_the_host_the_clerk_used_and_nothing_forged() {
         assert_eq!(
-            status_url(
-                Some("shokai.city.example.jp"),
-                Some("https"),
-                "127.0.0.1:8080"
-            ),
+            status_url(Some("shokai.city.example.jp"), true, "127.0.0.1:8080"),
             "https://shokai.city.example.jp/status"
         );
         assert_eq!(
-            status_url(Some("127.0.0.1:8080"), None, "0.0.0.0:80"),
+            status_url(Some("127.0.0.1:8080"), false, "0.0.0.0:80"),
             "http://127.0.0.1:8080/status"
         );
         assert_eq!(
-            status_url(Some("evil.example/お知らせ"), None, "127.0.0.1:8080"),
+            status_url(Some("evil.example/お知らせ"), false, "127.0.0.1:8080"),
             "http://127.0.0.1:8080/status"
         );
         assert_eq!(
-            status_url(None, Some("gopher"), "[::1]:8080"),
-            "http://[::1]:8080/status"
+            status_url(None, true, "[::1]:8080"),
+            "https://[::1]:8080/status"
         );
     }
 }

@@ -12,6 +12,7 @@
 pub mod audit;
 pub mod batches;
 pub mod cases;
+pub mod checkpoints;
 pub mod error;
 pub mod expiry;
 pub mod intake_check;

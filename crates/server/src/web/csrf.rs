@@ -9,8 +9,8 @@
 //! line.
 //!
 //! The login form has no session yet: it uses a double-submit cookie
-//! (`shokai_login_csrf`, random, `SameSite=Strict`) whose value must come
-//! back in the form.
+//! (`shokai_login_csrf`, random, `SameSite=Strict`; `__Host-` over HTTPS,
+//! see [`super::cookie`]) whose value must come back in the form.
 //!
 //! [`CsrfForm<T>`] parses an urlencoded body, checks its token against the
 //! request's session cookie, and only then yields `T` to the handler.
@@ -22,13 +22,12 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
-use super::page::{WebError, cookie};
-use super::session::SESSION_COOKIE;
+use super::cookie::{Cookies, Jar};
+use super::page::WebError;
+use crate::state::AppState;
 
 /// Name of the hidden form field.
 pub const FIELD: &str = "csrf";
-/// Cookie of the login form's double-submit token.
-pub const LOGIN_COOKIE: &str = "shokai_login_csrf";
 
 /// The form token of a session.
 pub fn token_for(session_token: &SecretString) -> String {
@@ -83,15 +82,15 @@ pub struct NoFields {}
 #[derive(Debug)]
 pub struct CsrfForm<T>(pub T, pub Bytes);
 
-impl<S, T> FromRequest<S> for CsrfForm<T>
+impl<T> FromRequest<AppState> for CsrfForm<T>
 where
     T: DeserializeOwned,
-    S: Send + Sync,
 {
     type Rejection = WebError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, WebError> {
-        let session = cookie(req.headers(), SESSION_COOKIE)
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, WebError> {
+        let session = Cookies::of(state.settings())
+            .read(req.headers(), Jar::Session)
             .map(|t| SecretString::from(t.to_owned()))
             .ok_or(WebError::Login)?;
         let expected = token_for(&session);

@@ -20,6 +20,7 @@ use shokai_workflow::letter::{ReceiptMailing, wareki};
 use super::cases::jst_time;
 use super::page::{self, Chrome, WebError};
 use super::session::WebAuthorized;
+use crate::api::client::Client;
 use crate::auth::Operate;
 use crate::service::error::ServiceError;
 use crate::service::letters::{self, ReceiptFormat};
@@ -196,9 +197,11 @@ pub async fn receipt_pdf(
     auth: WebAuthorized<Operate>,
     State(state): State<AppState>,
     Path(id): Path<i64>,
+    client: Client,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    receipt_file(&auth, &state, id, &headers, ReceiptFormat::Pdf).await
+    let url = status_url(&state, &headers, client);
+    receipt_file(&auth, &state, id, &url, ReceiptFormat::Pdf).await
 }
 
 /// `GET /cases/{id}/receipt.png`: the receipt as a picture.
@@ -206,20 +209,21 @@ pub async fn receipt_png(
     auth: WebAuthorized<Operate>,
     State(state): State<AppState>,
     Path(id): Path<i64>,
+    client: Client,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    receipt_file(&auth, &state, id, &headers, ReceiptFormat::Png).await
+    let url = status_url(&state, &headers, client);
+    receipt_file(&auth, &state, id, &url, ReceiptFormat::Png).await
 }
 
 async fn receipt_file(
     auth: &WebAuthorized<Operate>,
     state: &AppState,
     id: i64,
-    headers: &HeaderMap,
+    url: &str,
     format: ReceiptFormat,
 ) -> Result<Response, WebError> {
-    let url = status_url(state, headers);
-    let bytes = letters::receipt(state, id, &url, format)
+    let bytes = letters::receipt(state, id, url, format)
         .await
         .map_err(|e| auth.fail(e).back_to(format!("/cases/{id}")))?;
     let name = format!("inline; filename=\"receipt-{id}.{}\"", format.extension());
@@ -235,14 +239,11 @@ fn mailing_ja(mailing: ReceiptMailing) -> String {
     }
 }
 
-/// The status page's address as the request reached the server.
-fn status_url(state: &AppState, headers: &HeaderMap) -> String {
-    let header = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
-    letters::status_url_for(state, header(header::HOST), header(FORWARDED_PROTO))
+/// The status page's address: `SHOKAI_PUBLIC_URL`, or as the request reached the server.
+fn status_url(state: &AppState, headers: &HeaderMap, client: Client) -> String {
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    letters::status_url_for(state, host, client.https)
 }
-
-/// The scheme a TLS-terminating proxy received the request with.
-const FORWARDED_PROTO: header::HeaderName = header::HeaderName::from_static("x-forwarded-proto");
 
 /// A file shown inline and never cached: it shows personal data.
 fn file(content_type: &'static str, disposition: String, bytes: Vec<u8>) -> Response {

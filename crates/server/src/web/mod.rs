@@ -22,6 +22,7 @@ pub mod audit;
 pub mod batches;
 pub mod cases;
 pub mod confirm;
+pub mod cookie;
 pub mod csrf;
 pub mod intake;
 pub mod letters;

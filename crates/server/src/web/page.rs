@@ -3,8 +3,9 @@
 //! with a flash message, and errors as Japanese pages ([`WebError`]).
 //!
 //! Flash messages travel in a short-lived cookie (`shokai_flash`, hex of
-//! the UTF-8 text, so any wording survives cookie syntax) set with the
-//! redirect and cleared by [`clear_flash`] once a page has shown it.
+//! the UTF-8 text, so any wording survives cookie syntax; named and flagged
+//! by [`super::cookie`]) set by [`flash_cookie`] on the redirect and cleared
+//! by it once a page has shown it.
 
 use askama::Template;
 use axum::extract::Request;
@@ -13,12 +14,16 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
+use axum::extract::State;
+
+use super::cookie::{Cookies, Jar};
 use super::messages;
 use crate::api::error::{AppError, ServerErrorReport};
 use crate::service::error::ServiceError;
+use crate::state::AppState;
 
-/// Name of the flash-message cookie.
-pub const FLASH_COOKIE: &str = "shokai_flash";
+/// How long a flash message waits for the next page, in seconds.
+const FLASH_MAX_AGE: u64 = 60;
 
 /// A one-time message shown at the top of the next page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,18 +126,17 @@ fn no_store(headers: &mut HeaderMap) {
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
 }
 
-/// Post/Redirect/Get: a 303 to `to` carrying `flash` for the next page.
+/// Post/Redirect/Get: a 303 to `to` carrying `flash` for the next page
+/// (the cookie is written by [`flash_cookie`], which knows the settings).
 pub fn redirect_with(to: &str, flash: Flash) -> Response {
     let mut response = Redirect::to(to).into_response();
-    let value = format!(
-        "{FLASH_COOKIE}={}.{}; Path=/; Max-Age=60; HttpOnly; SameSite=Strict",
-        flash.kind,
-        hex::encode(flash.text.as_bytes())
-    );
-    if let Ok(v) = HeaderValue::from_str(&value) {
-        response.headers_mut().append(header::SET_COOKIE, v);
-    }
+    response.extensions_mut().insert(flash);
     response
+}
+
+/// The cookie value of a flash message.
+fn flash_value(flash: &Flash) -> String {
+    format!("{}.{}", flash.kind, hex::encode(flash.text.as_bytes()))
 }
 
 /// A 303 to `to` with a success message.
@@ -159,8 +163,8 @@ pub fn refused(to: &str, text: impl Into<String>) -> Response {
 }
 
 /// The flash message in the request's cookies, if any.
-pub fn read_flash(headers: &HeaderMap) -> Option<Flash> {
-    let raw = cookie(headers, FLASH_COOKIE)?;
+pub fn read_flash(headers: &HeaderMap, cookies: Cookies) -> Option<Flash> {
+    let raw = cookies.read(headers, Jar::Flash)?;
     let (kind, text) = raw.split_once('.')?;
     let kind = match kind {
         "notice" => "notice",
@@ -171,21 +175,30 @@ pub fn read_flash(headers: &HeaderMap) -> Option<Flash> {
     Some(Flash { kind, text })
 }
 
-/// Middleware: once a page has been rendered (any 2xx HTML answer), the
-/// flash message it showed is cleared so a reload does not show it again.
-pub async fn clear_flash(req: Request, next: Next) -> Response {
-    let had_flash = cookie(req.headers(), FLASH_COOKIE).is_some();
+/// Middleware on every page: writes the cookie of a flash message a
+/// handler set ([`redirect_with`]), and once a page has been rendered (any
+/// 2xx HTML answer) clears the flash message it showed, so a reload does
+/// not show it again.
+pub async fn flash_cookie(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let cookies = Cookies::of(state.settings());
+    let had_flash = cookies.read(req.headers(), Jar::Flash).is_some();
     let mut response = next.run(req).await;
+    if let Some(flash) = response.extensions_mut().remove::<Flash>() {
+        cookies.set(
+            &mut response,
+            Jar::Flash,
+            &flash_value(&flash),
+            FLASH_MAX_AGE,
+        );
+        return response;
+    }
     let is_page = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
     if had_flash && is_page && response.status().is_success() {
-        let clear = format!("{FLASH_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
-        if let Ok(v) = HeaderValue::from_str(&clear) {
-            response.headers_mut().append(header::SET_COOKIE, v);
-        }
+        cookies.clear(&mut response, Jar::Flash);
     }
     response
 }
@@ -356,11 +369,16 @@ impl IntoResponse for WebError {
 mod tests {
     use super::*;
 
+    fn plain() -> Cookies {
+        Cookies::new(false)
+    }
+
     #[test]
     fn a_flash_message_survives_the_cookie_round_trip_in_japanese() {
         let response = done("/cases/1", "照会書を発行しました; 2通目");
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
-        let set = response.headers()[header::SET_COOKIE].to_str().unwrap();
+        let flash = response.extensions().get::<Flash>().unwrap();
+        let set = plain().header(Jar::Flash, &flash_value(flash), FLASH_MAX_AGE);
         assert!(
             set.contains("HttpOnly") && set.contains("SameSite=Strict"),
             "{set}"
@@ -368,7 +386,7 @@ mod tests {
         let pair = set.split(';').next().unwrap();
         let mut headers = HeaderMap::new();
         headers.insert(header::COOKIE, HeaderValue::from_str(pair).unwrap());
-        let flash = read_flash(&headers).unwrap();
+        let flash = read_flash(&headers, plain()).unwrap();
         assert_eq!(flash.kind, "notice");
         assert_eq!(flash.text, "照会書を発行しました; 2通目");
     }
@@ -380,12 +398,12 @@ mod tests {
             header::COOKIE,
             HeaderValue::from_static("shokai_flash=script.41; other=1"),
         );
-        assert!(read_flash(&headers).is_none());
+        assert!(read_flash(&headers, plain()).is_none());
         headers.insert(
             header::COOKIE,
             HeaderValue::from_static("shokai_flash=notice.zz"),
         );
-        assert!(read_flash(&headers).is_none());
+        assert!(read_flash(&headers, plain()).is_none());
     }
 
     #[test]

@@ -5,16 +5,15 @@
 //! ([`crate::service::session`], rate-limited logins included); the browser
 //! keeps the token in the `shokai_session` cookie: `HttpOnly` (no script can
 //! read it), `SameSite=Strict` (no other site's page sends it), `Path=/`,
-//! `Max-Age` = the session's lifetime. It carries no `Secure` flag because
-//! the server speaks plain HTTP on the office network (TLS, where used, ends
-//! at a proxy in front of it); no setting is added until a deployment needs it.
+//! `Max-Age` = the session's lifetime. When people reach the server over
+//! HTTPS (its own TLS or an `https://` `SHOKAI_PUBLIC_URL`) it is `Secure`
+//! and named `__Host-shokai_session` ([`super::cookie`] names and flags
+//! every cookie).
 
 use std::marker::PhantomData;
-use std::net::SocketAddr;
 
 use askama::Template;
-use axum::extract::{ConnectInfo, FromRequestParts, State};
-use axum::http::header::{self, HeaderValue};
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -22,16 +21,15 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use shokai_workflow::Role;
 
+use super::cookie::{Cookies, Jar};
 use super::csrf::{self, CsrfForm, NoFields};
-use super::page::{self, Chrome, UserChrome, WebError, cookie, read_flash};
+use super::page::{self, Chrome, UserChrome, WebError, read_flash};
+use crate::api::client::Client;
 use crate::auth::Caller;
 use crate::auth::Policy;
 use crate::service::error::ServiceError;
 use crate::service::session::{self, Attempt};
 use crate::state::AppState;
-
-/// Name of the session cookie.
-pub const SESSION_COOKIE: &str = "shokai_session";
 
 /// The role's name in the header.
 pub fn role_ja(role: Role) -> &'static str {
@@ -63,8 +61,8 @@ impl<P: Policy> WebAuthorized<P> {
 }
 
 /// The session token of the request's cookie, if well-formed.
-fn session_token(headers: &HeaderMap) -> Option<SecretString> {
-    let value = cookie(headers, SESSION_COOKIE)?;
+fn session_token(headers: &HeaderMap, cookies: Cookies) -> Option<SecretString> {
+    let value = cookies.read(headers, Jar::Session)?;
     let well_formed = value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit());
     well_formed.then(|| SecretString::from(value.to_ascii_lowercase()))
 }
@@ -73,7 +71,8 @@ impl<P: Policy> FromRequestParts<AppState> for WebAuthorized<P> {
     type Rejection = WebError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
-        let token = session_token(&parts.headers).ok_or(WebError::Login)?;
+        let cookies = Cookies::of(state.settings());
+        let token = session_token(&parts.headers, cookies).ok_or(WebError::Login)?;
         let caller = session::caller_for_token(state, &token).await?;
         let chrome = Chrome {
             office: state.settings().office.name.clone(),
@@ -86,7 +85,7 @@ impl<P: Policy> FromRequestParts<AppState> for WebAuthorized<P> {
                 is_printer: crate::auth::Print::allows(caller.role),
             }),
             csrf: csrf::token_for(&token),
-            flash: read_flash(&parts.headers),
+            flash: read_flash(&parts.headers, cookies),
             current: "",
         };
         if !P::allows(caller.role) {
@@ -114,12 +113,6 @@ pub struct LoginPage {
     pub error: Option<String>,
 }
 
-fn set_cookie(response: &mut Response, value: &str) {
-    if let Ok(v) = HeaderValue::from_str(value) {
-        response.headers_mut().append(header::SET_COOKIE, v);
-    }
-}
-
 fn login_page_response(
     state: &AppState,
     headers: &HeaderMap,
@@ -128,11 +121,13 @@ fn login_page_response(
     error: Option<String>,
 ) -> Response {
     // Reuse the browser's token while it has one, so two open tabs both work.
-    let token = cookie(headers, csrf::LOGIN_COOKIE)
+    let cookies = Cookies::of(state.settings());
+    let token = cookies
+        .read(headers, Jar::LoginCsrf)
         .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
         .map_or_else(csrf::login_token, str::to_owned);
     let mut chrome = Chrome::anonymous(&state.settings().office.name);
-    chrome.flash = read_flash(headers);
+    chrome.flash = read_flash(headers, cookies);
     let page = LoginPage {
         chrome,
         login_csrf: token.clone(),
@@ -140,13 +135,7 @@ fn login_page_response(
         error,
     };
     let mut response = page::render_with(status, &page);
-    set_cookie(
-        &mut response,
-        &format!(
-            "{}={token}; Path=/login; Max-Age=3600; HttpOnly; SameSite=Strict",
-            csrf::LOGIN_COOKIE
-        ),
-    );
+    cookies.set(&mut response, Jar::LoginCsrf, &token, 3600);
     response
 }
 
@@ -170,11 +159,12 @@ pub struct LoginForm {
 /// `POST /login`: opens a session and sets the cookie, then `/cases`.
 pub async fn login(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: Client,
     headers: HeaderMap,
     axum::Form(form): axum::Form<LoginForm>,
 ) -> Response {
-    let cookie_token = cookie(&headers, csrf::LOGIN_COOKIE).unwrap_or("");
+    let cookies = Cookies::of(state.settings());
+    let cookie_token = cookies.read(&headers, Jar::LoginCsrf).unwrap_or("");
     if cookie_token.is_empty() || !csrf::same(cookie_token, &form.csrf) {
         return csrf::rejected().into_response();
     }
@@ -182,7 +172,7 @@ pub async fn login(
     let attempt = Attempt {
         username: &form.username,
         password: form.password,
-        from: peer.ip(),
+        from: client.addr,
     };
     match session::login(&state, attempt).await {
         Ok(new) => {
@@ -194,20 +184,9 @@ pub async fn login(
             };
             let mut response = Redirect::to(start).into_response();
             let max_age = u64::from(hours) * 3600;
-            set_cookie(
-                &mut response,
-                &format!(
-                    "{SESSION_COOKIE}={}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict",
-                    secrecy::ExposeSecret::expose_secret(&new.token)
-                ),
-            );
-            set_cookie(
-                &mut response,
-                &format!(
-                    "{}=; Path=/login; Max-Age=0; HttpOnly; SameSite=Strict",
-                    csrf::LOGIN_COOKIE
-                ),
-            );
+            let token = secrecy::ExposeSecret::expose_secret(&new.token);
+            cookies.set(&mut response, Jar::Session, token, max_age);
+            cookies.clear(&mut response, Jar::LoginCsrf);
             response
         }
         Err(e @ (ServiceError::BadCredentials | ServiceError::TooManyRequests)) => {
@@ -225,13 +204,11 @@ pub async fn logout(
     headers: HeaderMap,
     CsrfForm(NoFields {}, _): CsrfForm<NoFields>,
 ) -> Result<Response, WebError> {
-    if let Some(token) = session_token(&headers) {
+    let cookies = Cookies::of(state.settings());
+    if let Some(token) = session_token(&headers, cookies) {
         session::logout(&state, &token).await?;
     }
     let mut response = page::done("/login", "ログアウトしました。");
-    set_cookie(
-        &mut response,
-        &format!("{SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict"),
-    );
+    cookies.clear(&mut response, Jar::Session);
     Ok(response)
 }

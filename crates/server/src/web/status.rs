@@ -8,28 +8,25 @@
 //!
 //! The form has no session to derive a CSRF token from, so it uses a
 //! double-submit cookie: `GET /status` sets `shokai_status_csrf` (random,
-//! `HttpOnly`, `SameSite=Strict`, `Path=/status`) and puts the same value in
+//! `HttpOnly`, `SameSite=Strict`, `Path=/status`; `__Host-`, `Secure` and
+//! `Path=/` over HTTPS, see [`super::cookie`]) and puts the same value in
 //! a hidden field; `POST /status` refuses a form whose field does not equal
 //! the cookie. A lookup changes nothing, but without the token another site
 //! could make visitors' browsers spend the per-address lookup budget.
 
-use std::net::SocketAddr;
-
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, State};
-use axum::http::header::{self, HeaderValue};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
+use super::cookie::{Cookies, Jar};
 use super::csrf;
-use super::page::{self, cookie};
+use super::page;
+use crate::api::client::Client;
 use crate::service::error::ServiceError;
 use crate::service::status::{self, LetterStatus, ProxyStatus, StatusQuery};
 use crate::state::AppState;
-
-/// Cookie of the status form's double-submit token.
-pub const STATUS_COOKIE: &str = "shokai_status_csrf";
 
 /// A matched application, as the page words it.
 pub struct StatusView {
@@ -113,7 +110,9 @@ fn respond(
     outcome: Outcome,
 ) -> Response {
     // Keep the browser's token while it has one, so two tabs both work.
-    let token = cookie(headers, STATUS_COOKIE)
+    let cookies = Cookies::of(state.settings());
+    let token = cookies
+        .read(headers, Jar::StatusCsrf)
         .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
         .map_or_else(csrf::login_token, str::to_owned);
     let office = &state.settings().office;
@@ -126,11 +125,7 @@ fn respond(
         outcome,
     };
     let mut response = page::render_with(status, &page);
-    let value =
-        format!("{STATUS_COOKIE}={token}; Path=/status; Max-Age=3600; HttpOnly; SameSite=Strict");
-    if let Ok(v) = HeaderValue::from_str(&value) {
-        response.headers_mut().append(header::SET_COOKIE, v);
-    }
+    cookies.set(&mut response, Jar::StatusCsrf, &token, 3600);
     response
 }
 
@@ -142,11 +137,13 @@ pub async fn form(State(state): State<AppState>, headers: HeaderMap) -> Response
 /// `POST /status`: the answer (urlencoded `csrf`, `reference`, `phone_last4`).
 pub async fn lookup(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: Client,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let expected = cookie(&headers, STATUS_COOKIE).unwrap_or("");
+    let expected = Cookies::of(state.settings())
+        .read(&headers, Jar::StatusCsrf)
+        .unwrap_or("");
     let given = csrf::field(&body, csrf::FIELD).unwrap_or_default();
     if expected.is_empty() || !csrf::same(expected, &given) {
         return respond(&state, &headers, StatusCode::FORBIDDEN, Outcome::Expired);
@@ -155,7 +152,7 @@ pub async fn lookup(
         reference: csrf::field(&body, "reference").unwrap_or_default(),
         phone_last4: csrf::field(&body, "phone_last4").unwrap_or_default(),
     };
-    let (code, outcome) = match status::lookup(&state, peer.ip(), &query).await {
+    let (code, outcome) = match status::lookup(&state, client.addr, &query).await {
         Ok(found) => (StatusCode::OK, Outcome::Found(found.into())),
         Err(ServiceError::NotFound { .. }) => (StatusCode::NOT_FOUND, Outcome::NotFound),
         Err(ServiceError::TooManyRequests) => (StatusCode::TOO_MANY_REQUESTS, Outcome::TooMany),

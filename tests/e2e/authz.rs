@@ -135,3 +135,73 @@ async fn every_role_gets_the_expected_status_on_every_protected_route(app) {
     assert!(mismatches.is_empty(), "{mismatches:#?}");
 }
 }
+
+/// (method, path, form fields besides the CSRF token).
+type Page = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+
+/// The supervisors' pages (cookie session, CSRF). User 1 is the account
+/// the forms act on; none of them disables anyone (the disable form without
+/// `confirmed` only shows the confirmation page).
+fn supervisor_pages() -> Vec<Page> {
+    vec![
+        ("GET", "/users", &[]),
+        ("POST", "/users/1/disable", &[]),
+        ("POST", "/users/1/enable", &[]),
+        ("POST", "/users/1/revoke-sessions", &[]),
+        (
+            "POST",
+            "/users/1/password",
+            &[("password", "a"), ("password_again", "b")],
+        ),
+    ]
+}
+
+crate::both_backends! {
+async fn only_supervisors_reach_the_user_pages_and_no_session_is_sent_to_the_login(app) {
+    app.add_user("target", Role::Clerk).await;
+    let mut browsers = Vec::new();
+    for role in Role::ALL {
+        browsers.push((role, crate::web_ops::Browser::login(&app, role).await));
+    }
+    let anonymous = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+
+    let mut mismatches = Vec::new();
+    for (method, path, fields) in supervisor_pages() {
+        let request = match method {
+            "GET" => anonymous.get(app.url(path)),
+            _ => anonymous.post(app.url(path)).form(fields),
+        };
+        let status = request.send().await.unwrap().status();
+        if status != StatusCode::SEE_OTHER {
+            mismatches.push(format!("{method} {path} without login: {status}"));
+        }
+        for (role, browser) in &browsers {
+            // Every page a user reaches, even the 403 page, carries their token.
+            let csrf = crate::web_ops::csrf_of(&browser.get("/users").await.1);
+            let mut form = vec![("csrf", csrf.as_str())];
+            form.extend_from_slice(fields);
+            let got = match method {
+                "GET" => browser.get(path).await.0,
+                _ => browser.post(path, &form).await.0,
+            };
+            let ok = if *role == Role::Supervisor {
+                got != StatusCode::FORBIDDEN && got != StatusCode::UNAUTHORIZED && !got.is_server_error()
+            } else {
+                got == StatusCode::FORBIDDEN
+            };
+            if !ok {
+                mismatches.push(format!("{method} {path} as {}: {got}", role.code()));
+            }
+        }
+    }
+
+    assert!(mismatches.is_empty(), "{mismatches:#?}");
+}
+}

@@ -3,7 +3,9 @@
 //! reminder for each proxy whose case's deadline is near), the expiry
 //! (moves cases past their deadline to `expired`) and the batch cut-off
 //! (closes the day's print batch at `SHOKAI_BATCH_CUTOFF`) and, when
-//! `SHOKAI_AUDIT_SIGNING_KEY` is set, the daily signed audit checkpoint. They run as tokio tasks,
+//! `SHOKAI_AUDIT_SIGNING_KEY` is set, the daily signed audit checkpoint, and
+//! the session clean-up (expired, idle and revoked sessions deleted each
+//! minute). They run as tokio tasks,
 //! call services for every decision, and stop when the server shuts down
 //! gracefully.
 //!
@@ -22,7 +24,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::infra::mail::{ConfiguredMailer, MailError, MailTemplates, OutboxSender};
-use crate::service::{batches, checkpoints, expiry, reminders};
+use crate::service::{batches, checkpoints, expiry, reminders, session};
 use crate::state::AppState;
 
 /// How often the worker looks for due mail when it found none.
@@ -38,6 +40,8 @@ const CUTOFF_SCAN: Duration = Duration::from_secs(60);
 /// How often the checkpoint job looks at the date: the day's checkpoint is
 /// made within a minute of midnight (Japan time), or of start-up.
 const CHECKPOINT_SCAN: Duration = Duration::from_secs(60);
+/// How often the session clean-up deletes expired, idle and revoked sessions.
+const SESSION_SCAN: Duration = Duration::from_secs(60);
 /// Pause after a failed pass (the database may be away briefly).
 const AFTER_ERROR: Duration = Duration::from_secs(10);
 
@@ -68,6 +72,7 @@ impl Jobs {
         }
         tasks.push(tokio::spawn(remind(state.clone(), stopped.clone())));
         tasks.push(tokio::spawn(expire(state.clone(), stopped.clone())));
+        tasks.push(tokio::spawn(clean_sessions(state.clone(), stopped.clone())));
         if state.settings().audit_checkpoints.is_some() {
             tasks.push(tokio::spawn(checkpoint(state.clone(), stopped.clone())));
         }
@@ -163,6 +168,25 @@ async fn expire(state: AppState, stopped: watch::Receiver<bool>) {
         tokio::select! {
             () = until_stopped(stopped.clone()) => return,
             () = tokio::time::sleep(EXPIRY_SCAN) => {}
+        }
+    }
+}
+
+/// Deletes the sessions that no longer work, at start-up and every minute
+/// (a lookup refuses them anyway; this keeps the table small).
+async fn clean_sessions(state: AppState, stopped: watch::Receiver<bool>) {
+    loop {
+        match session::delete_expired(&state).await {
+            Ok(0) => {}
+            Ok(deleted) => tracing::debug!(deleted, "expired sessions deleted"),
+            Err(e) => {
+                let e = anyhow::Error::new(e).context("session clean-up");
+                tracing::error!(error = format!("{e:#}"), "session clean-up failed");
+            }
+        }
+        tokio::select! {
+            () = until_stopped(stopped.clone()) => return,
+            () = tokio::time::sleep(SESSION_SCAN) => {}
         }
     }
 }

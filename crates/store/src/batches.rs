@@ -154,7 +154,8 @@ pub async fn record_print_download(
     .await
 }
 
-async fn append_batch_event(
+/// Appends an event that belongs to no case (a batch's, an account's).
+pub(crate) async fn append_batch_event(
     tx: &mut Tx,
     actor: &Actor,
     event: &str,

@@ -50,7 +50,7 @@ pub enum Command {
     Letter(letter::LetterCommand),
     /// Run the web server: clerk UI, JSON API, /healthz and /metrics.
     Serve(serve::ServeArgs),
-    /// Staff accounts: `shokai user add NAME --role ROLE` (password on stdin).
+    /// Staff accounts: add, list, disable, enable, reset-password, revoke-sessions.
     User(user::UserCommand),
 }
 

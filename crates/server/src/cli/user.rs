@@ -1,16 +1,28 @@
-//! `shokai user add NAME --role ROLE`: create a staff account. The password
-//! is the first line of standard input, so it never appears in the shell
-//! history or the process list:
+//! `shokai user …`: staff accounts from the server's shell.
+//!
+//! - `add NAME --role ROLE`: create an account.
+//! - `list`: username, role, enabled or disabled, created, last login (never
+//!   a password hash).
+//! - `disable NAME`: no more logins, and every session of the account ends
+//!   at once; `enable NAME` lets it log in again.
+//! - `reset-password NAME`: a new password (the same rules as `add`); every
+//!   session of the account ends.
+//! - `revoke-sessions NAME`: ends every session of the account.
+//!
+//! Passwords are the first line of standard input, so they never appear in
+//! the shell history or the process list:
 //!
 //! ```sh
 //! printf '%s\n' "$PASSWORD" | shokai user add sato --role clerk --display-name 佐藤
 //! ```
 //!
-//! Exit codes: 0 created; 1 other failure (database); 2 bad input (unknown
-//! role, short or missing password, username taken); nothing was created.
+//! Every change is recorded in the audit log with the actor `cli` in the
+//! system's role. Exit codes: 0 done; 1 other failure (database); 2 bad
+//! input (unknown role, short or missing password, username taken); 3 no
+//! such user. Nothing changed unless the exit code is 0.
 
 use std::io::BufRead;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use secrecy::{ExposeSecret, SecretString};
@@ -18,14 +30,18 @@ use shokai_store::{Role, Store, StoreError};
 use zeroize::Zeroizing;
 
 use crate::clock::SystemClock;
-use crate::service::users::{AddUserError, add_user};
+use crate::infra::csv::japan_time;
+use crate::service::users::{self, AccountError, AddUserError, add_user};
 use crate::settings::{self, SettingsError, Sources};
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  the account was created
+  0  done
   1  other failure (database)
-  2  bad input: unknown role, short or missing password, username taken";
+  2  bad input: unknown role, short or missing password, username taken
+  3  no such user
+Nothing was changed unless the exit code is 0. Every change is recorded in
+the audit log (actor: cli).";
 
 /// Staff accounts.
 #[derive(Debug, Args)]
@@ -40,6 +56,40 @@ pub enum UserAction {
     /// Create an account; the password is read from the first line of stdin.
     #[command(after_help = EXIT_CODES)]
     Add(AddArgs),
+    /// List the accounts: username, role, enabled/disabled, created, last login.
+    #[command(after_help = EXIT_CODES)]
+    List(ListArgs),
+    /// Stop an account from logging in and end its sessions at once.
+    #[command(after_help = EXIT_CODES)]
+    Disable(NameArgs),
+    /// Let a disabled account log in again.
+    #[command(after_help = EXIT_CODES)]
+    Enable(NameArgs),
+    /// Set a new password, read from the first line of stdin (at least 12
+    /// characters); the account's sessions end.
+    #[command(after_help = EXIT_CODES)]
+    ResetPassword(NameArgs),
+    /// End every session of an account (its tokens and cookies stop working).
+    #[command(after_help = EXIT_CODES)]
+    RevokeSessions(NameArgs),
+}
+
+/// `shokai user list` flags.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Settings file (only SHOKAI_DATABASE_URL is used).
+    #[arg(long, env = "SHOKAI_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// Flags of the subcommands that act on one account.
+#[derive(Debug, Args)]
+pub struct NameArgs {
+    /// Login name.
+    pub name: String,
+    /// Settings file (only SHOKAI_DATABASE_URL is used).
+    #[arg(long, env = "SHOKAI_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 /// `shokai user add` flags.
@@ -80,6 +130,9 @@ pub enum UserCliError {
     /// The account could not be created.
     #[error(transparent)]
     Add(#[from] AddUserError),
+    /// The account could not be changed.
+    #[error(transparent)]
+    Account(#[from] AccountError),
     /// The database could not be opened.
     #[error("database: {0}")]
     Store(#[from] StoreError),
@@ -96,9 +149,12 @@ impl UserCliError {
             | UserCliError::NoPassword
             | UserCliError::BadName
             | UserCliError::Add(AddUserError::Password(_))
+            | UserCliError::Account(AccountError::Password(_) | AccountError::OwnAccount)
             | UserCliError::Add(AddUserError::Store(StoreError::Duplicate { .. })) => 2,
+            UserCliError::Account(AccountError::UnknownUser(_)) => 3,
             UserCliError::Stdin(_)
             | UserCliError::Add(AddUserError::Store(_))
+            | UserCliError::Account(AccountError::Store(_))
             | UserCliError::Store(_)
             | UserCliError::Runtime(_) => 1,
         }
@@ -109,7 +165,96 @@ impl UserCliError {
 pub fn run(cmd: UserCommand) -> Result<(), UserCliError> {
     match cmd.action {
         UserAction::Add(args) => add(args),
+        UserAction::List(args) => list(args),
+        UserAction::Disable(args) => change(args, Change::Disable),
+        UserAction::Enable(args) => change(args, Change::Enable),
+        UserAction::ResetPassword(args) => change(args, Change::ResetPassword),
+        UserAction::RevokeSessions(args) => change(args, Change::RevokeSessions),
     }
+}
+
+/// Runs `work` on a store opened (and migrated) from the settings.
+fn on_store<T>(
+    config: Option<&Path>,
+    work: impl AsyncFnOnce(&Store) -> Result<T, UserCliError>,
+) -> Result<T, UserCliError> {
+    let url = settings::database_url(&Sources::load(config)?)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(UserCliError::Runtime)?;
+    runtime.block_on(async {
+        let store = Store::connect(url.expose_secret()).await?;
+        store.migrate().await?;
+        let outcome = work(&store).await;
+        store.close().await;
+        outcome
+    })
+}
+
+fn list(args: ListArgs) -> Result<(), UserCliError> {
+    let all = on_store(args.config.as_deref(), async |store| {
+        Ok(users::list(store).await?)
+    })?;
+    println!("username\trole\tstatus\tcreated\tlast_login");
+    for user in all {
+        println!(
+            "{}\t{}\t{}\t{}\t{}",
+            user.username,
+            user.role.code(),
+            if user.active { "enabled" } else { "disabled" },
+            japan_time(user.created_at),
+            user.last_login_at
+                .map_or_else(|| "-".to_owned(), japan_time),
+        );
+    }
+    Ok(())
+}
+
+/// What `change` does to one account.
+#[derive(Debug, Clone, Copy)]
+enum Change {
+    Disable,
+    Enable,
+    ResetPassword,
+    RevokeSessions,
+}
+
+fn change(args: NameArgs, change: Change) -> Result<(), UserCliError> {
+    let password = match change {
+        Change::ResetPassword => Some(read_password()?),
+        Change::Disable | Change::Enable | Change::RevokeSessions => None,
+    };
+    let name = args.name.trim();
+    let actor = users::cli_actor();
+    let done = on_store(args.config.as_deref(), async |store| {
+        let user = users::by_username(store, name).await?;
+        let clock = &SystemClock;
+        let said = match (change, &password) {
+            (Change::Disable | Change::Enable, _) => {
+                let enable = matches!(change, Change::Enable);
+                let changed = users::set_enabled(store, clock, &actor, user.id, enable).await?;
+                match (enable, changed) {
+                    (true, true) => "enabled",
+                    (true, false) => "was already enabled",
+                    (false, true) => "disabled; its sessions ended",
+                    (false, false) => "was already disabled",
+                }
+            }
+            (Change::ResetPassword, Some(password)) => {
+                users::reset_password(store, clock, &actor, user.id, password).await?;
+                "has a new password; its sessions ended"
+            }
+            (Change::ResetPassword, None) => return Err(UserCliError::NoPassword),
+            (Change::RevokeSessions, _) => {
+                let n = users::revoke_sessions(store, clock, &actor, user.id).await?;
+                return Ok(format!("{name}: {n} session(s) ended"));
+            }
+        };
+        Ok(format!("{name} {said}"))
+    })?;
+    println!("{done}");
+    Ok(())
 }
 
 fn add(args: AddArgs) -> Result<(), UserCliError> {
@@ -119,27 +264,20 @@ fn add(args: AddArgs) -> Result<(), UserCliError> {
     if !name_ok {
         return Err(UserCliError::BadName);
     }
-    let url = settings::database_url(&Sources::load(args.config.as_deref())?)?;
+    // Settings first: a wrong configuration is reported before stdin is read.
+    Sources::load(args.config.as_deref()).and_then(|s| settings::database_url(&s))?;
     let password = read_password()?;
     let display_name = args.display_name.as_deref().unwrap_or(name);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(UserCliError::Runtime)?;
-    let user = runtime.block_on(async {
-        let store = Store::connect(url.expose_secret()).await?;
-        store.migrate().await?;
-        let user = add_user(
-            &store,
+    let user = on_store(args.config.as_deref(), async |store| {
+        let added = add_user(
+            store,
             &SystemClock,
             name,
             display_name,
             args.role,
             &password,
-        )
-        .await;
-        store.close().await;
-        Ok::<_, UserCliError>(user?)
+        );
+        Ok(added.await?)
     })?;
     println!("created {} ({})", user.username, user.role.code());
     Ok(())

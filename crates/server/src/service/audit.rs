@@ -24,6 +24,11 @@ pub fn event_ja(code: &str) -> String {
         "print_batch_mailed" => Some("発送バッチの発送"),
         "print_file_downloaded" => Some("印刷用PDFのダウンロード"),
         "personal_data_purged" => Some("個人情報の削除"),
+        "user_added" => Some("利用者の登録"),
+        "user_disabled" => Some("利用者の無効化"),
+        "user_enabled" => Some("利用者の有効化"),
+        "user_password_reset" => Some("パスワードの再設定"),
+        "user_sessions_revoked" => Some("ログイン中のセッションの失効"),
         _ => None,
     };
     event_name_ja(code)
@@ -219,6 +224,11 @@ mod tests {
             "print_batch_mailed",
             "print_file_downloaded",
             "personal_data_purged",
+            "user_added",
+            "user_disabled",
+            "user_enabled",
+            "user_password_reset",
+            "user_sessions_revoked",
         ];
         let workflow_events: Vec<&str> = AuditEventKind::all().map(AuditEventKind::code).collect();
         for code in workflow_events.iter().chain(&store_events) {

@@ -43,7 +43,8 @@ pub struct Attempt<'a> {
 }
 
 /// Checks the password (rate-limited) and opens a session lasting the
-/// configured `SHOKAI_SESSION_HOURS`.
+/// configured `SHOKAI_SESSION_HOURS` at most, or until it is idle for
+/// `SHOKAI_SESSION_IDLE_MINUTES`.
 #[tracing::instrument(skip_all)]
 pub async fn login(state: &AppState, attempt: Attempt<'_>) -> Result<NewSession, ServiceError> {
     let limits = state.login_limits();
@@ -76,16 +77,14 @@ async fn check_and_open(
     let user = users::user_by_username(&mut tx, username).await?;
     tx.commit().await?;
     let user = user.filter(|u| u.active);
-    // argon2 is deliberately slow: keep it off the async workers.
-    let hash = user.as_ref().map(|u| u.password_hash.clone());
-    let matches = tokio::task::spawn_blocking(move || match hash {
-        Some(phc) => password::verify(&password, &phc),
-        None => {
-            password::verify_against_nothing(&password);
-            false
-        }
-    })
-    .await
+    // argon2 is deliberately slow: `infra::password` runs it on the blocking
+    // pool, a few at a time.
+    let matches = match &user {
+        Some(user) => password::verify(&password, &user.password_hash).await,
+        None => password::verify_against_nothing(&password)
+            .await
+            .map(|()| false),
+    }
     .map_err(ServiceError::internal)?;
     let user = match (user, matches) {
         (Some(user), true) => user,
@@ -115,18 +114,44 @@ pub async fn logout(state: &AppState, token: &SecretString) -> Result<(), Servic
 }
 
 /// Who holds the live session of `token` (bearer token or cookie), or
-/// [`ServiceError::Unauthenticated`].
+/// [`ServiceError::Unauthenticated`]: unknown, past `SHOKAI_SESSION_HOURS`,
+/// idle for `SHOKAI_SESSION_IDLE_MINUTES`, revoked, or its user disabled.
+/// Use refreshes the session's last-seen time, at most once a minute (not a
+/// write per request).
 pub async fn caller_for_token(
     state: &AppState,
     token: &SecretString,
 ) -> Result<Caller, ServiceError> {
+    let now = state.now();
     let mut tx = state.store().read().await?;
-    let found = users::find_session(&mut tx, &token::digest(token), state.now()).await?;
+    let found = users::find_session(&mut tx, &token::digest(token), now, idle(state)).await?;
     tx.commit().await?;
-    let (_, user) = found.ok_or(ServiceError::Unauthenticated)?;
+    let (session, user) = found.ok_or(ServiceError::Unauthenticated)?;
+    if now - session.last_seen_at >= TOUCH_EVERY {
+        let mut tx = state.store().begin().await?;
+        users::touch_session(&mut tx, session.id, now).await?;
+        tx.commit().await?;
+    }
     Ok(Caller {
         user_id: user.id,
         username: user.username,
         role: user.role,
     })
+}
+
+/// How often a session in use records that it was used.
+const TOUCH_EVERY: Duration = Duration::minutes(1);
+
+/// The idle timeout.
+fn idle(state: &AppState) -> Duration {
+    Duration::minutes(i64::from(state.settings().session_idle_minutes))
+}
+
+/// Deletes the sessions that no longer work (expired, idle, revoked);
+/// the minute job calls it. Returns how many.
+pub async fn delete_expired(state: &AppState) -> Result<u64, ServiceError> {
+    let mut tx = state.store().begin().await?;
+    let deleted = users::delete_expired_sessions(&mut tx, state.now(), idle(state)).await?;
+    tx.commit().await?;
+    Ok(deleted)
 }

@@ -33,6 +33,7 @@ pub mod reports;
 pub mod response;
 pub mod session;
 pub mod status;
+pub mod users;
 
 use axum::http::header;
 use axum::response::IntoResponse;

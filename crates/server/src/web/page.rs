@@ -45,6 +45,8 @@ pub struct UserChrome {
     pub can_operate: bool,
     /// Whether the role is the auditor (the 監査 menu).
     pub is_auditor: bool,
+    /// Whether the role is a supervisor (the 利用者管理 menu).
+    pub is_supervisor: bool,
     /// Whether the role reads cases (everyone but the print room).
     pub reads_cases: bool,
     /// Whether the role is the print room (the print file's only reader).

@@ -81,6 +81,7 @@ impl<P: Policy> FromRequestParts<AppState> for WebAuthorized<P> {
                 role_ja: role_ja(caller.role),
                 can_operate: crate::auth::Operate::allows(caller.role),
                 is_auditor: crate::auth::Audit::allows(caller.role),
+                is_supervisor: crate::auth::Supervise::allows(caller.role),
                 reads_cases: crate::auth::Read::allows(caller.role),
                 is_printer: crate::auth::Print::allows(caller.role),
             }),

@@ -34,7 +34,7 @@ async fn fetch(app: &TestApp, who: As, token: &str, path: &str) -> reqwest::Resp
     request.send().await.unwrap()
 }
 
-fn header(response: &reqwest::Response, name: impl reqwest::header::AsHeaderName) -> String {
+pub fn header(response: &reqwest::Response, name: impl reqwest::header::AsHeaderName) -> String {
     response
         .headers()
         .get(name)
@@ -43,7 +43,7 @@ fn header(response: &reqwest::Response, name: impl reqwest::header::AsHeaderName
 }
 
 /// The headers every response must carry, whatever it is.
-fn assert_security_headers(response: &reqwest::Response, what: &str) {
+pub fn assert_security_headers(response: &reqwest::Response, what: &str) {
     let csp = header(response, "content-security-policy");
     for directive in [
         "default-src 'self'",

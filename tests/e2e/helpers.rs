@@ -21,6 +21,9 @@ pub const CODE_KEY: &str = "t1=00112233445566778899aabbccddeeff00112233445566778
 pub struct TestApp {
     /// `http://127.0.0.1:PORT`.
     pub address: String,
+    /// The public status-page listener's `http://127.0.0.1:PORT`, when
+    /// `SHOKAI_PUBLIC_BIND` is set.
+    pub public_address: Option<String>,
     /// A plain client (no cookies, no default auth).
     pub client: reqwest::Client,
     env: Vec<(&'static str, String)>,
@@ -191,9 +194,10 @@ impl TestApp {
             cmd.stderr(Stdio::from(log));
         }
         let mut child = cmd.spawn().expect("start shokai serve");
-        let address = read_address(&mut child).await;
+        let (address, public_address) = read_address(&mut child, &env).await;
         TestApp {
             address,
+            public_address,
             client: reqwest::Client::new(),
             env,
             child,
@@ -382,15 +386,30 @@ impl TestApp {
     }
 }
 
-/// Reads stdout until the server prints where it listens. The wait is bounded
-/// only so a broken server fails the test instead of hanging it.
-async fn read_address(child: &mut Child) -> String {
+/// Reads stdout until the server prints where it listens (and, when `env`
+/// sets `SHOKAI_PUBLIC_BIND`, where its public status page listens). The
+/// wait is bounded only so a broken server fails the test instead of
+/// hanging it.
+async fn read_address(
+    child: &mut Child,
+    env: &[(&'static str, String)],
+) -> (String, Option<String>) {
+    let public = env.iter().any(|(k, _)| *k == "SHOKAI_PUBLIC_BIND");
     let stdout = child.stdout.take().expect("piped stdout");
     let mut lines = BufReader::new(stdout).lines();
     let wait = async {
+        let (mut staff, mut public_address) = (None, None);
         while let Some(line) = lines.next_line().await.expect("read server stdout") {
             if let Some(addr) = line.strip_prefix("shokai listening on ") {
-                return addr.trim().to_owned();
+                staff = Some(addr.trim().to_owned());
+            } else if let Some(addr) = line.strip_prefix("shokai: public status page on ") {
+                public_address = Some(addr.trim().to_owned());
+            }
+            if let Some(staff) = staff
+                .as_ref()
+                .filter(|_| !public || public_address.is_some())
+            {
+                return (staff.clone(), public_address);
             }
         }
         panic!("shokai serve exited before listening (run with TEST_LOG=1 to see why)");
@@ -510,7 +529,7 @@ impl TestApp {
             cmd.stderr(Stdio::from(log));
         }
         self.child = cmd.spawn().expect("start shokai serve again");
-        self.address = read_address(&mut self.child).await;
+        (self.address, self.public_address) = read_address(&mut self.child, &self.env).await;
     }
 }
 

@@ -12,6 +12,7 @@ mod cards;
 mod helpers;
 mod secrets;
 
+mod accounts;
 mod audit;
 mod audit_checkpoints;
 mod auth;
@@ -30,6 +31,7 @@ mod guarantee;
 mod headers;
 mod health;
 mod letters;
+mod listeners;
 mod load;
 mod mail;
 mod paging;

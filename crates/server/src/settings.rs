@@ -32,6 +32,7 @@ pub const MIN_CODE_KEY_BYTES: usize = 32;
 pub const KEYS: &[&str] = &[
     "SHOKAI_DATABASE_URL",
     "SHOKAI_BIND",
+    "SHOKAI_PUBLIC_BIND",
     "SHOKAI_LOG",
     "SHOKAI_CODE_KEYS",
     "SHOKAI_CODE_KEY_CURRENT",
@@ -47,6 +48,7 @@ pub const KEYS: &[&str] = &[
     "SHOKAI_ID_LEGAL_REPRESENTATIVE",
     "SHOKAI_BATCH_CUTOFF",
     "SHOKAI_SESSION_HOURS",
+    "SHOKAI_SESSION_IDLE_MINUTES",
     "SHOKAI_MAIL_HOST",
     "SHOKAI_MAIL_PORT",
     "SHOKAI_MAIL_TLS",
@@ -141,6 +143,10 @@ pub struct Settings {
     pub database_url: SecretString,
     /// Address to listen on; port 0 picks a free port (printed at start-up).
     pub bind: SocketAddr,
+    /// A second address serving only the proxies' status page, its API,
+    /// `/static/` and `/healthz` (`SHOKAI_PUBLIC_BIND`); `None`: no second
+    /// listener. The one to expose to the internet.
+    pub public_bind: Option<SocketAddr>,
     /// `tracing` filter directives, e.g. `info,shokai=debug`.
     pub log: String,
     /// HMAC keys for verification-code digests.
@@ -153,8 +159,10 @@ pub struct Settings {
     pub id_documents: IdDocumentRules,
     /// Letters issued after this time of day (JST) go into the next day's batch.
     pub batch_cutoff: NaiveTime,
-    /// How long a login session lasts.
+    /// How long a login session lasts at most.
     pub session_hours: u32,
+    /// A session unused this long ends (default 30 minutes).
+    pub session_idle_minutes: u32,
     /// Outgoing mail; `None` when neither an SMTP host nor a mail directory
     /// is configured (messages then wait in the outbox, nothing is sent).
     pub mail: Option<MailSettings>,
@@ -510,6 +518,16 @@ fn audit_checkpoints(s: &Sources) -> Result<Option<AuditCheckpoints>, SettingsEr
     }))
 }
 
+/// `SHOKAI_SESSION_IDLE_MINUTES`: 1 minute to 24 hours, default 30.
+fn session_idle_minutes(s: &Sources) -> Result<u32, SettingsError> {
+    const KEY: &str = "SHOKAI_SESSION_IDLE_MINUTES";
+    let minutes = s.parsed(KEY, 30u32, "a number of minutes")?;
+    if !(1..=24 * 60).contains(&minutes) {
+        return Err(invalid(KEY, "between 1 and 1440 minutes"));
+    }
+    Ok(minutes)
+}
+
 fn invalid(key: &'static str, reason: impl Into<String>) -> SettingsError {
     SettingsError::Invalid {
         key,
@@ -542,6 +560,7 @@ impl Settings {
                 .unwrap_or(DEFAULT_BIND)
                 .parse::<SocketAddr>()
                 .map_err(|_| invalid("SHOKAI_BIND", "an address like 127.0.0.1:8080"))?,
+            public_bind: public_bind(s)?,
             log,
             code_keys: code_keys(s)?,
             office: office(s)?,
@@ -549,6 +568,7 @@ impl Settings {
             id_documents: id_documents(s)?,
             batch_cutoff: batch_cutoff(s)?,
             session_hours,
+            session_idle_minutes: session_idle_minutes(s)?,
             mail: mail(s)?,
             reminder_days: reminder_days(s)?,
             mail_templates: PathBuf::from(
@@ -624,6 +644,18 @@ fn edge(s: &Sources) -> Result<Edge, SettingsError> {
         public_url,
         trusted_proxies,
     })
+}
+
+/// `SHOKAI_PUBLIC_BIND`: an address like `0.0.0.0:8443` (port 0 picks a
+/// free one).
+fn public_bind(s: &Sources) -> Result<Option<SocketAddr>, SettingsError> {
+    const KEY: &str = "SHOKAI_PUBLIC_BIND";
+    s.get(KEY)
+        .map(|v| {
+            v.parse::<SocketAddr>()
+                .map_err(|_| invalid(KEY, "an address like 0.0.0.0:8443"))
+        })
+        .transpose()
 }
 
 /// `https://host[:port]` or `http://…`, without path, query or credentials;
@@ -1353,6 +1385,22 @@ mod tests {
         .unwrap();
         assert_eq!(s.batch_cutoff, NaiveTime::from_hms_opt(16, 30, 0).unwrap());
         assert_eq!(s.bind.port(), 0);
+    }
+
+    #[test]
+    fn the_public_listener_is_optional_and_takes_an_address() {
+        assert_eq!(with(&[]).unwrap().public_bind, None);
+        let s = with(&[("SHOKAI_PUBLIC_BIND", "0.0.0.0:8443")]).unwrap();
+        assert_eq!(
+            s.public_bind.map(|a| a.to_string()).as_deref(),
+            Some("0.0.0.0:8443")
+        );
+        let s = with(&[("SHOKAI_PUBLIC_BIND", "127.0.0.1:0")]).unwrap();
+        assert_eq!(s.public_bind.map(|a| a.port()), Some(0));
+        assert_eq!(
+            invalid_key(with(&[("SHOKAI_PUBLIC_BIND", "public:8443")])),
+            "SHOKAI_PUBLIC_BIND"
+        );
     }
 
     #[test]

@@ -100,21 +100,25 @@ pub async fn bind(addr: SocketAddr) -> std::io::Result<(TcpListener, SocketAddr)
     Ok((listener, local))
 }
 
-/// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
-/// `listener` is the bound TCP socket, or the TLS one ([`super::tls`]).
-pub async fn serve<L>(listener: L, app: Router) -> std::io::Result<()>
+/// Serves until `shutdown` ends (see [`shutdown_signal`]), then lets
+/// in-flight requests finish. `listener` is the bound TCP socket, or the
+/// TLS one ([`super::tls`]).
+pub async fn serve<L, S>(listener: L, app: Router, shutdown: S) -> std::io::Result<()>
 where
     L: Listener<Addr = SocketAddr>,
+    S: Future<Output = ()> + Send + 'static,
 {
     // The socket's peer feeds `infra::proxy::client_addr` (rate limits).
     // `tap_io` makes any listener yield its `SocketAddr` as connect info.
     let app = app.into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener.tap_io(|_| {}), app)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(shutdown)
         .await
 }
 
-async fn shutdown_signal() {
+/// Ends on the first SIGINT or SIGTERM. Wait for it once and pass the news
+/// to every listener (a token), so one signal stops them all.
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;

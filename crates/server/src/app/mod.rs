@@ -2,6 +2,14 @@
 //! the static files, side by side, under the shared layers (request ids,
 //! trace spans, security headers, metrics, the 5xx log line, request limits).
 //!
+//! Two routers share those layers: [`staff_router`] (`SHOKAI_BIND`) serves
+//! everything, [`public_router`] (`SHOKAI_PUBLIC_BIND`) only what
+//! [`public_routes`] lists: the proxies' status page, its API, the static
+//! files and `/healthz`. A new route goes into `api_routes` or `pages` and
+//! so reaches the staff listener only, unless it is added to
+//! `public_routes` on purpose. Each router has its own request slots
+//! (`app::limits`), so a flood on the public page cannot take the staff's.
+//!
 //! [`http`] holds the layers, the listener and the 404 every unknown path
 //! gets; [`headers`] the headers every response carries (CSP, `no-store`…);
 //! [`limits`] the bounds on body size, time and concurrency; [`tls`] HTTPS
@@ -21,27 +29,49 @@ use crate::api;
 use crate::state::AppState;
 use crate::web;
 
-/// Every route of the server, with its layers.
-pub fn router(state: AppState) -> Router {
+/// The staff listener (`SHOKAI_BIND`): every route of the server, the
+/// public ones included, with its layers.
+pub fn staff_router(state: AppState) -> Router {
     let routes = Router::new()
+        .merge(public_routes(&state))
         .merge(api_routes())
-        .merge(pages().layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            web::page::flash_cookie,
-        )))
-        .route("/static/shokai.css", get(web::stylesheet))
-        .route("/static/shokai.js", get(web::script))
+        .merge(with_flash(pages(), &state))
         .fallback(http::not_found);
     http::with_layers(routes, state)
 }
 
-/// The JSON API (bearer tokens) and the probes.
-fn api_routes() -> Router<AppState> {
-    use api::{
-        audit, batches, cases, health, letters, openapi, reports, responses, session, status,
-    };
+/// The public listener (`SHOKAI_PUBLIC_BIND`): [`public_routes`] only,
+/// under the same layers; every other path is the 404.
+pub fn public_router(state: AppState) -> Router {
+    let routes = public_routes(&state).fallback(http::not_found);
+    http::with_layers(routes, state)
+}
+
+/// What the internet may reach: the proxies' status page and its API, the
+/// static files and the health probe. Nothing here may need a staff login;
+/// a route added anywhere else stays off the public listener.
+fn public_routes(state: &AppState) -> Router<AppState> {
+    let pages = Router::new().route("/status", get(web::status::form).post(web::status::lookup));
     Router::new()
-        .route("/healthz", get(health::healthz))
+        .route("/healthz", get(api::health::healthz))
+        .route("/api/status", post(api::status::lookup))
+        .route("/static/shokai.css", get(web::stylesheet))
+        .route("/static/shokai.js", get(web::script))
+        .merge(with_flash(pages, state))
+}
+
+/// Pages sit inside the layer that clears a shown flash.
+fn with_flash(pages: Router<AppState>, state: &AppState) -> Router<AppState> {
+    pages.layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        web::page::flash_cookie,
+    ))
+}
+
+/// The staff's JSON API (bearer tokens), the metrics and the API document.
+fn api_routes() -> Router<AppState> {
+    use api::{audit, batches, cases, health, letters, openapi, reports, responses, session};
+    Router::new()
         .route("/metrics", get(health::metrics))
         .route("/api/openapi.json", get(openapi::document))
         .route("/api/office", get(health::office))
@@ -70,7 +100,6 @@ fn api_routes() -> Router<AppState> {
         .route("/api/batches/{id}/manifest.csv", get(batches::manifest_csv))
         .route("/api/batches/{id}/mailed", post(batches::mailed))
         .route("/api/reports", get(reports::report))
-        .route("/api/status", post(status::lookup))
         .route("/api/audit", get(audit::search))
         .route("/api/audit/verify", get(audit::verify))
         .route("/api/audit/export.csv", get(audit::export_csv))
@@ -82,12 +111,9 @@ fn api_routes() -> Router<AppState> {
         )
 }
 
-/// The clerk's pages and the proxies' status page (cookie sessions, CSRF
-/// on every form); they sit inside the layer that clears a shown flash.
+/// The clerk's pages (cookie sessions, CSRF on every form).
 fn pages() -> Router<AppState> {
-    use web::{
-        audit, batches, cases, intake, letters, pin_change, reports, response, session, status,
-    };
+    use web::{audit, batches, cases, intake, letters, pin_change, reports, response, session};
     Router::new()
         .route("/login", get(session::login_page).post(session::login))
         .route("/logout", post(session::logout))
@@ -107,7 +133,6 @@ fn pages() -> Router<AppState> {
         .route("/cases/{id}/receipt", get(letters::receipt))
         .route("/cases/{id}/receipt.pdf", get(letters::receipt_pdf))
         .route("/cases/{id}/receipt.png", get(letters::receipt_png))
-        .route("/status", get(status::form).post(status::lookup))
         .route("/reports", get(reports::show))
         .route("/reports/{file}", get(reports::chart_file))
         .route(
@@ -128,4 +153,16 @@ fn pages() -> Router<AppState> {
         .route("/audit", get(audit::show))
         .route("/audit/verify", post(audit::verify))
         .route("/audit/export.csv", get(audit::export_csv))
+        .merge(user_pages())
+}
+
+/// 利用者管理, for supervisors.
+fn user_pages() -> Router<AppState> {
+    use web::users;
+    Router::new()
+        .route("/users", get(users::list))
+        .route("/users/{id}/disable", post(users::disable))
+        .route("/users/{id}/enable", post(users::enable))
+        .route("/users/{id}/revoke-sessions", post(users::revoke_sessions))
+        .route("/users/{id}/password", post(users::reset_password))
 }

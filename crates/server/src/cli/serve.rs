@@ -4,17 +4,24 @@
 //! The first line on stdout is `shokai listening on http://ADDR` (`https://`
 //! with `SHOKAI_TLS_CERT`/`_KEY`), printed once the socket is bound (with
 //! port 0 it names the port the system picked); scripts and the end-to-end
-//! tests read it. Logs go to stderr.
+//! tests read it. With `SHOKAI_PUBLIC_BIND` a second line follows,
+//! `shokai: public status page on http://ADDR`: the listener that serves only
+//! the proxies' status page ([`crate::app::public_router`]), with the same
+//! TLS; a shutdown signal stops both. Logs go to stderr.
 //!
 //! Exit codes: 0 after a graceful shutdown (SIGINT/SIGTERM); 1 the server
 //! failed (cannot bind, database unreachable); 2 the settings are wrong (the
 //! message names the key; an unreadable TLS certificate or key included).
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::Args;
 use secrecy::ExposeSecret;
 use shokai_store::Store;
+use tokio_rustls::rustls::ServerConfig;
+use tokio_util::sync::CancellationToken;
 
 use crate::app::http;
 use crate::infra::mail::MailTemplates;
@@ -46,8 +53,8 @@ pub enum ServeError {
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
-        /// The address from SHOKAI_BIND.
-        addr: std::net::SocketAddr,
+        /// The address from SHOKAI_BIND or SHOKAI_PUBLIC_BIND.
+        addr: SocketAddr,
         /// The OS error.
         #[source]
         source: std::io::Error,
@@ -113,28 +120,66 @@ async fn serve(settings: Settings) -> Result<(), ServeError> {
     let store = Store::connect(settings.database_url.expose_secret()).await?;
     store.migrate().await?;
     tracing::info!(backend = ?store.backend(), "database ready");
-    let addr = settings.bind;
-    let (listener, local) = http::bind(addr)
-        .await
-        .map_err(|source| ServeError::Bind { addr, source })?;
+    let (listener, local) = bind(settings.bind).await?;
+    let public = match settings.public_bind {
+        Some(addr) => Some(bind(addr).await?),
+        None => None,
+    };
     let state = AppState::new(settings, store.clone(), letters).map_err(ServeError::Keys)?;
     let jobs = Jobs::start(&state, mail_templates)?;
-    let app = crate::app::router(state);
     let scheme = if tls.is_some() { "https" } else { "http" };
     println!("shokai listening on {scheme}://{local}");
     tracing::info!(%local, scheme, "listening");
-    let served = match tls {
-        Some(config) => {
-            let listener =
-                crate::app::tls::TlsListener::new(listener, config).map_err(ServeError::Serve)?;
-            http::serve(listener, app).await
+    // One signal, waited for once, stops every listener.
+    let shutdown = CancellationToken::new();
+    tokio::spawn({
+        let shutdown = shutdown.clone();
+        async move {
+            http::shutdown_signal().await;
+            shutdown.cancel();
         }
-        None => http::serve(listener, app).await,
-    }
-    .map_err(ServeError::Serve);
+    });
+    let staff_app = crate::app::staff_router(state.clone());
+    let staff = listen(listener, tls.clone(), staff_app, shutdown.clone());
+    let served = match public {
+        Some((listener, local)) => {
+            println!("shokai: public status page on {scheme}://{local}");
+            tracing::info!(%local, scheme, "listening for the public status page");
+            let public_app = crate::app::public_router(state);
+            let public = listen(listener, tls, public_app, shutdown);
+            // The first failure stops both.
+            tokio::try_join!(staff, public).map(|_| ())
+        }
+        None => staff.await,
+    };
     jobs.stop().await;
     store.close().await;
     served
+}
+
+async fn bind(addr: SocketAddr) -> Result<(tokio::net::TcpListener, SocketAddr), ServeError> {
+    http::bind(addr)
+        .await
+        .map_err(|source| ServeError::Bind { addr, source })
+}
+
+/// Serves `app` on `listener`, in TLS when `tls` is set, until `shutdown`.
+async fn listen(
+    listener: tokio::net::TcpListener,
+    tls: Option<Arc<ServerConfig>>,
+    app: axum::Router,
+    shutdown: CancellationToken,
+) -> Result<(), ServeError> {
+    let stop = shutdown.cancelled_owned();
+    match tls {
+        Some(config) => {
+            let listener =
+                crate::app::tls::TlsListener::new(listener, config).map_err(ServeError::Serve)?;
+            http::serve(listener, app, stop).await
+        }
+        None => http::serve(listener, app, stop).await,
+    }
+    .map_err(ServeError::Serve)
 }
 
 /// One start-up line with what was configured, secrets left out, so an
@@ -157,6 +202,7 @@ fn log_summary(s: &Settings) {
         print_room = ?s.mail.as_ref().map(|m| &m.print_room),
         card_terminal = ?s.card_terminal,
         reminder_days = s.reminder_days,
+        public_bind = ?s.public_bind,
         tls = s.edge.tls.is_some(),
         public_url = ?s.edge.public_url,
         trusted_proxies = ?s.edge.trusted_proxies,

@@ -70,3 +70,37 @@ async fn marking_a_batch_mailed_asks_for_confirmation_and_keeps_the_print_file_u
     assert_eq!(state_of(&app, &clerk, id).await, "inquiry_mailed", "{log:#}");
 }
 }
+
+crate::both_backends! {
+async fn recording_a_returned_letter_asks_for_confirmation_and_the_response_page_shows_the_names_to_check(app) {
+    let clerk = app.token_for(Role::Clerk).await;
+    let (id, reference) = case_with_letter(&app, &clerk, "160-0022").await;
+    close_batch(&app, &clerk).await;
+    let mailed = app
+        .call(Method::POST, "/api/batches/1/mailed", Some(&clerk), Some(&serde_json::json!({})))
+        .await;
+    assert_eq!(mailed.status(), StatusCode::OK);
+    let supervisor = Browser::login(&app, Role::Supervisor).await;
+    let (_, page) = supervisor.get(&format!("/cases/{id}")).await;
+    let csrf = csrf_of(&page);
+    let (_, lookup) = supervisor.get(&format!("/response?reference={reference}")).await;
+    let url = format!("/cases/{id}/undeliverable");
+    let case: Value = app.call(Method::GET, &format!("/api/cases/{id}"), Some(&clerk), None).await.json().await.unwrap();
+    let version = case["version"].to_string();
+    let form = [("csrf", csrf.as_str()), ("version", &version), ("letter", "1"), ("note", "宛所に尋ねあたりません")];
+
+    let (asked, _, confirm) = supervisor.post(&url, &form).await;
+    let before = state_of(&app, &clerk, id).await;
+    let mut confirmed = form.to_vec();
+    confirmed.push(("confirmed", "yes"));
+    let (done, _, _) = supervisor.post(&url, &confirmed).await;
+
+    assert!(lookup.contains(r#"id="response-cardholder""#), "{lookup}");
+    assert!(lookup.contains("山田") && lookup.contains(r#"id="response-proxy""#), "{lookup}");
+    assert_eq!(asked, StatusCode::OK);
+    assert!(confirm.contains(r#"id="confirm-form""#) && confirm.contains("宛所に尋ねあたりません"), "{confirm}");
+    assert_eq!(before, "inquiry_mailed", "nothing changes before confirming");
+    assert_eq!(done, StatusCode::SEE_OTHER);
+    assert_eq!(state_of(&app, &clerk, id).await, "undeliverable");
+}
+}

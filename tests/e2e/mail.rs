@@ -196,6 +196,17 @@ pub async fn spawn_with_mail(smtp: &SmtpServer, extra: &[(&'static str, &str)]) 
     TestApp::spawn_with(&all).await
 }
 
+/// `POST /api/batches/{id}/mailed` as `token`, mailed today.
+async fn mark_mailed(app: &TestApp, token: &str, id: i64) -> reqwest::Response {
+    app.call(
+        Method::POST,
+        &format!("/api/batches/{id}/mailed"),
+        Some(token),
+        Some(&json!({})),
+    )
+    .await
+}
+
 /// A proxy case (the proxy gave an e-mail address) with its letter issued.
 async fn proxy_case_with_email(app: &TestApp, token: &str) -> Value {
     let mut intake = proxy_intake();
@@ -297,14 +308,7 @@ async fn the_proxy_is_told_the_letter_was_mailed_with_the_deadline_and_without_t
     let codes = printed_codes(&pdf);
     assert!(!codes.is_empty(), "the print file shows the code");
 
-    let mailed = app
-        .call(
-            Method::POST,
-            &format!("/api/batches/{id}/mailed"),
-            Some(&clerk),
-            Some(&json!({})),
-        )
-        .await;
+    let mailed = mark_mailed(&app, &clerk, id).await;
 
     assert_eq!(mailed.status(), StatusCode::OK);
     let deadline = mailed.json::<Value>().await.unwrap()["cases"][0]["deadline"]
@@ -344,14 +348,7 @@ async fn a_proxy_is_reminded_once_when_the_deadline_is_within_the_reminder_days(
     let clerk = app.token_for(Role::Clerk).await;
     let case = proxy_case_with_email(&app, &clerk).await;
     let id = close_batch(&app, &clerk).await["id"].as_i64().unwrap();
-    let mailed = app
-        .call(
-            Method::POST,
-            &format!("/api/batches/{id}/mailed"),
-            Some(&clerk),
-            Some(&json!({})),
-        )
-        .await;
+    let mailed = mark_mailed(&app, &clerk, id).await;
     assert_eq!(mailed.status(), StatusCode::OK);
     smtp.message_to(PROXY).await;
 
@@ -415,14 +412,7 @@ async fn the_proxys_mail_asks_for_the_documents_the_office_requires_at_the_secon
     proxy_case_with_email(&app, &clerk).await;
     let id = close_batch(&app, &clerk).await["id"].as_i64().unwrap();
 
-    let mailed = app
-        .call(
-            Method::POST,
-            &format!("/api/batches/{id}/mailed"),
-            Some(&clerk),
-            Some(&json!({})),
-        )
-        .await;
+    let mailed = mark_mailed(&app, &clerk, id).await;
 
     assert_eq!(mailed.status(), StatusCode::OK);
     let mail = smtp.message_to(PROXY).await;

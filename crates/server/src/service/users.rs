@@ -107,6 +107,16 @@ pub async fn by_id(store: &Store, id: i64) -> Result<User, AccountError> {
     Ok(found)
 }
 
+/// Whether `actor` may disable account `id`: anyone's but their own (nobody
+/// would be left to enable it from the page). The page asks before its
+/// confirmation step, [`set_enabled`] again when it acts.
+pub fn may_disable(actor: &Actor, id: i64) -> Result<(), AccountError> {
+    if actor.user_id == Some(id) {
+        return Err(AccountError::OwnAccount);
+    }
+    Ok(())
+}
+
 /// Lets account `id` log in (`enabled`) or disables it, which ends its
 /// sessions at once; `false` when it already was so. Nobody disables their
 /// own account.
@@ -117,8 +127,8 @@ pub async fn set_enabled(
     id: i64,
     enabled: bool,
 ) -> Result<bool, AccountError> {
-    if !enabled && actor.user_id == Some(id) {
-        return Err(AccountError::OwnAccount);
+    if !enabled {
+        may_disable(actor, id)?;
     }
     let mut tx = store.begin().await?;
     let changed = users::set_user_active(&mut tx, id, enabled, actor, clock.now()).await?;

@@ -275,14 +275,9 @@ async fn confirm_mailed(
     typed: &str,
     mailed_on: Option<NaiveDate>,
 ) -> Result<Response, WebError> {
-    let all = batches::list(state, &auth.caller)
+    let batch = batches::get(state, &auth.caller, id)
         .await
         .map_err(|e| auth.fail(e))?;
-    let Some(batch) = all.into_iter().find(|b| b.id == id) else {
-        return Err(auth.fail(ServiceError::NotFound {
-            what: format!("batch {id}"),
-        }));
-    };
     let day = mailed_on.unwrap_or_else(|| japan_date(state.now()));
     let page = ConfirmPage {
         chrome: auth.chrome.at("batches"),

@@ -147,7 +147,7 @@ pub async fn disable(
     Path(id): Path<i64>,
     CsrfForm(form, _): CsrfForm<DisableForm>,
 ) -> Result<Response, WebError> {
-    if id == auth.caller.user_id {
+    if users::may_disable(&actor(&auth.caller), id).is_err() {
         let message = "自分自身の利用者を無効にすることはできません。".to_owned();
         let error = RowError {
             user_id: id,

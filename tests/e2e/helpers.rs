@@ -57,6 +57,31 @@ macro_rules! both_backends {
     };
 }
 
+/// [`both_backends!`] for servers started with `$settings` (a
+/// `&[(&str, &str)]`) changed from [`base_env`].
+#[macro_export]
+macro_rules! both_backends_with {
+    ($settings:expr; $(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn body($app: $crate::helpers::TestApp) $body
+
+            #[tokio::test]
+            async fn sqlite() {
+                body($crate::helpers::TestApp::spawn_with($settings).await).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                $crate::helpers::run_postgres_with(module_path!(), $settings, body).await;
+            }
+        }
+    };
+}
+
 /// Staff roles, as the API and the CLI spell them (`code()`).
 pub use shokai_workflow::Role;
 
@@ -182,6 +207,11 @@ impl TestApp {
         let mut env = base_env(dir.path());
         env.retain(|(k, _)| !overrides.iter().any(|(o, _)| o == k));
         env.extend(overrides.iter().map(|(k, v)| (*k, (*v).to_owned())));
+        TestApp::start(dir, env).await
+    }
+
+    /// Starts `shokai serve` in `dir` with exactly `env`.
+    async fn start(dir: tempfile::TempDir, env: Vec<(&'static str, String)>) -> TestApp {
         let mut cmd = shokai_command(dir.path());
         cmd.arg("serve").envs(env.iter().map(|(k, v)| (*k, v)));
         cmd.stdout(Stdio::piped()).stdin(Stdio::null());
@@ -554,5 +584,29 @@ where
     db.drop_database().await.expect("drop the test database");
     if let Err(e) = outcome {
         std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+impl TestApp {
+    /// Starts a second server on this one's database and print directory,
+    /// with a card terminal of its own: another counter PC of the same
+    /// office. `overrides` change its settings further.
+    pub async fn spawn_sibling(&self, overrides: &[(&'static str, &str)]) -> TestApp {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let card = dir.path().join("card.json");
+        std::fs::copy(self.card_path(), &card).expect("copy the card");
+        let mut env = self.env.clone();
+        env.retain(|(k, _)| *k != "SHOKAI_CARD_TERMINAL" && !overrides.iter().any(|(o, _)| o == k));
+        env.push((
+            "SHOKAI_CARD_TERMINAL",
+            format!("simulated:{}", card.display()),
+        ));
+        env.extend(overrides.iter().map(|(k, v)| (*k, (*v).to_owned())));
+        TestApp::start(dir, env).await
+    }
+
+    /// The process id of the server (the job leases name their holder by it).
+    pub fn pid(&self) -> u32 {
+        self.child.id().expect("server still running")
     }
 }

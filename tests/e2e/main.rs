@@ -30,6 +30,7 @@ mod flow;
 mod guarantee;
 mod headers;
 mod health;
+mod instances;
 mod letters;
 mod listeners;
 mod load;

@@ -1,6 +1,6 @@
 //! The proxies' public status lookup (`POST /api/status`): what it shows with
 //! the right reference and telephone digits, that every mismatch looks the
-//! same, and its rate limits.
+//! same, and its throttles (growing delays per address and reference).
 //!
 //! The letter is issued and marked mailed through the store with the
 //! server's own code key, so these tests do not depend on the batch routes.
@@ -218,33 +218,65 @@ async fn wrong_digits_unknown_or_malformed_references_and_cases_without_a_proxy_
 }
 }
 
-#[tokio::test]
-async fn lookups_are_limited_per_reference_and_per_address_with_429() {
-    let app = TestApp::spawn().await;
+/// The reverse proxy every lookup below comes through: it names the client.
+const BEHIND_A_PROXY: &[(&str, &str)] = &[("SHOKAI_TRUSTED_PROXIES", "127.0.0.1")];
+
+/// `POST /api/status` from `client`, as forwarded by the trusted proxy:
+/// the status and the `Retry-After` seconds, if any.
+async fn lookup_from(
+    app: &TestApp,
+    client: &str,
+    reference: &str,
+    last4: &str,
+) -> (StatusCode, Option<u64>) {
+    let response = app
+        .client
+        .post(app.url("/api/status"))
+        .header("x-forwarded-for", client)
+        .json(&json!({ "reference": reference, "phone_last4": last4 }))
+        .send()
+        .await
+        .unwrap();
+    let wait = response
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().parse().unwrap());
+    (response.status(), wait)
+}
+
+crate::both_backends_with! { BEHIND_A_PROXY;
+async fn a_stranger_guessing_the_digits_is_slowed_while_the_real_proxy_still_gets_the_answer(app) {
     let clerk = app.token_for(Role::Clerk).await;
     let case = app.open_case(&clerk, &proxy_intake_with_phone()).await;
     let reference = case["reference"].as_str().unwrap().to_owned();
+    let stranger = "203.0.113.66";
 
-    // Ten lookups of one reference (right digits or wrong), then it is refused…
-    for i in 0..10 {
-        let digits = if i % 2 == 0 { "5678" } else { "1111" };
-        let (status, _, _) = lookup(&app, &reference, digits).await;
-        assert_ne!(status, StatusCode::TOO_MANY_REQUESTS, "lookup {i}");
+    let mut guesses = Vec::new();
+    for guess in 0..6 {
+        guesses.push(lookup_from(&app, stranger, &reference, &format!("{guess:04}")).await);
     }
-    let (status, _, body) = lookup(&app, &reference, "5678").await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
-    let body: Value = serde_json::from_slice(&body).unwrap();
-    assert_eq!(body["code"], "too_many_requests");
+    let slowed = lookup_from(&app, stranger, &reference, "0006").await;
+    let proxy = lookup_from(&app, "198.51.100.7", &reference, "5678").await;
 
-    // …while other references still answer, until the address has made twenty.
-    for i in 0..9 {
-        let (status, _, _) = lookup(&app, "R8-000002-0", "0000").await;
-        assert_eq!(status, StatusCode::NOT_FOUND, "lookup {}", 12 + i);
+    assert!(guesses.iter().all(|g| *g == (StatusCode::NOT_FOUND, None)), "{guesses:?}");
+    assert_eq!(slowed.0, StatusCode::TOO_MANY_REQUESTS);
+    assert!(slowed.1.is_some_and(|wait| (1..=2).contains(&wait)), "seconds, not an hour: {slowed:?}");
+    assert_eq!(proxy, (StatusCode::OK, None), "the real proxy is not shut out");
+}
+}
+
+crate::both_backends_with! { BEHIND_A_PROXY;
+async fn an_address_trying_reference_after_reference_is_slowed_after_twenty_failures(app) {
+    let mut answers = Vec::new();
+    for n in 0..22 {
+        answers.push(lookup_from(&app, "203.0.113.66", &format!("R8-{n:06}-0"), "0000").await.0);
     }
-    let (status, _, body) = lookup(&app, "R8-12", "0000").await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
-    let body: Value = serde_json::from_slice(&body).unwrap();
-    assert_eq!(body["code"], "too_many_requests");
+    let elsewhere = lookup_from(&app, "198.51.100.7", "R8-000001-0", "0000").await.0;
+
+    assert!(answers[..21].iter().all(|s| *s == StatusCode::NOT_FOUND), "{answers:?}");
+    assert_eq!(answers[21], StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(elsewhere, StatusCode::NOT_FOUND, "other addresses are not slowed");
+}
 }
 
 crate::both_backends! {

@@ -246,30 +246,31 @@ async fn lookup_as(app: &TestApp, n: usize, forwarded_for: &str) -> StatusCode {
 #[tokio::test]
 async fn x_forwarded_for_is_ignored_from_an_untrusted_peer() {
     // No trusted proxy: every lookup is the socket's, whatever it forwards,
-    // so the per-address budget (20 per 15 minutes) runs out.
+    // so the per-address allowance (20 failures, then the 21st sets the
+    // first delay) runs out.
     let app = TestApp::spawn().await;
     let mut answers = Vec::new();
-    for n in 0..21 {
+    for n in 0..22 {
         answers.push(lookup_as(&app, n, &format!("203.0.113.{n}")).await);
     }
     assert!(
-        answers[..20].iter().all(|s| *s == StatusCode::NOT_FOUND),
+        answers[..21].iter().all(|s| *s == StatusCode::NOT_FOUND),
         "{answers:?}"
     );
-    assert_eq!(answers[20], StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(answers[21], StatusCode::TOO_MANY_REQUESTS);
 }
 
 #[tokio::test]
 async fn x_forwarded_for_names_the_client_behind_a_trusted_proxy() {
     // 127.0.0.1 is the proxy: each forwarded client has a budget of its own.
     let app = TestApp::spawn_with(&[("SHOKAI_TRUSTED_PROXIES", "127.0.0.1")]).await;
-    for n in 0..21 {
+    for n in 0..22 {
         let status = lookup_as(&app, n, &format!("1.2.3.4, 203.0.113.{n}")).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "lookup {n}");
     }
     // One client forging its first hop is still one client.
     let mut last = StatusCode::OK;
-    for n in 0..21 {
+    for n in 0..22 {
         last = lookup_as(&app, 100 + n, &format!("10.0.{n}.1, 198.51.100.7")).await;
     }
     assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);

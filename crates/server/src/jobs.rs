@@ -19,6 +19,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use shokai_store::Store;
 use shokai_store::outbox::{self, RetryPolicy};
+use shokai_store::throttle;
 use shokai_workflow::letter::documents_ja;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -45,10 +46,17 @@ const SESSION_SCAN: Duration = Duration::from_secs(60);
 /// Pause after a failed pass (the database may be away briefly).
 const AFTER_ERROR: Duration = Duration::from_secs(10);
 
+/// How long a periodic job's lease lasts. Each pass renews it (the passes
+/// are a minute apart), so it only runs out when its server stops passing:
+/// another server takes the job over within this time of a crash, and at
+/// once after a graceful stop (which gives the leases up).
+const LEASE: chrono::Duration = chrono::Duration::minutes(3);
+
 /// Tells the background jobs to stop; [`Jobs::stop`] waits for them.
 pub struct Jobs {
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+    state: AppState,
 }
 
 impl Jobs {
@@ -77,16 +85,44 @@ impl Jobs {
             tasks.push(tokio::spawn(checkpoint(state.clone(), stopped.clone())));
         }
         tasks.push(tokio::spawn(cut_off(state.clone(), stopped)));
-        Ok(Jobs { stop, tasks })
+        Ok(Jobs {
+            stop,
+            tasks,
+            state: state.clone(),
+        })
     }
 
-    /// Asks every job to stop after its current step and waits for it.
+    /// Asks every job to stop after its current step, waits for it, and
+    /// gives up this server's job leases.
     pub async fn stop(self) {
         let _ = self.stop.send(true);
         for task in self.tasks {
             if let Err(e) = task.await {
                 tracing::error!(error = %e, "a background job ended abnormally");
             }
+        }
+        let store = self.state.store();
+        if let Err(e) = throttle::release_leases(store, self.state.instance()).await {
+            tracing::warn!(error = %e, "job leases not given up; they run out by themselves");
+        }
+    }
+}
+
+/// Whether this server runs `job`'s pass now: it holds (or just took) the
+/// job's lease. With several servers on one database, each minute job runs
+/// on one of them at a time; the others skip their passes until its lease
+/// runs out. A database error skips the pass too (logged).
+async fn holds_lease(state: &AppState, job: &str) -> bool {
+    match throttle::take_lease(state.store(), job, state.instance(), state.now(), LEASE).await {
+        Ok(held) => held,
+        Err(e) => {
+            let e = anyhow::Error::new(e).context("job lease");
+            tracing::error!(
+                job,
+                error = format!("{e:#}"),
+                "could not take the job's lease"
+            );
+            false
         }
     }
 }
@@ -125,7 +161,9 @@ async fn deliver(
 /// and deletes print files a crash left behind (each minute).
 async fn cut_off(state: AppState, stopped: watch::Receiver<bool>) {
     loop {
-        if let Err(e) = batches::close_at_cutoff(&state).await {
+        if !holds_lease(&state, "batch_cutoff").await {
+            // Another server closes the batches and sweeps the shared print directory.
+        } else if let Err(e) = batches::close_at_cutoff(&state).await {
             let e = anyhow::Error::new(e).context("batch cut-off");
             tracing::error!(error = format!("{e:#}"), "batch cut-off failed");
         }
@@ -143,7 +181,12 @@ async fn cut_off(state: AppState, stopped: watch::Receiver<bool>) {
 /// Signs the audit chain's head once a day (see [`checkpoints`]).
 async fn checkpoint(state: AppState, stopped: watch::Receiver<bool>) {
     loop {
-        match checkpoints::make_daily(&state).await {
+        let made = if holds_lease(&state, "audit_checkpoint").await {
+            checkpoints::make_daily(&state).await
+        } else {
+            Ok(None)
+        };
+        match made {
             Ok(Some(path)) => tracing::info!(file = %path.display(), "audit checkpoint signed"),
             Ok(None) => {}
             Err(e) => {
@@ -161,7 +204,9 @@ async fn checkpoint(state: AppState, stopped: watch::Receiver<bool>) {
 /// Expires the cases past their deadline, at start-up and every minute.
 async fn expire(state: AppState, stopped: watch::Receiver<bool>) {
     loop {
-        if let Err(e) = expiry::expire_overdue(&state).await {
+        if !holds_lease(&state, "expiry").await {
+            // Another server expires the cases this minute.
+        } else if let Err(e) = expiry::expire_overdue(&state).await {
             let e = anyhow::Error::new(e).context("expiry");
             tracing::error!(error = format!("{e:#}"), "expiry pass failed");
         }
@@ -172,11 +217,17 @@ async fn expire(state: AppState, stopped: watch::Receiver<bool>) {
     }
 }
 
-/// Deletes the sessions that no longer work, at start-up and every minute
-/// (a lookup refuses them anyway; this keeps the table small).
+/// Deletes the sessions that no longer work and the throttles' forgotten
+/// rows, at start-up and every minute (lookups ignore them anyway; this
+/// keeps the tables small).
 async fn clean_sessions(state: AppState, stopped: watch::Receiver<bool>) {
     loop {
-        match session::delete_expired(&state).await {
+        let cleaned = if holds_lease(&state, "session_cleanup").await {
+            session::delete_expired(&state).await
+        } else {
+            Ok(0)
+        };
+        match cleaned {
             Ok(0) => {}
             Ok(deleted) => tracing::debug!(deleted, "expired sessions deleted"),
             Err(e) => {
@@ -193,7 +244,12 @@ async fn clean_sessions(state: AppState, stopped: watch::Receiver<bool>) {
 
 async fn remind(state: AppState, stopped: watch::Receiver<bool>) {
     loop {
-        match reminders::queue_due(&state).await {
+        let queued = if holds_lease(&state, "deadline_reminders").await {
+            reminders::queue_due(&state).await
+        } else {
+            Ok(0)
+        };
+        match queued {
             Ok(0) => {}
             Ok(queued) => tracing::info!(queued, "deadline reminders queued"),
             Err(e) => {

@@ -13,8 +13,21 @@ use crate::clock::{Clock, CodeSource, RandomCodes, SystemClock};
 use crate::infra::card_terminal::Terminal;
 use crate::infra::letter_assets::LetterAssets;
 use crate::infra::metrics::Metrics;
-use crate::infra::rate_limit::{LoginLimits, StatusLimits};
 use crate::settings::Settings;
+
+/// `host:pid:random`, unique among running servers.
+fn instance_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "server".to_owned());
+    format!(
+        "{host}:{}:{:08x}",
+        std::process::id(),
+        rand::random::<u32>()
+    )
+}
 
 /// Shared state of a running server.
 #[derive(Clone)]
@@ -26,8 +39,7 @@ struct Inner {
     settings: Settings,
     metrics: Metrics,
     store: Store,
-    login_limits: LoginLimits,
-    status_limits: StatusLimits,
+    instance: String,
     workflow: WorkflowSettings,
     keyring: CodeKeyring,
     terminal: Terminal,
@@ -81,8 +93,7 @@ impl AppState {
                 settings,
                 metrics: Metrics::default(),
                 store,
-                login_limits: LoginLimits::default(),
-                status_limits: StatusLimits::default(),
+                instance: instance_name(),
                 clock,
                 codes,
             }),
@@ -104,14 +115,11 @@ impl AppState {
         &self.inner.store
     }
 
-    /// Failed-login counters.
-    pub fn login_limits(&self) -> &LoginLimits {
-        &self.inner.login_limits
-    }
-
-    /// Status-page lookup counters.
-    pub fn status_limits(&self) -> &StatusLimits {
-        &self.inner.status_limits
+    /// This server's name among the servers sharing its database: the
+    /// holder of the job leases it takes (host, process and a random part,
+    /// so a restarted process is a new holder).
+    pub fn instance(&self) -> &str {
+        &self.inner.instance
     }
 
     /// The counter's card terminal.

@@ -27,6 +27,8 @@
 //! - [`users`], [`batches`]: accounts and sessions; print batches.
 //! - [`testing`]: a fresh PostgreSQL database per test, skip records.
 //! - [`reports`]: read-only counts and rows behind the office's reports.
+//! - [`throttle`]: failure throttles with growing delays and job leases,
+//!   shared by every server on one database.
 //!
 //! Error policy: every function returns [`StoreError`], whose variants name
 //! what a caller acts on (`VersionConflict`, `NotFound`, `Duplicate`, the
@@ -44,6 +46,7 @@ pub mod outbox;
 pub mod reports;
 pub mod schedule;
 pub mod testing;
+pub mod throttle;
 pub mod users;
 
 pub use cases::{

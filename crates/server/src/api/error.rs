@@ -68,9 +68,13 @@ pub enum AppError {
         /// What was removed, and why.
         message: String,
     },
-    /// Too many attempts; try later.
+    /// Too many attempts; try again after `retry_after_secs` seconds (also
+    /// sent as `Retry-After`).
     #[error("too many attempts; try again later")]
-    TooManyRequests,
+    TooManyRequests {
+        /// Seconds until the next try is accepted.
+        retry_after_secs: u64,
+    },
     /// The request body is larger than the server accepts
     /// (`SHOKAI_MAX_BODY_BYTES`).
     #[error("the request body is larger than this server accepts")]
@@ -129,7 +133,7 @@ impl AppError {
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::Gone { .. } => StatusCode::GONE,
-            AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -147,7 +151,7 @@ impl AppError {
             | AppError::Conflict { code, .. }
             | AppError::Gone { code, .. }
             | AppError::Unavailable { code, .. } => code,
-            AppError::TooManyRequests => "too_many_requests",
+            AppError::TooManyRequests { .. } => "too_many_requests",
             AppError::PayloadTooLarge => "payload_too_large",
             AppError::Internal(_) => "internal",
         }
@@ -193,6 +197,12 @@ impl IntoResponse for AppError {
         if let Some(report) = self.report() {
             response.extensions_mut().insert(report);
         }
+        if let AppError::TooManyRequests { retry_after_secs } = self {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(retry_after_secs),
+            );
+        }
         if matches!(self, AppError::Unauthenticated) {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,
@@ -209,7 +219,9 @@ impl From<ServiceError> for AppError {
         match e {
             ServiceError::Unauthenticated => AppError::Unauthenticated,
             ServiceError::BadCredentials => AppError::BadCredentials,
-            ServiceError::TooManyRequests => AppError::TooManyRequests,
+            ServiceError::TooManyRequests { retry_after_secs } => {
+                AppError::TooManyRequests { retry_after_secs }
+            }
             ServiceError::NotFound { what } => AppError::NotFound { what },
             ServiceError::Invalid { field, message, .. } => AppError::invalid(field, message),
             e @ ServiceError::Unprintable { .. } => AppError::Invalid {

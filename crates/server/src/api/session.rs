@@ -22,7 +22,9 @@ use crate::state::AppState;
 /// Login form.
 #[derive(Deserialize, ToSchema)]
 pub struct LoginRequest {
-    /// Login name.
+    /// Login name (at most 64 characters: a longer one is refused as a
+    /// wrong username or password).
+    #[schema(max_length = 64)]
     pub username: String,
     /// Password (never logged).
     #[schema(value_type = String)]

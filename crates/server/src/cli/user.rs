@@ -31,6 +31,7 @@ use zeroize::Zeroizing;
 
 use crate::clock::SystemClock;
 use crate::infra::csv::japan_time;
+use crate::infra::rate_limit;
 use crate::service::users::{self, AccountError, AddUserError, add_user};
 use crate::settings::{self, SettingsError, Sources};
 
@@ -259,7 +260,7 @@ fn change(args: NameArgs, change: Change) -> Result<(), UserCliError> {
 
 fn add(args: AddArgs) -> Result<(), UserCliError> {
     let name = args.name.trim();
-    let name_ok = (1..=64).contains(&name.chars().count())
+    let name_ok = (1..=rate_limit::MAX_USERNAME_CHARS).contains(&name.chars().count())
         && !name.chars().any(|c| c.is_whitespace() || c.is_control());
     if !name_ok {
         return Err(UserCliError::BadName);

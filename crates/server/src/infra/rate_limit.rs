@@ -1,149 +1,114 @@
-//! Counting rate limits: failed logins, and every lookup on the proxies'
-//! public status page.
+//! Which keys the logins and the proxies' status page throttle, and how (the
+//! counting itself is `shokai_store::throttle`: in the database, so every
+//! server on one database counts the same failures, with growing delays
+//! instead of a fixed lockout).
 //!
-//! A key (a username, a client address, a reference number) that was counted
-//! `limit` times within `window` is refused until the oldest of those counts
-//! leaves the window. Logins count only failures ([`FailureLimiter::fail`]),
-//! so a clerk who types the password right is never slowed; the status page
-//! counts every try ([`FailureLimiter::attempt`]), because a right answer
-//! there is as much a probe as a wrong one. State is in memory: a restart forgets it, which for a single
-//! office server is acceptable and keeps the database out of the hot path.
+//! The keys are chosen so that no stranger can shut a real user out for
+//! long:
+//! - a login is throttled per (client address, username): a flood from one
+//!   address slows that address's tries at that name, never the real user
+//!   at another counter; and per username over every address, with many free
+//!   failures and a low cap, to bound guessing spread over many addresses
+//!   (a flood from one address cannot reach it: the pair's own delays stop
+//!   it first);
+//! - a status lookup is throttled per (client address, reference), per
+//!   address over every reference (enumeration), and per reference over
+//!   every address with a low cap, which keeps a distributed guesser of the
+//!   four digits to about one try a minute while the real proxy waits at
+//!   most that minute.
+//!
+//! Every policy counts failures only: a right password, or a lookup that
+//! found its case, clears the keys it proves.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use chrono::Duration;
+use shokai_store::throttle::{ThrottleKey, ThrottlePolicy};
 
-/// Counts recent failures per key.
-#[derive(Debug)]
-pub struct FailureLimiter {
-    limit: usize,
-    window: Duration,
-    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
+/// The longest username a login looks up (and `user add` accepts): longer
+/// input is refused before it reaches a throttle or the database.
+pub const MAX_USERNAME_CHARS: usize = 64;
+
+/// Wrong passwords from one address for one username.
+pub const LOGIN_PAIR: ThrottlePolicy = ThrottlePolicy {
+    free_failures: 5,
+    first_delay: Duration::seconds(1),
+    max_delay: Duration::minutes(5),
+    forget_after: Duration::hours(1),
+};
+
+/// Wrong passwords for one username from every address together.
+pub const LOGIN_USER: ThrottlePolicy = ThrottlePolicy {
+    free_failures: 20,
+    first_delay: Duration::seconds(1),
+    max_delay: Duration::minutes(1),
+    forget_after: Duration::hours(1),
+};
+
+// A burst from one address gets `free + 1` tries past its pair before the
+// pair's first block: fewer than the username's (the reference's) own free
+// failures, so one address can never slow the real user (proxy) everywhere.
+const _: () = assert!(LOGIN_PAIR.free_failures + 1 < LOGIN_USER.free_failures);
+const _: () = assert!(STATUS_PAIR.free_failures + 1 < STATUS_REFERENCE.free_failures);
+
+/// The keys one login try counts against.
+pub fn login_keys(address: &str, username: &str) -> Vec<ThrottleKey> {
+    let user = username.to_lowercase();
+    vec![
+        ThrottleKey::new("login_pair", &format!("{address}\u{0}{user}"), LOGIN_PAIR),
+        ThrottleKey::new("login_user", &user, LOGIN_USER),
+    ]
 }
 
-impl FailureLimiter {
-    /// At most `limit` failures per key within `window`.
-    pub fn new(limit: usize, window: Duration) -> FailureLimiter {
-        FailureLimiter {
-            limit,
-            window,
-            failures: Mutex::new(HashMap::new()),
-        }
-    }
+/// Failed lookups from one address for one reference.
+pub const STATUS_PAIR: ThrottlePolicy = ThrottlePolicy {
+    free_failures: 5,
+    first_delay: Duration::seconds(2),
+    max_delay: Duration::minutes(15),
+    forget_after: Duration::hours(1),
+};
 
-    /// Whether `key` may try now.
-    pub fn allows(&self, key: &str, now: Instant) -> bool {
-        let mut map = self.lock();
-        let Some(times) = map.get_mut(key) else {
-            return true;
-        };
-        Self::forget_old(times, now, self.window);
-        times.len() < self.limit
-    }
+/// Failed lookups from one address over every reference.
+pub const STATUS_ADDRESS: ThrottlePolicy = ThrottlePolicy {
+    free_failures: 20,
+    first_delay: Duration::seconds(2),
+    max_delay: Duration::minutes(15),
+    forget_after: Duration::hours(1),
+};
 
-    /// Records a failed try of `key`.
-    pub fn fail(&self, key: &str, now: Instant) {
-        let mut map = self.lock();
-        // Bound memory under a flood of distinct keys: drop keys with nothing recent.
-        if map.len() > 10_000 {
-            map.retain(|_, times| {
-                Self::forget_old(times, now, self.window);
-                !times.is_empty()
-            });
-        }
-        let times = map.entry(key.to_owned()).or_default();
-        Self::forget_old(times, now, self.window);
-        times.push_back(now);
-    }
+/// Failed lookups of one reference from every address together.
+pub const STATUS_REFERENCE: ThrottlePolicy = ThrottlePolicy {
+    free_failures: 20,
+    first_delay: Duration::seconds(1),
+    max_delay: Duration::minutes(1),
+    forget_after: Duration::hours(24),
+};
 
-    /// Counts one try of `key` if it is allowed now, in one step (no race
-    /// between checking and counting); a refused try is not counted, so a
-    /// flood does not push the end of the lockout further away.
-    pub fn attempt(&self, key: &str, now: Instant) -> bool {
-        let mut map = self.lock();
-        if map.len() > 10_000 {
-            map.retain(|_, times| {
-                Self::forget_old(times, now, self.window);
-                !times.is_empty()
-            });
-        }
-        let times = map.entry(key.to_owned()).or_default();
-        Self::forget_old(times, now, self.window);
-        if times.len() >= self.limit {
-            return false;
-        }
-        times.push_back(now);
-        true
+/// The keys one status lookup counts against; `reference` is `None` when
+/// what was typed is not a reference number at all.
+pub fn status_keys(address: &str, reference: Option<&str>) -> Vec<ThrottleKey> {
+    let mut keys = vec![ThrottleKey::new("status_address", address, STATUS_ADDRESS)];
+    if let Some(reference) = reference {
+        keys.push(ThrottleKey::new(
+            "status_pair",
+            &format!("{address}\u{0}{reference}"),
+            STATUS_PAIR,
+        ));
+        keys.push(ThrottleKey::new(
+            "status_reference",
+            reference,
+            STATUS_REFERENCE,
+        ));
     }
-
-    /// Clears `key` after a success.
-    pub fn succeed(&self, key: &str) {
-        self.lock().remove(key);
-    }
-
-    fn forget_old(times: &mut VecDeque<Instant>, now: Instant, window: Duration) {
-        while times
-            .front()
-            .is_some_and(|t| now.saturating_duration_since(*t) >= window)
-        {
-            times.pop_front();
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, VecDeque<Instant>>> {
-        self.failures
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
+    keys
 }
 
-/// Failed logins allowed per username, and per client address, within
-/// [`LOGIN_WINDOW`]: enough for typos, far too few for guessing.
-pub const LOGIN_FAILURES_PER_USER: usize = 5;
-/// See [`LOGIN_FAILURES_PER_USER`]; an office shares few addresses.
-pub const LOGIN_FAILURES_PER_ADDRESS: usize = 30;
-/// The window failed logins are counted in.
-pub const LOGIN_WINDOW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
-
-/// Failed-login counters by username and by client address.
-#[derive(Debug)]
-pub struct LoginLimits {
-    pub(crate) users: FailureLimiter,
-    pub(crate) addresses: FailureLimiter,
-}
-
-impl Default for LoginLimits {
-    fn default() -> Self {
-        LoginLimits {
-            users: FailureLimiter::new(LOGIN_FAILURES_PER_USER, LOGIN_WINDOW),
-            addresses: FailureLimiter::new(LOGIN_FAILURES_PER_ADDRESS, LOGIN_WINDOW),
-        }
-    }
-}
-
-/// Lookups allowed per client address within [`STATUS_ADDRESS_WINDOW`].
-pub const STATUS_TRIES_PER_ADDRESS: usize = 20;
-/// See [`STATUS_TRIES_PER_ADDRESS`].
-pub const STATUS_ADDRESS_WINDOW: Duration = Duration::from_secs(15 * 60);
-/// Lookups allowed per reference number within [`STATUS_REFERENCE_WINDOW`].
-pub const STATUS_TRIES_PER_REFERENCE: usize = 10;
-/// See [`STATUS_TRIES_PER_REFERENCE`].
-pub const STATUS_REFERENCE_WINDOW: Duration = Duration::from_secs(60 * 60);
-
-/// Counters of status lookups by client address and by reference number.
-#[derive(Debug)]
-pub struct StatusLimits {
-    pub(crate) addresses: FailureLimiter,
-    pub(crate) references: FailureLimiter,
-}
-
-impl Default for StatusLimits {
-    fn default() -> Self {
-        StatusLimits {
-            addresses: FailureLimiter::new(STATUS_TRIES_PER_ADDRESS, STATUS_ADDRESS_WINDOW),
-            references: FailureLimiter::new(STATUS_TRIES_PER_REFERENCE, STATUS_REFERENCE_WINDOW),
-        }
-    }
+/// The keys a found case proves: the pair and the reference, never the
+/// address's own count (else one known case would let an address wipe its
+/// record of guesses at others).
+pub fn status_keys_cleared_by_success(keys: &[ThrottleKey]) -> Vec<ThrottleKey> {
+    keys.iter()
+        .filter(|k| k.scope() != "status_address")
+        .cloned()
+        .collect()
 }
 
 #[cfg(test)]
@@ -151,45 +116,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_key_is_refused_after_the_limit_and_allowed_again_once_the_window_passes() {
-        let limiter = FailureLimiter::new(3, Duration::from_secs(60));
-        let t0 = Instant::now();
-        for i in 0..3 {
-            assert!(limiter.allows("sato", t0 + Duration::from_secs(i)));
-            limiter.fail("sato", t0 + Duration::from_secs(i));
-        }
-        assert!(!limiter.allows("sato", t0 + Duration::from_secs(10)));
-        assert!(
-            limiter.allows("kato", t0 + Duration::from_secs(10)),
-            "other keys are not affected"
-        );
-        assert!(
-            limiter.allows("sato", t0 + Duration::from_secs(60)),
-            "the first failure aged out"
-        );
+    fn no_stranger_can_block_a_user_or_a_reference_everywhere_for_more_than_a_minute() {
+        assert!(LOGIN_USER.max_delay <= Duration::minutes(1));
+        assert!(STATUS_REFERENCE.max_delay <= Duration::minutes(1));
     }
 
     #[test]
-    fn attempts_are_counted_until_the_limit_and_refused_ones_do_not_extend_the_lockout() {
-        let limiter = FailureLimiter::new(2, Duration::from_secs(60));
-        let t0 = Instant::now();
-        assert!(limiter.attempt("R8-000001-3", t0));
-        assert!(limiter.attempt("R8-000001-3", t0 + Duration::from_secs(1)));
-        assert!(!limiter.attempt("R8-000001-3", t0 + Duration::from_secs(2)));
-        assert!(!limiter.attempt("R8-000001-3", t0 + Duration::from_secs(59)));
-        assert!(
-            limiter.attempt("R8-000001-3", t0 + Duration::from_secs(60)),
-            "the refused tries were not counted: the first try aged out"
-        );
+    fn usernames_are_keyed_without_regard_to_case() {
+        let upper = login_keys("192.0.2.1", "SATO");
+        let lower = login_keys("192.0.2.1", "sato");
+        assert_eq!(format!("{upper:?}"), format!("{lower:?}"));
     }
 
     #[test]
-    fn a_success_clears_the_count() {
-        let limiter = FailureLimiter::new(2, Duration::from_secs(60));
-        let t0 = Instant::now();
-        limiter.fail("sato", t0);
-        limiter.succeed("sato");
-        limiter.fail("sato", t0);
-        assert!(limiter.allows("sato", t0));
+    fn a_found_case_clears_its_pair_and_reference_but_not_the_address() {
+        let keys = status_keys("192.0.2.1", Some("R8-000001-3"));
+        let cleared: Vec<_> = status_keys_cleared_by_success(&keys)
+            .iter()
+            .map(ThrottleKey::scope)
+            .collect();
+        assert_eq!(cleared, ["status_pair", "status_reference"]);
     }
 }

@@ -8,7 +8,7 @@
 //! (a failing database, a bug) is [`ServiceError::Internal`]: logged, never
 //! shown.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use shokai_card::{CardError, PinError, PinKind};
 use shokai_store::{StoreError, StoredCase};
 use shokai_workflow::{ApplicationError, TransitionError};
@@ -24,9 +24,13 @@ pub enum ServiceError {
     /// Wrong username or password (deliberately not saying which).
     #[error("the username or password is wrong")]
     BadCredentials,
-    /// Too many attempts from this address or for this name; try later.
-    #[error("too many attempts; try again later")]
-    TooManyRequests,
+    /// Too many failed attempts for this name, reference or address; the
+    /// next try is accepted after `retry_after_secs` seconds.
+    #[error("too many attempts; try again in {retry_after_secs} seconds")]
+    TooManyRequests {
+        /// Seconds until the block ends (at least 1).
+        retry_after_secs: u64,
+    },
     /// Nothing by that id or reference.
     #[error("{what} not found")]
     NotFound {
@@ -224,6 +228,14 @@ pub struct WrongPin {
 }
 
 impl ServiceError {
+    /// Refused until `until` (a throttle's block), as seen at `now`.
+    pub fn too_many_until(until: DateTime<Utc>, now: DateTime<Utc>) -> ServiceError {
+        let millis = (until - now).num_milliseconds().max(1);
+        ServiceError::TooManyRequests {
+            retry_after_secs: u64::try_from((millis + 999) / 1000).unwrap_or(1),
+        }
+    }
+
     /// An internal error from any error value.
     pub fn internal(e: impl std::error::Error + Send + Sync + 'static) -> ServiceError {
         ServiceError::Internal(Box::new(e))
@@ -267,7 +279,7 @@ impl ServiceError {
             ServiceError::PinsNotOfCase(_) => Some("changes".to_owned()),
             ServiceError::Unauthenticated
             | ServiceError::BadCredentials
-            | ServiceError::TooManyRequests
+            | ServiceError::TooManyRequests { .. }
             | ServiceError::NotFound { .. }
             | ServiceError::VersionConflict { .. }
             | ServiceError::Duplicate { .. }

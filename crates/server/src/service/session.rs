@@ -1,16 +1,16 @@
 //! Logging in and out with bearer tokens.
 
 use std::net::IpAddr;
-use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
 use secrecy::SecretString;
 use serde::Serialize;
+use shokai_store::throttle::{self, Reservation};
 use shokai_store::users;
 
 use super::error::ServiceError;
 use crate::auth::Caller;
-use crate::infra::{password, token};
+use crate::infra::{password, rate_limit, token};
 use crate::state::AppState;
 
 /// A session just opened: the token is shown to the client once.
@@ -42,26 +42,31 @@ pub struct Attempt<'a> {
     pub from: IpAddr,
 }
 
-/// Checks the password (rate-limited) and opens a session lasting the
-/// configured `SHOKAI_SESSION_HOURS` at most, or until it is idle for
-/// `SHOKAI_SESSION_IDLE_MINUTES`.
+/// Checks the password (throttled, see [`rate_limit`]) and opens a session
+/// lasting the configured `SHOKAI_SESSION_HOURS` at most, or until it is
+/// idle for `SHOKAI_SESSION_IDLE_MINUTES`.
+///
+/// The try is counted as a failure before argon2 runs and forgiven when the
+/// password is right, so a burst of parallel guesses meets the count of the
+/// ones before it.
 #[tracing::instrument(skip_all)]
 pub async fn login(state: &AppState, attempt: Attempt<'_>) -> Result<NewSession, ServiceError> {
-    let limits = state.login_limits();
-    let user_key = attempt.username.to_lowercase();
-    let address_key = attempt.from.to_string();
-    let now = Instant::now();
-    if !limits.users.allows(&user_key, now) || !limits.addresses.allows(&address_key, now) {
-        return Err(ServiceError::TooManyRequests);
+    if attempt.username.chars().count() > rate_limit::MAX_USERNAME_CHARS {
+        // No account can have such a name: nothing to look up or count.
+        return Err(ServiceError::BadCredentials);
+    }
+    let keys = rate_limit::login_keys(&attempt.from.to_string(), attempt.username);
+    let store = state.store();
+    match throttle::reserve(store, &keys, state.now()).await? {
+        Reservation::Granted => {}
+        Reservation::Refused { until, scope } => {
+            tracing::warn!(scope, "login refused: too many failures");
+            return Err(ServiceError::too_many_until(until, state.now()));
+        }
     }
     let outcome = check_and_open(state, attempt.username, attempt.password).await;
-    match &outcome {
-        Err(ServiceError::BadCredentials) => {
-            limits.users.fail(&user_key, now);
-            limits.addresses.fail(&address_key, now);
-        }
-        Ok(_) => limits.users.succeed(&user_key),
-        Err(_) => {}
+    if outcome.is_ok() {
+        throttle::clear(store, &keys).await?;
     }
     outcome
 }
@@ -147,11 +152,13 @@ fn idle(state: &AppState) -> Duration {
     Duration::minutes(i64::from(state.settings().session_idle_minutes))
 }
 
-/// Deletes the sessions that no longer work (expired, idle, revoked);
-/// the minute job calls it. Returns how many.
+/// Deletes the sessions that no longer work (expired, idle, revoked) and
+/// the throttles' rows that are forgotten (logins' and the status page's);
+/// the minute job calls it. Returns how many rows.
 pub async fn delete_expired(state: &AppState) -> Result<u64, ServiceError> {
     let mut tx = state.store().begin().await?;
     let deleted = users::delete_expired_sessions(&mut tx, state.now(), idle(state)).await?;
     tx.commit().await?;
-    Ok(deleted)
+    let forgotten = throttle::sweep(state.store(), state.now()).await?;
+    Ok(deleted + forgotten)
 }

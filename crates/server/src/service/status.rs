@@ -20,20 +20,23 @@
 //! constant time, and against a dummy value when there is nothing to
 //! compare with, so the work done is the same either way.
 //!
-//! Every lookup counts towards two limits (see [`StatusLimits`]): per client
-//! address and per reference number. 10,000 possible digit strings against
-//! [`STATUS_TRIES_PER_REFERENCE`] tries an hour make guessing one case's
-//! digits take weeks, during which the limiter's 429s show in the logs.
+//! Every failed lookup counts, with growing delays, per (client address,
+//! reference), per address and per reference (see [`rate_limit`]): a
+//! stranger's failures slow only the stranger, and once a reference has had
+//! [`rate_limit::STATUS_REFERENCE`]'s free failures from anywhere, it takes
+//! at most about one try a minute, so guessing one case's four digits takes
+//! days, during which the refusals show in the logs.
 
 use std::net::IpAddr;
-use std::time::Instant;
 
 use chrono::NaiveDate;
 use serde::Serialize;
 use shokai_store::cases;
+use shokai_store::throttle::{self, Reservation};
 use shokai_workflow::{CaseState, ReferenceNumber, Representation};
 
 use super::error::ServiceError;
+use crate::infra::rate_limit;
 use crate::state::AppState;
 
 /// What the proxy brings to the second visit (Japanese, shown as a list).
@@ -131,29 +134,20 @@ pub async fn lookup(
     from: IpAddr,
     query: &StatusQuery,
 ) -> Result<ProxyStatus, ServiceError> {
-    let now = Instant::now();
-    if !state
-        .status_limits()
-        .addresses
-        .attempt(&from.to_string(), now)
-    {
-        tracing::warn!("status lookups from one address over the limit");
-        return Err(ServiceError::TooManyRequests);
-    }
     let reference = ReferenceNumber::parse(&query.reference).ok();
-    if let Some(reference) = &reference
-        && !state
-            .status_limits()
-            .references
-            .attempt(&reference.to_string(), now)
+    let reference_text = reference.as_ref().map(ToString::to_string);
+    let keys = rate_limit::status_keys(&from.to_string(), reference_text.as_deref());
+    let store = state.store();
+    if let Reservation::Refused { until, scope } =
+        throttle::reserve(store, &keys, state.now()).await?
     {
-        tracing::warn!("status lookups for one reference over the limit");
-        return Err(ServiceError::TooManyRequests);
+        tracing::warn!(scope, "status lookup refused: too many failures");
+        return Err(ServiceError::too_many_until(until, state.now()));
     }
     let typed = parse_last4(&query.phone_last4);
     let stored = match &reference {
         Some(reference) => {
-            let mut tx = state.store().read().await?;
+            let mut tx = store.read().await?;
             let found = cases::case_by_reference(&mut tx, reference).await?;
             tx.commit().await?;
             found
@@ -166,6 +160,7 @@ pub async fn lookup(
     let equal = same_digits(&typed.unwrap_or([0xff; 4]), &expected.unwrap_or([0x00; 4]));
     match stored {
         Some(stored) if equal && typed.is_some() && expected.is_some() => {
+            throttle::clear(store, &rate_limit::status_keys_cleared_by_success(&keys)).await?;
             Ok(status_of(&stored.core, state.clock().today()))
         }
         _ => Err(not_found()),

@@ -586,7 +586,7 @@ fn refused_on_the_page(e: &ServiceError) -> bool {
         | ServiceError::NotFound { .. }
         | ServiceError::Unauthenticated
         | ServiceError::BadCredentials
-        | ServiceError::TooManyRequests
+        | ServiceError::TooManyRequests { .. }
         | ServiceError::PrintFileDiscarded { .. }
         | ServiceError::TerminalUnavailable
         | ServiceError::Internal(_) => false,

@@ -20,13 +20,25 @@ fn unprintable_ja(reference: &str, letter: i64, reason: &str) -> String {
     format!("受付番号 {reference} の照会書（{letter}通目）を印刷できません。{why}。")
 }
 
+/// How long to wait, in words: 「30秒ほど」, 「5分ほど」 (minutes rounded up).
+pub fn wait_ja(secs: u64) -> String {
+    if secs < 60 {
+        format!("{}秒ほど", secs.max(1))
+    } else {
+        format!("{}分ほど", secs.div_ceil(60))
+    }
+}
+
 /// What a clerk reads for `e`.
 pub fn error_ja(e: &ServiceError) -> String {
     let fixed = match e {
         ServiceError::Unauthenticated => "ログインしてください。",
         ServiceError::BadCredentials => "ユーザー名またはパスワードが違います。",
-        ServiceError::TooManyRequests => {
-            "失敗が続いたため、しばらくの間ログインできません。15分ほど待ってから、もう一度お試しください。"
+        ServiceError::TooManyRequests { retry_after_secs } => {
+            return format!(
+                "失敗が続いたため、しばらくの間ログインできません。{}待ってから、もう一度お試しください。",
+                wait_ja(*retry_after_secs)
+            );
         }
         ServiceError::NotFound { .. } => "お探しのページまたは案件は見つかりません。",
         ServiceError::VersionConflict { .. } => {
@@ -182,7 +194,7 @@ mod tests {
         match e {
             ServiceError::Unauthenticated
             | ServiceError::BadCredentials
-            | ServiceError::TooManyRequests
+            | ServiceError::TooManyRequests { .. }
             | ServiceError::NotFound { .. }
             | ServiceError::Invalid { .. }
             | ServiceError::Unprintable { .. }
@@ -262,7 +274,9 @@ mod tests {
         let mut all = vec![
             ServiceError::Unauthenticated,
             ServiceError::BadCredentials,
-            ServiceError::TooManyRequests,
+            ServiceError::TooManyRequests {
+                retry_after_secs: 90,
+            },
             ServiceError::NotFound {
                 what: "case 1".into(),
             },

@@ -190,7 +190,7 @@ pub async fn login(
             cookies.clear(&mut response, Jar::LoginCsrf);
             response
         }
-        Err(e @ (ServiceError::BadCredentials | ServiceError::TooManyRequests)) => {
+        Err(e @ (ServiceError::BadCredentials | ServiceError::TooManyRequests { .. })) => {
             let message = super::messages::error_ja(&e);
             let (status, _) = page::status_of(e);
             login_page_response(&state, &headers, status, form.username, Some(message))

@@ -74,8 +74,8 @@ pub enum Outcome {
     Found(StatusView),
     /// No application matches (any mismatch).
     NotFound,
-    /// Too many lookups.
-    TooMany,
+    /// Too many failed lookups: how long to wait, in words (「30秒ほど」).
+    TooMany(String),
     /// The form's token did not match: reload and try again.
     Expired,
     /// Something failed on our side.
@@ -155,7 +155,10 @@ pub async fn lookup(
     let (code, outcome) = match status::lookup(&state, client.addr, &query).await {
         Ok(found) => (StatusCode::OK, Outcome::Found(found.into())),
         Err(ServiceError::NotFound { .. }) => (StatusCode::NOT_FOUND, Outcome::NotFound),
-        Err(ServiceError::TooManyRequests) => (StatusCode::TOO_MANY_REQUESTS, Outcome::TooMany),
+        Err(ServiceError::TooManyRequests { retry_after_secs }) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            Outcome::TooMany(super::messages::wait_ja(retry_after_secs)),
+        ),
         Err(e) => {
             let (status, report) = page::status_of(e);
             let mut response = respond(&state, &headers, status, Outcome::Failed);

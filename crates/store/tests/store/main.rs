@@ -15,4 +15,5 @@ mod outbox;
 mod reports;
 mod schedule;
 mod secure_delete;
+mod throttle;
 mod users;

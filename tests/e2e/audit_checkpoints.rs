@@ -10,6 +10,8 @@ use shokai_store::audit;
 use shokai_store::checkpoint;
 use shokai_store::testing::rewrite_chain_sql;
 
+use mail_parser::MimeHeaders as _;
+
 use crate::helpers::{Role, TestApp};
 
 /// Rewrites the reason of event 1 and recomputes every hash and the head.
@@ -177,4 +179,98 @@ async fn serve_signs_a_checkpoint_when_a_key_is_configured() {
         )
         .await;
     assert_eq!(code, Some(0), "{out}{err}");
+}
+
+/// `mail` carries the checkpoint `file` of `dir`, attached byte for byte,
+/// and says how to verify with it.
+fn assert_mail_carries(
+    mail: &crate::mail::Received,
+    dir: &Path,
+    file: &checkpoint::CheckpointFile,
+) {
+    let message = crate::mail::parse(&mail.data);
+    let subject = message.subject().unwrap();
+    assert!(subject.contains("チェックポイント"), "{subject}");
+    let attached: Vec<_> = message.attachments().collect();
+    assert_eq!(attached.len(), 1);
+    let on_disk = std::fs::read(dir.join(&file.name)).unwrap();
+    assert_eq!(
+        attached[0].contents(),
+        on_disk,
+        "the signed file, byte for byte"
+    );
+    assert_eq!(attached[0].attachment_name(), Some(file.name.as_str()));
+    let hash = &file.checkpoint.as_ref().unwrap().hash;
+    let body = message.body_text(0).unwrap().into_owned();
+    assert!(
+        body.contains(hash.as_str()) && body.contains("shokai audit verify"),
+        "{body}"
+    );
+}
+
+/// The audit staff's mailbox in these tests.
+const AUDITORS: &str = "audit@example.jp";
+
+#[tokio::test]
+async fn the_daily_checkpoint_and_one_made_on_the_command_line_are_mailed_to_the_audit_staff() {
+    let smtp = crate::mail::SmtpServer::start().await;
+    let keys = tempfile::tempdir().unwrap();
+    let key_file = keys.path().join("auditors.key");
+    let key = checkpoint::generate_signing_key();
+    checkpoint::write_key_files(&key_file, &key).unwrap();
+    let dir = keys.path().join("checkpoints");
+    let (key_setting, dir_setting) = (key_file.display().to_string(), dir.display().to_string());
+    let app = crate::mail::spawn_with_mail(
+        &smtp,
+        &[
+            ("SHOKAI_AUDIT_SIGNING_KEY", &key_setting),
+            ("SHOKAI_AUDIT_CHECKPOINT_DIR", &dir_setting),
+            ("SHOKAI_AUDIT_CHECKPOINT_MAIL", AUDITORS),
+        ],
+    )
+    .await;
+
+    let daily = smtp.message_to(AUDITORS).await;
+    app.add_user("sato", Role::Clerk).await;
+    let (code, out, err) = app
+        .cli(
+            &[
+                "audit",
+                "checkpoint",
+                "--key",
+                &key_setting,
+                "--out",
+                &dir_setting,
+            ],
+            "",
+        )
+        .await;
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(
+        out.contains(&format!("queued for mail to {AUDITORS}")),
+        "{out}"
+    );
+    let both = smtp.messages_to(AUDITORS, 2).await;
+
+    let files = checkpoint::read_dir(&dir).unwrap();
+    assert_eq!(files.len(), 2, "the daily one and the command line's");
+    assert_mail_carries(&daily, &dir, &files[0]);
+    assert_mail_carries(&both[1], &dir, &files[1]);
+    let (code, _, err) = app
+        .cli(
+            &[
+                "audit",
+                "checkpoint",
+                "--key",
+                &key_setting,
+                "--out",
+                &dir_setting,
+                "--mail-to",
+                "not an address",
+            ],
+            "",
+        )
+        .await;
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--mail-to"), "{err}");
 }

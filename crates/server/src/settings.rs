@@ -68,6 +68,7 @@ pub const KEYS: &[&str] = &[
     "SHOKAI_MAX_CONCURRENT_REQUESTS",
     "SHOKAI_AUDIT_SIGNING_KEY",
     "SHOKAI_AUDIT_CHECKPOINT_DIR",
+    "SHOKAI_AUDIT_CHECKPOINT_MAIL",
     "SHOKAI_TLS_CERT",
     "SHOKAI_TLS_KEY",
     "SHOKAI_PUBLIC_URL",
@@ -493,6 +494,9 @@ pub struct AuditCheckpoints {
     pub signing_key: PathBuf,
     /// The directory checkpoints are written to.
     pub dir: PathBuf,
+    /// Where each checkpoint is also mailed (`SHOKAI_AUDIT_CHECKPOINT_MAIL`,
+    /// e.g. the audit staff's mailbox), through the outbox.
+    pub mail_to: Option<String>,
 }
 
 /// `SHOKAI_AUDIT_SIGNING_KEY=PATH` (checked now: it must hold a key) and
@@ -512,9 +516,21 @@ fn audit_checkpoints(s: &Sources) -> Result<Option<AuditCheckpoints>, SettingsEr
     let dir = s
         .get("SHOKAI_AUDIT_CHECKPOINT_DIR")
         .unwrap_or("data/audit-checkpoints");
+    let mail_to = match s
+        .get("SHOKAI_AUDIT_CHECKPOINT_MAIL")
+        .filter(|v| !v.is_empty())
+    {
+        Some(_) => Some(mail_address(
+            s,
+            "SHOKAI_AUDIT_CHECKPOINT_MAIL",
+            "the audit staff's e-mail address",
+        )?),
+        None => None,
+    };
     Ok(Some(AuditCheckpoints {
         signing_key,
         dir: PathBuf::from(dir),
+        mail_to,
     }))
 }
 

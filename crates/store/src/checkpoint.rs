@@ -143,13 +143,20 @@ impl Checkpoint {
         format!("checkpoint-{:012}-{time}Z.json", self.seq)
     }
 
+    /// The file's content: pretty JSON and a final newline.
+    pub fn file_text(&self) -> String {
+        // A struct of strings and integers always serialises.
+        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
     /// Writes the checkpoint into `dir` (made if absent), never over an
     /// existing file. Returns the file's path.
     pub fn write_to(&self, dir: &Path) -> std::io::Result<PathBuf> {
         std::fs::create_dir_all(dir)?;
         let path = dir.join(self.file_name());
-        let mut text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
-        text.push('\n');
+        let text = self.file_text();
         let mut file = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)

@@ -15,8 +15,11 @@ use std::io::Write;
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use shokai_store::audit::{self, ChainBreak, ExportError};
-use shokai_store::checkpoint::{self, Checkpoint, CheckpointFailure, KeyError};
+use shokai_store::checkpoint::{self, CheckpointFailure, KeyError};
 use shokai_store::{DEFAULT_DATABASE_URL, Store, StoreError};
+
+use crate::service::checkpoints::{self, CheckpointJobError};
+use crate::settings::AuditCheckpoints;
 
 /// `shokai audit …`
 #[derive(Debug, clap::Args)]
@@ -70,6 +73,10 @@ pub struct CheckpointArgs {
         default_value = "data/audit-checkpoints"
     )]
     pub out: std::path::PathBuf,
+    /// Also mail the checkpoint file to ADDR (the audit staff): queued in the
+    /// outbox, sent by `shokai serve`'s mail worker.
+    #[arg(long, value_name = "ADDR", env = "SHOKAI_AUDIT_CHECKPOINT_MAIL")]
+    pub mail_to: Option<String>,
 }
 
 /// Arguments of `shokai audit keygen`.
@@ -146,6 +153,8 @@ pub enum AuditCliError {
     },
     #[error("--from must be before --to")]
     EmptyPeriod,
+    #[error("--mail-to must be an e-mail address like audit@example.jp")]
+    MailTo,
     #[error("cannot start the async runtime")]
     Runtime(#[source] std::io::Error),
     #[error("database: {0}")]
@@ -165,7 +174,7 @@ impl AuditCliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             AuditCliError::Broken { .. } | AuditCliError::Checkpoint(_) => 1,
-            AuditCliError::EmptyPeriod | AuditCliError::Key(_) => 2,
+            AuditCliError::EmptyPeriod | AuditCliError::MailTo | AuditCliError::Key(_) => 2,
             AuditCliError::CheckpointDir { .. }
             | AuditCliError::Runtime(_)
             | AuditCliError::Store(_)
@@ -232,21 +241,36 @@ async fn verify(store: &Store, args: VerifyArgs) -> Result<(), AuditCliError> {
 }
 
 async fn make_checkpoint(store: &Store, args: CheckpointArgs) -> Result<(), AuditCliError> {
-    let key = checkpoint::read_signing_key(&args.key)?;
-    let mut tx = store.read().await?;
-    let head = checkpoint::head(&mut tx).await?;
-    tx.commit().await?;
-    let path = Checkpoint::sign(&key, &head, chrono::Utc::now())
-        .write_to(&args.out)
-        .map_err(|source| AuditCliError::Output {
-            path: args.out.display().to_string(),
-            source,
+    let mail_to = args.mail_to.filter(|to| !to.is_empty());
+    if mail_to
+        .as_deref()
+        .is_some_and(|to| to.parse::<lettre::Address>().is_err())
+    {
+        return Err(AuditCliError::MailTo);
+    }
+    let settings = AuditCheckpoints {
+        signing_key: args.key,
+        dir: args.out,
+        mail_to,
+    };
+    let (path, signed) = checkpoints::sign_now(store, &settings, chrono::Utc::now())
+        .await
+        .map_err(|e| match e {
+            CheckpointJobError::Key(e) => AuditCliError::Key(e),
+            CheckpointJobError::Store(e) => AuditCliError::Store(e),
+            CheckpointJobError::Write { dir, source } => AuditCliError::Output {
+                path: dir.display().to_string(),
+                source,
+            },
         })?;
     println!(
         "audit checkpoint at seq {} written to {}",
-        head.seq,
+        signed.seq,
         path.display()
     );
+    if let Some(to) = &settings.mail_to {
+        println!("queued for mail to {to} (sent by the mail worker of `shokai serve`)");
+    }
     Ok(())
 }
 

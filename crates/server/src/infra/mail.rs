@@ -39,6 +39,8 @@ pub const BATCH_PRINT: &str = "batch_print";
 pub const LETTER_MAILED: &str = "letter_mailed";
 /// Outbox kind of the proxy's reminder before the deadline.
 pub const DEADLINE_REMINDER: &str = "deadline_reminder";
+/// Outbox kind of the signed audit checkpoint sent to the audit staff.
+pub const AUDIT_CHECKPOINT: &str = "audit_checkpoint";
 /// File names as downloaded and attached.
 pub const PRINT_FILE: &str = "print.pdf";
 /// The manifest as downloaded and attached.
@@ -87,6 +89,10 @@ pub const KINDS: &[(&str, &[&str])] = &[
             "office_phone",
             "office_hours",
         ],
+    ),
+    (
+        AUDIT_CHECKPOINT,
+        &["seq", "hash", "time", "file_name", "office_name"],
     ),
 ];
 
@@ -381,6 +387,16 @@ impl<M: Mailer> OutboxSender<M> {
         // codes is downloaded by the print room's login, never mailed.
         let (to, attachments) = if row.kind == BATCH_PRINT {
             (self.print_room.clone(), Vec::new())
+        } else if row.kind == AUDIT_CHECKPOINT {
+            // The signed file itself, byte for byte as written to the
+            // checkpoint directory, for the auditors to keep apart.
+            let to = mailbox(
+                payload_str(&row.payload, "to")?,
+                "the audit staff's address",
+            )?;
+            let file = payload_str(&row.payload, "checkpoint")?.as_bytes().to_vec();
+            let name = payload_str(&row.payload, "file_name")?;
+            (to, vec![(name, file, "application/json")])
         } else {
             let to = mailbox(payload_str(&row.payload, "to")?, "the proxy's address")?;
             (to, Vec::new())

@@ -3,15 +3,21 @@
 //! head is signed with the auditors' key and written to
 //! `SHOKAI_AUDIT_CHECKPOINT_DIR`. The day is claimed in the same transaction
 //! (as the batch cut-off does), so a failed signing or write leaves it
-//! unclaimed for the next minute's try.
+//! unclaimed for the next minute's try. With `SHOKAI_AUDIT_CHECKPOINT_MAIL`
+//! the file is also queued, in that transaction, for mail to the audit
+//! staff (outbox kind `audit_checkpoint`, the file attached), so a copy
+//! leaves the server even if nobody collects the directory.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
+use serde_json::json;
 use shokai_store::checkpoint::{self, Checkpoint, KeyError};
-use shokai_store::{Store, StoreError, schedule};
+use shokai_store::outbox::{self, NewMessage};
+use shokai_store::{Store, StoreError, Tx, schedule};
 use shokai_workflow::case::japan_date;
 
+use crate::infra::mail::AUDIT_CHECKPOINT;
 use crate::settings::AuditCheckpoints;
 use crate::state::AppState;
 
@@ -53,20 +59,68 @@ pub async fn make_daily_with(
     settings: &AuditCheckpoints,
     now: DateTime<Utc>,
 ) -> Result<Option<PathBuf>, CheckpointJobError> {
-    let key = checkpoint::read_signing_key(&settings.signing_key)?;
     let mut tx = store.begin().await?;
     if !schedule::claim_daily_run(&mut tx, CHECKPOINT_JOB, japan_date(now), now).await? {
         return Ok(None);
     }
-    let head = checkpoint::head(&mut tx).await?;
-    let path = Checkpoint::sign(&key, &head, now)
+    let (path, _) = sign_in(&mut tx, settings, now).await?;
+    tx.commit().await?;
+    Ok(Some(path))
+}
+
+/// Signs the head now, whatever the day (`shokai audit checkpoint`): the
+/// file and, with a mail address, the queued mail. Returns the file and
+/// the checkpoint.
+pub async fn sign_now(
+    store: &Store,
+    settings: &AuditCheckpoints,
+    now: DateTime<Utc>,
+) -> Result<(PathBuf, Checkpoint), CheckpointJobError> {
+    let mut tx = store.begin().await?;
+    let signed = sign_in(&mut tx, settings, now).await?;
+    tx.commit().await?;
+    Ok(signed)
+}
+
+/// Signs the head as `tx` sees it, writes the file and queues its mail in `tx`.
+async fn sign_in(
+    tx: &mut Tx,
+    settings: &AuditCheckpoints,
+    now: DateTime<Utc>,
+) -> Result<(PathBuf, Checkpoint), CheckpointJobError> {
+    let key = checkpoint::read_signing_key(&settings.signing_key)?;
+    let head = checkpoint::head(tx).await?;
+    let signed = Checkpoint::sign(&key, &head, now);
+    let path = signed
         .write_to(&settings.dir)
         .map_err(|source| CheckpointJobError::Write {
             dir: settings.dir.clone(),
             source,
         })?;
-    tx.commit().await?;
-    Ok(Some(path))
+    if let Some(to) = &settings.mail_to {
+        outbox::enqueue(tx, &mail(&signed, &path, to), now).await?;
+    }
+    Ok((path, signed))
+}
+
+/// The mail carrying `signed` (written to `path`) to `to`. The key makes a
+/// second queueing of one checkpoint a no-op.
+fn mail(signed: &Checkpoint, path: &Path, to: &str) -> NewMessage {
+    let file_name = path
+        .file_name()
+        .map_or_else(|| signed.file_name(), |n| n.to_string_lossy().into_owned());
+    NewMessage {
+        kind: AUDIT_CHECKPOINT.to_owned(),
+        payload: json!({
+            "to": to,
+            "seq": signed.seq,
+            "hash": signed.hash,
+            "time": signed.time,
+            "file_name": file_name,
+            "checkpoint": signed.file_text(),
+        }),
+        idempotency_key: format!("audit-checkpoint:{file_name}"),
+    }
 }
 
 #[cfg(test)]
@@ -83,6 +137,7 @@ mod tests {
         let settings = AuditCheckpoints {
             signing_key: key_file,
             dir: db.dir.path().join("checkpoints"),
+            mail_to: None,
         };
         let store = state.store();
 

@@ -99,6 +99,8 @@ fn other_routes() -> Vec<Route> {
         ("GET", "/api/audit", None, &[Role::Auditor]),
         ("GET", "/api/audit/verify", None, &[Role::Auditor]),
         ("GET", "/api/audit/export.csv", None, &[Role::Auditor]),
+        ("GET", "/api/audit/access", None, &[Role::Auditor]),
+        ("GET", "/api/audit/access.csv", None, &[Role::Auditor]),
     ]
 }
 

@@ -107,6 +107,8 @@ async fn the_openapi_document_describes_the_served_routes() {
         ("/api/audit", "get"),
         ("/api/audit/verify", "get"),
         ("/api/audit/export.csv", "get"),
+        ("/api/audit/access", "get"),
+        ("/api/audit/access.csv", "get"),
     ] {
         assert!(
             doc["paths"][path][method].is_object(),

@@ -12,6 +12,7 @@ mod cards;
 mod helpers;
 mod secrets;
 
+mod access_log;
 mod accounts;
 mod audit;
 mod audit_checkpoints;
@@ -40,6 +41,7 @@ mod pin_change;
 mod pin_scan;
 mod previews;
 mod procedure;
+mod purge;
 mod reports;
 mod responses;
 mod settings;

@@ -5,9 +5,9 @@
 //! (closes the day's print batch at `SHOKAI_BATCH_CUTOFF`) and, when
 //! `SHOKAI_AUDIT_SIGNING_KEY` is set, the daily signed audit checkpoint, and
 //! the session clean-up (expired, idle and revoked sessions deleted each
-//! minute). They run as tokio tasks,
-//! call services for every decision, and stop when the server shuts down
-//! gracefully.
+//! minute), and with `SHOKAI_RETENTION_DAYS` the daily retention purge.
+//! They run as tokio tasks, call services for every decision, and stop
+//! when the server shuts down gracefully.
 //!
 //! Error policy: a failing pass is logged (with `anyhow` context) and the job
 //! carries on after a pause; a message that cannot be sent is retried with
@@ -84,6 +84,7 @@ impl Jobs {
         if state.settings().audit_checkpoints.is_some() {
             tasks.push(tokio::spawn(checkpoint(state.clone(), stopped.clone())));
         }
+        tasks.push(tokio::spawn(retention(state.clone(), stopped.clone())));
         tasks.push(tokio::spawn(cut_off(state.clone(), stopped)));
         Ok(Jobs {
             stop,
@@ -260,6 +261,38 @@ async fn remind(state: AppState, stopped: watch::Receiver<bool>) {
         tokio::select! {
             () = until_stopped(stopped.clone()) => return,
             () = tokio::time::sleep(REMINDER_SCAN) => {}
+        }
+    }
+}
+
+/// How often the retention job looks at the date: the day's purge runs
+/// within a minute of midnight (Japan time), or of start-up.
+const RETENTION_SCAN: Duration = Duration::from_secs(60);
+
+/// With `SHOKAI_RETENTION_DAYS` set, purges the personal data of the cases
+/// closed more than that many days ago, once a Japan day (the day is
+/// claimed in `scheduled_runs`, so one server of several does it); without
+/// it, ends at once.
+async fn retention(state: AppState, stopped: watch::Receiver<bool>) {
+    if state.settings().retention_days.is_none() {
+        return;
+    }
+    loop {
+        match crate::service::purge::purge_daily(&state).await {
+            Ok(Some(run)) if !run.report.cases.is_empty() => tracing::info!(
+                cases = run.report.cases.len(),
+                closed_before = %run.closed_before,
+                "retention purge done"
+            ),
+            Ok(_) => {}
+            Err(e) => {
+                let e = anyhow::Error::new(e).context("retention purge");
+                tracing::error!(error = format!("{e:#}"), "retention purge failed");
+            }
+        }
+        tokio::select! {
+            () = until_stopped(stopped.clone()) => return,
+            () = tokio::time::sleep(RETENTION_SCAN) => {}
         }
     }
 }

@@ -73,6 +73,7 @@ pub const KEYS: &[&str] = &[
     "SHOKAI_TLS_KEY",
     "SHOKAI_PUBLIC_URL",
     "SHOKAI_TRUSTED_PROXIES",
+    "SHOKAI_RETENTION_DAYS",
 ];
 
 /// Why the settings could not be loaded. Each variant names the key.
@@ -187,6 +188,10 @@ pub struct Settings {
     pub audit_checkpoints: Option<AuditCheckpoints>,
     /// How the server is reached: its own TLS, its public address, the proxies in front.
     pub edge: Edge,
+    /// `SHOKAI_RETENTION_DAYS`: a daily job in `serve` purges the personal
+    /// data of cases closed more than this many days ago; `None`: no
+    /// automatic purge (`shokai purge` by hand).
+    pub retention_days: Option<u32>,
 }
 
 /// How requests reach the server (`SHOKAI_TLS_CERT`/`_KEY`,
@@ -544,6 +549,20 @@ fn session_idle_minutes(s: &Sources) -> Result<u32, SettingsError> {
     Ok(minutes)
 }
 
+/// `SHOKAI_RETENTION_DAYS`: unset for no automatic purge, or 1 to 36500
+/// days (a hundred years) after a case closed.
+fn retention_days(s: &Sources) -> Result<Option<u32>, SettingsError> {
+    const KEY: &str = "SHOKAI_RETENTION_DAYS";
+    if s.get(KEY).is_none() {
+        return Ok(None);
+    }
+    let days = s.parsed(KEY, 0u32, "a number of days")?;
+    if !(1..=36_500).contains(&days) {
+        return Err(invalid(KEY, "between 1 and 36500 days"));
+    }
+    Ok(Some(days))
+}
+
 fn invalid(key: &'static str, reason: impl Into<String>) -> SettingsError {
     SettingsError::Invalid {
         key,
@@ -603,6 +622,7 @@ impl Settings {
             limits: limits(s)?,
             audit_checkpoints: audit_checkpoints(s)?,
             edge: edge(s)?,
+            retention_days: retention_days(s)?,
         })
     }
 
@@ -1370,6 +1390,16 @@ mod tests {
         );
         assert_eq!(invalid_key(t("usb:1")), "SHOKAI_CARD_TERMINAL");
         assert_eq!(invalid_key(t("pcsc:")), "SHOKAI_CARD_TERMINAL");
+    }
+
+    #[test]
+    fn the_retention_period_is_off_unless_set_to_a_number_of_days() {
+        assert_eq!(with(&[]).unwrap().retention_days, None);
+        let days = |v: &str| with(&[("SHOKAI_RETENTION_DAYS", v)]);
+        assert_eq!(days("1825").unwrap().retention_days, Some(1825));
+        for bad in ["0", "36501", "five years", "-1"] {
+            assert_eq!(invalid_key(days(bad)), "SHOKAI_RETENTION_DAYS", "{bad}");
+        }
     }
 
     #[test]

@@ -6,6 +6,33 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+/// Defines, for each named `async fn(TestDb)` of the calling test module,
+/// `sqlite::<name>` and `postgres::<name>` tests (the PostgreSQL one runs
+/// only with `SHOKAI_TEST_POSTGRES`; `make test` reports the e2e skips).
+macro_rules! on_both_backends {
+    ($($body:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $body() {
+                    super::$body(crate::testing::TestDb::sqlite()).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $body() {
+                    if let Some(db) = crate::testing::TestDb::postgres().await {
+                        super::$body(db).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+pub(crate) use on_both_backends;
+
 use chrono::{DateTime, Utc};
 use shokai_store::Store;
 use shokai_store::testing::{POSTGRES_ENV, PostgresTestDatabase};
@@ -66,6 +93,15 @@ impl TestDb {
 
     /// A server's state on this database, its clock standing at `now`.
     pub async fn state(&self, now: DateTime<Utc>) -> (AppState, Arc<ManualClock>) {
+        self.state_with(now, &[]).await
+    }
+
+    /// [`TestDb::state`] with some settings added (`SHOKAI_*` key, value).
+    pub async fn state_with(
+        &self,
+        now: DateTime<Utc>,
+        extra: &[(&str, &str)],
+    ) -> (AppState, Arc<ManualClock>) {
         let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
         let card = self.dir.path().join("card.json");
         if !card.exists() {
@@ -100,6 +136,11 @@ impl TestDb {
         ];
         let mut sources = Sources::default();
         sources.overlay(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)));
+        sources.overlay(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
         let settings = Settings::from_sources(&sources).expect("test settings");
         let store = Store::connect(&self.url).await.expect("database");
         store.migrate().await.expect("migrations");

@@ -15,7 +15,7 @@ use shokai_workflow::{
 
 use crate::audit::{self, NewAuditEvent};
 use crate::case_list::stored_kana;
-use crate::db::{Row, Store, Tx, args, store_time};
+use crate::db::{Row, Store, Tx, args};
 use crate::error::StoreError;
 use crate::outbox::{self, NewMessage};
 
@@ -717,14 +717,8 @@ pub async fn response_attempts(
         .collect()
 }
 
-/// What a purge removed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct PurgeReport {
-    /// Closed cases whose personal data was removed.
-    pub cases: u64,
-    /// Audit events whose personal data was removed.
-    pub audit_events: u64,
-}
+/// What a purge erased (see [`crate::personal_data::purge`]).
+pub use crate::personal_data::purge::PurgeReport;
 
 /// The SQL list of final state codes; a unit test keeps it equal to
 /// [`CaseState::is_final`].
@@ -736,50 +730,6 @@ macro_rules! final_states_sql {
 pub(crate) use final_states_sql;
 #[cfg(test)]
 const FINAL_STATES_SQL: &str = final_states_sql!();
-
-impl Store {
-    /// Removes personal data recorded before `before` (now minus the
-    /// retention period): from closed cases last changed before then, and
-    /// from audit events recorded before then. The audit chain still verifies;
-    /// the purge itself is recorded as an audit event.
-    pub async fn purge_personal_data(
-        &self,
-        actor: &Actor,
-        before: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> Result<PurgeReport, StoreError> {
-        const PURGE_CASES: &str = concat!(
-            "UPDATE cases SET parties = NULL, cardholder_kana = NULL, purged_at = ? \
-             WHERE parties IS NOT NULL AND updated_at < ? AND state IN ",
-            final_states_sql!()
-        );
-        let mut tx = self.begin().await?;
-        let cases = tx.execute(PURGE_CASES, args![now, before]).await?;
-        let audit_events = audit::purge_personal_data(&mut tx, before, now).await?;
-        let event = NewAuditEvent {
-            case_id: None,
-            case_reference: None,
-            actor: Some(actor.username.clone()),
-            role: actor.role.code().to_owned(),
-            event: "personal_data_purged".to_owned(),
-            from_state: None,
-            to_state: None,
-            reason: None,
-            details: serde_json::json!({
-                "before": crate::canonical::canonical_time(store_time(before)),
-                "cases": cases,
-                "audit_events": audit_events,
-            }),
-            personal: None,
-        };
-        audit::append(&mut tx, &event, now).await?;
-        tx.commit().await?;
-        Ok(PurgeReport {
-            cases,
-            audit_events,
-        })
-    }
-}
 
 #[cfg(test)]
 mod tests {

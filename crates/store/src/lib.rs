@@ -15,7 +15,9 @@
 //!
 //! - [`cases`]: `Store::create_case`, `Store::transition` (one transaction:
 //!   versioned update, letters, audit event, outbox), listings, response
-//!   attempts, `Store::purge_personal_data`.
+//!   attempts.
+//! - [`personal_data`]: the retention purge of closed cases (every table
+//!   that keeps personal data) and the access log of reads.
 //! - [`case_list`]: the case list's filters (reference prefix, reading,
 //!   state, path, application dates), total and keyset paging, newest first.
 //! - [`audit`]: append, `verify` (first break: changed, missing, reordered),
@@ -43,6 +45,7 @@ pub mod checkpoint;
 mod db;
 mod error;
 pub mod outbox;
+pub mod personal_data;
 pub mod reports;
 pub mod schedule;
 pub mod testing;

@@ -1,5 +1,6 @@
 //! The audit log for auditors: `GET /api/audit`, `GET /api/audit/verify`,
-//! `GET /api/audit/export.csv`.
+//! `GET /api/audit/export.csv`; and the access log of reads of personal
+//! data: `GET /api/audit/access`, `GET /api/audit/access.csv`.
 
 use axum::Json;
 use axum::extract::{Query, State};
@@ -12,6 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::authorized::Authorized;
 use super::error::AppError;
 use crate::auth::Audit;
+use crate::service::access_log::{self, AccessLogParams, AccessPage};
 use crate::service::audit::{self, AuditEvent, AuditQuery};
 use crate::state::AppState;
 
@@ -121,6 +123,56 @@ pub async fn export_csv(
         [
             (CONTENT_TYPE, "text/csv; charset=utf-8"),
             (CONTENT_DISPOSITION, "attachment; filename=\"audit.csv\""),
+        ],
+        csv,
+    ))
+}
+
+/// `GET /api/audit/access?reference=&user=&from=&to=&before=`: one page of
+/// the reads of personal data matching the search, newest first.
+#[utoipa::path(get, path = "/api/audit/access", tag = "audit", security(("bearer" = [])),
+    params(
+        ("reference" = Option<String>, Query, description = "A whole reference number (受付番号)"),
+        ("user" = Option<String>, Query, description = "The reader's username"),
+        ("from" = Option<String>, Query, description = "First Japan date, YYYY-MM-DD"),
+        ("to" = Option<String>, Query, description = "Last Japan date, YYYY-MM-DD (included)"),
+        ("before" = Option<i64>, Query, description = "The next_before of the page before; omit for the newest page")),
+    responses((status = 200, description = "One page of reads (100 at most), the total and where the next page starts", body = AccessPage),
+        (status = 403, description = "forbidden: auditors only", body = super::openapi::ErrorSchema),
+        (status = 422, description = "invalid_input, `field` naming the parameter", body = super::openapi::ErrorSchema)))]
+pub async fn access(
+    _auth: Authorized<Audit>,
+    State(state): State<AppState>,
+    Query(params): Query<AccessLogParams>,
+) -> Result<Json<AccessPage>, AppError> {
+    let query = params.parse()?;
+    Ok(Json(access_log::search(&state, &query).await?))
+}
+
+/// `GET /api/audit/access.csv?reference=&user=&from=&to=`: every read the
+/// search finds, newest first, as CSV for Japanese Excel.
+#[utoipa::path(get, path = "/api/audit/access.csv", tag = "audit", security(("bearer" = [])),
+    params(
+        ("reference" = Option<String>, Query, description = "A whole reference number (受付番号)"),
+        ("user" = Option<String>, Query, description = "The reader's username"),
+        ("from" = Option<String>, Query, description = "First Japan date, YYYY-MM-DD"),
+        ("to" = Option<String>, Query, description = "Last Japan date, YYYY-MM-DD (included)")),
+    responses((status = 200, description = "CSV for Excel: UTF-8 with BOM, CRLF, Japanese headers, Japan time; the codes in their own columns", content_type = "text/csv"),
+        (status = 403, description = "forbidden: auditors only", body = super::openapi::ErrorSchema)))]
+pub async fn access_csv(
+    _auth: Authorized<Audit>,
+    State(state): State<AppState>,
+    Query(params): Query<AccessLogParams>,
+) -> Result<impl IntoResponse, AppError> {
+    let query = params.parse()?;
+    let csv = access_log::export_csv(&state, &query).await?;
+    Ok((
+        [
+            (CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                CONTENT_DISPOSITION,
+                "attachment; filename=\"access-log.csv\"",
+            ),
         ],
         csv,
     ))

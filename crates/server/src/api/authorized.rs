@@ -9,9 +9,11 @@ use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
+use super::client::Client;
 use super::error::AppError;
 use crate::auth::{Caller, Policy};
 use crate::infra::token;
+use crate::service::access_log::{self, AccessKind, Target};
 use crate::state::AppState;
 
 /// A caller whose role passed policy `P`.
@@ -19,6 +21,8 @@ use crate::state::AppState;
 pub struct Authorized<P: Policy> {
     /// Who is calling.
     pub caller: Caller,
+    /// From where: what the access log records for a read of personal data.
+    pub client: Client,
     _policy: PhantomData<P>,
 }
 
@@ -30,10 +34,27 @@ impl<P: Policy> FromRequestParts<AppState> for Authorized<P> {
         if !P::allows(caller.role) {
             return Err(AppError::Forbidden);
         }
+        let client = Client::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::Internal("request without the peer's address".into()))?;
         Ok(Authorized {
             caller,
+            client,
             _policy: PhantomData,
         })
+    }
+}
+
+impl<P: Policy> Authorized<P> {
+    /// Records this caller's read of personal data in the access log; the
+    /// answer is given only when this succeeded.
+    pub async fn record_read(
+        &self,
+        state: &AppState,
+        kind: AccessKind,
+        target: Target,
+    ) -> Result<(), AppError> {
+        Ok(access_log::record(state, &self.caller, self.client.addr, kind, target).await?)
     }
 }
 

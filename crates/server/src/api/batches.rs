@@ -14,6 +14,7 @@ use super::authorized::Authorized;
 use super::error::AppError;
 use super::json::{ApiJson, OptionalApiJson};
 use crate::auth::{Operate, Post, Print, Staff};
+use crate::service::access_log::{AccessKind, Target};
 use crate::service::batches::{
     self, BatchView, CloseRequest, MailedBatch, MailedRequest, PrintDownload,
 };
@@ -71,6 +72,8 @@ pub async fn print_pdf(
     Path(id): Path<i64>,
 ) -> Result<impl IntoResponse, AppError> {
     let download = batches::print_pdf(&state, &auth.caller, id).await?;
+    auth.record_read(&state, AccessKind::PrintFile, Target::Batch(id))
+        .await?;
     Ok(print_file_response(download, None))
 }
 
@@ -115,6 +118,8 @@ pub async fn manifest_csv(
     Path(id): Path<i64>,
 ) -> Result<impl IntoResponse, AppError> {
     let bytes = batches::manifest_csv(&state, &auth.caller, id).await?;
+    auth.record_read(&state, AccessKind::Manifest, Target::Batch(id))
+        .await?;
     Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], bytes))
 }
 

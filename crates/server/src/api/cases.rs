@@ -14,6 +14,7 @@ use super::authorized::Authorized;
 use super::error::AppError;
 use super::json::{ApiJson, ApiPath};
 use crate::auth::{Operate, Read, Supervise};
+use crate::service::access_log::{AccessKind, Target};
 use crate::service::cases::{self, CaseListParams, CaseSummary, CaseView, Intake};
 use crate::service::pin_change::{self, PinChangeOutcome, PinEntry};
 use crate::state::AppState;
@@ -39,11 +40,16 @@ pub async fn open(
     responses((status = 200, description = "The case", body = Object),
         (status = 404, description = "not_found", body = super::openapi::ErrorSchema)))]
 pub async fn get(
-    _auth: Authorized<Read>,
+    auth: Authorized<Read>,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<CaseView>, AppError> {
-    Ok(Json(cases::get(&state, id).await?))
+    let case = cases::get(&state, id).await?;
+    if case.parties.is_some() {
+        auth.record_read(&state, AccessKind::CaseApi, Target::Case(id))
+            .await?;
+    }
+    Ok(Json(case))
 }
 
 /// One page of `GET /api/cases`.

@@ -14,6 +14,7 @@ use super::authorized::Authorized;
 use super::error::AppError;
 use super::json::{ApiJson, ApiPath};
 use crate::auth::Operate;
+use crate::service::access_log::{AccessKind, Target};
 use crate::service::letters::{self, IssueRequest, IssuedLetter, ReceiptFormat};
 use crate::state::AppState;
 
@@ -42,11 +43,13 @@ pub async fn issue(
     responses((status = 200, description = "The PDF", content_type = "application/pdf"),
         (status = 404, description = "not_found", body = super::openapi::ErrorSchema)))]
 pub async fn pdf(
-    _auth: Authorized<Operate>,
+    auth: Authorized<Operate>,
     State(state): State<AppState>,
     ApiPath((id, n)): ApiPath<(i64, u8)>,
 ) -> Result<impl IntoResponse, AppError> {
     let bytes = letters::pdf(&state, id, n).await?;
+    auth.record_read(&state, AccessKind::LetterCopy, Target::Case(id))
+        .await?;
     Ok(([(header::CONTENT_TYPE, "application/pdf")], bytes))
 }
 
@@ -60,7 +63,7 @@ pub async fn pdf(
         (status = 403, description = "forbidden (auditors and the print room)", body = super::openapi::ErrorSchema),
         (status = 404, description = "not_found (no such case, or not an optional-proxy case)", body = super::openapi::ErrorSchema)))]
 pub async fn receipt_pdf(
-    _auth: Authorized<Operate>,
+    auth: Authorized<Operate>,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
     client: super::client::Client,
@@ -69,6 +72,8 @@ pub async fn receipt_pdf(
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
     let url = letters::status_url_for(&state, host, client.https);
     let bytes = letters::receipt(&state, id, &url, ReceiptFormat::Pdf).await?;
+    auth.record_read(&state, AccessKind::Receipt, Target::Case(id))
+        .await?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/pdf"),

@@ -74,6 +74,8 @@ pub struct CaseListSchema {
         super::audit::search,
         super::audit::verify,
         super::audit::export_csv,
+        super::audit::access,
+        super::audit::access_csv,
     ),
     components(schemas(ErrorSchema, CaseListSchema)),
     modifiers(&BearerAuth),

@@ -103,6 +103,8 @@ fn api_routes() -> Router<AppState> {
         .route("/api/audit", get(audit::search))
         .route("/api/audit/verify", get(audit::verify))
         .route("/api/audit/export.csv", get(audit::export_csv))
+        .route("/api/audit/access", get(audit::access))
+        .route("/api/audit/access.csv", get(audit::access_csv))
         .route(
             "/api/session",
             get(session::me)
@@ -113,7 +115,9 @@ fn api_routes() -> Router<AppState> {
 
 /// The clerk's pages (cookie sessions, CSRF on every form).
 fn pages() -> Router<AppState> {
-    use web::{audit, batches, cases, intake, letters, pin_change, reports, response, session};
+    use web::{
+        access_log, audit, batches, cases, intake, letters, pin_change, reports, response, session,
+    };
     Router::new()
         .route("/login", get(session::login_page).post(session::login))
         .route("/logout", post(session::logout))
@@ -153,6 +157,8 @@ fn pages() -> Router<AppState> {
         .route("/audit", get(audit::show))
         .route("/audit/verify", post(audit::verify))
         .route("/audit/export.csv", get(audit::export_csv))
+        .route("/audit/access", get(access_log::show))
+        .route("/audit/access.csv", get(access_log::export_csv))
         .merge(user_pages())
 }
 

@@ -18,6 +18,7 @@ mod demo_fixture;
 pub mod expire;
 pub mod letter;
 pub mod migrate;
+pub mod purge;
 pub mod serve;
 pub mod user;
 
@@ -48,6 +49,8 @@ pub enum Command {
     Migrate(migrate::MigrateArgs),
     /// Inquiry letters: render one from a case fixture to check wording and settings.
     Letter(letter::LetterCommand),
+    /// Erase the personal data of cases closed before a date, everywhere it is kept (serve also does, daily, with SHOKAI_RETENTION_DAYS).
+    Purge(purge::PurgeArgs),
     /// Run the web server: clerk UI, JSON API, /healthz and /metrics.
     Serve(serve::ServeArgs),
     /// Staff accounts: add, list, disable, enable, reset-password, revoke-sessions.
@@ -70,6 +73,8 @@ pub enum CliError {
     #[error(transparent)]
     Migrate(#[from] migrate::MigrateError),
     #[error(transparent)]
+    Purge(#[from] purge::PurgeCliError),
+    #[error(transparent)]
     Serve(#[from] serve::ServeError),
     #[error(transparent)]
     User(#[from] user::UserCliError),
@@ -82,6 +87,7 @@ impl CliError {
             CliError::Serve(serve::ServeError::Settings(e))
             | CliError::Demo(demo::DemoCliError::Settings(e))
             | CliError::Expire(expire::ExpireError::Settings(e))
+            | CliError::Purge(purge::PurgeCliError::Settings(e))
             | CliError::User(user::UserCliError::Settings(e)) => Some(e),
             _ => None,
         }
@@ -96,6 +102,7 @@ impl CliError {
             CliError::Expire(e) => e.exit_code(),
             CliError::Letter(e) => e.exit_code(),
             CliError::Migrate(e) => e.exit_code(),
+            CliError::Purge(e) => e.exit_code(),
             CliError::Serve(e) => e.exit_code(),
             CliError::User(e) => e.exit_code(),
         }
@@ -112,6 +119,7 @@ pub fn run() -> ExitCode {
         Command::Expire(args) => expire::run(args).map_err(CliError::from),
         Command::Letter(cmd) => letter::run(cmd).map_err(CliError::from),
         Command::Migrate(args) => migrate::run(args).map_err(CliError::from),
+        Command::Purge(args) => purge::run(args).map_err(CliError::from),
         Command::Serve(args) => serve::run(args).map_err(CliError::from),
         Command::User(cmd) => user::run(cmd).map_err(CliError::from),
     };

@@ -1112,31 +1112,7 @@ mod tests {
         db.finish().await;
     }
 
-    macro_rules! on_both_backends {
-        ($($body:ident),*) => {
-            mod sqlite {
-                $(
-                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                    async fn $body() {
-                        super::$body(crate::testing::TestDb::sqlite()).await;
-                    }
-                )*
-            }
-            mod postgres {
-                $(
-                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                    async fn $body() {
-                        // Without SHOKAI_TEST_POSTGRES: SQLite only (make test says so for e2e).
-                        if let Some(db) = crate::testing::TestDb::postgres().await {
-                            super::$body(db).await;
-                        }
-                    }
-                )*
-            }
-        };
-    }
-
-    on_both_backends!(
+    crate::testing::on_both_backends!(
         the_cut_off_closes_the_days_batch_once,
         a_closed_day_and_a_day_without_letters_close_nothing,
         two_servers_at_the_cut_off_close_one_batch,

@@ -9,6 +9,7 @@
 //! [`AppState`]: crate::state::AppState
 //! [`ServiceError`]: error::ServiceError
 
+pub mod access_log;
 pub mod audit;
 pub mod batches;
 pub mod cases;
@@ -18,6 +19,7 @@ pub mod expiry;
 pub mod intake_check;
 pub mod letters;
 pub mod pin_change;
+pub mod purge;
 pub mod reminders;
 pub mod reports;
 pub mod responses;

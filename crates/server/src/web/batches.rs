@@ -21,6 +21,7 @@ use super::csrf::CsrfForm;
 use super::page::{self, Chrome, WebError};
 use super::session::WebAuthorized;
 use crate::auth::{Operate, Post, Print};
+use crate::service::access_log::{AccessKind, Target};
 use crate::service::batches::{self, BatchView, CloseRequest, MailedRequest};
 use crate::service::error::ServiceError;
 use crate::service::{cases, responses};
@@ -198,6 +199,8 @@ pub async fn print_pdf(
     let file = batches::print_pdf(&state, &auth.caller, id)
         .await
         .map_err(|e| auth.fail(e).back_to("/batches"))?;
+    auth.record_read(&state, AccessKind::PrintFile, Target::Batch(id))
+        .await?;
     let name = format!("batch-{id}.pdf");
     Ok(crate::api::batches::print_file_response(file, Some(&name)))
 }
@@ -211,6 +214,8 @@ pub async fn manifest_csv(
     let bytes = batches::manifest_csv(&state, &auth.caller, id)
         .await
         .map_err(|e| auth.fail(e).back_to("/batches"))?;
+    auth.record_read(&state, AccessKind::Manifest, Target::Batch(id))
+        .await?;
     Ok(download(
         bytes,
         "text/csv; charset=utf-8",

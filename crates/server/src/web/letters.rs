@@ -9,7 +9,9 @@
 //!   (`/cases/{id}/receipt.png`) with the PDF to print
 //!   (`/cases/{id}/receipt.pdf`). Optional-proxy cases only.
 //!
-//! Every picture and PDF shows personal data: `Cache-Control: no-store`.
+//! Every picture and PDF shows personal data: `Cache-Control: no-store`,
+//! and each is recorded in the access log before it is handed out (the
+//! letter's preview page itself shows no personal data; its pictures do).
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -22,6 +24,7 @@ use super::page::{self, Chrome, WebError};
 use super::session::WebAuthorized;
 use crate::api::client::Client;
 use crate::auth::Operate;
+use crate::service::access_log::{AccessKind, Target};
 use crate::service::error::ServiceError;
 use crate::service::letters::{self, ReceiptFormat};
 use crate::state::AppState;
@@ -119,6 +122,8 @@ pub async fn pdf(
     let bytes = letters::pdf(&state, id, n)
         .await
         .map_err(|e| auth.fail(e).back_to(format!("/cases/{id}")))?;
+    auth.record_read(&state, AccessKind::LetterCopy, Target::Case(id))
+        .await?;
     Ok(file(
         "application/pdf",
         format!("inline; filename=\"letter-{id}-{n}.pdf\""),
@@ -145,6 +150,8 @@ pub async fn page_png(
     let bytes = letters::page_png(&state, id, n, page)
         .await
         .map_err(|e| auth.fail(e))?;
+    auth.record_read(&state, AccessKind::LetterCopy, Target::Case(id))
+        .await?;
     Ok(file(
         "image/png",
         format!("inline; filename=\"letter-{id}-{n}-page-{page}.png\""),
@@ -162,6 +169,8 @@ pub async fn receipt(
     let receipt = letters::receipt_content(&state, id, "")
         .await
         .map_err(|e| auth.fail(e))?;
+    auth.record_read(&state, AccessKind::Receipt, Target::Case(id))
+        .await?;
     let reference = receipt.reference.clone();
     let page = PreviewPage {
         chrome: auth.chrome.clone().at("cases"),
@@ -226,6 +235,8 @@ async fn receipt_file(
     let bytes = letters::receipt(state, id, url, format)
         .await
         .map_err(|e| auth.fail(e).back_to(format!("/cases/{id}")))?;
+    auth.record_read(state, AccessKind::Receipt, Target::Case(id))
+        .await?;
     let name = format!("inline; filename=\"receipt-{id}.{}\"", format.extension());
     Ok(file(format.content_type(), name, bytes))
 }

@@ -17,6 +17,7 @@
 //! The routes are assembled in [`crate::app`]. Handlers follow the API's shape: extract, authorize, call the same
 //! services as the JSON API, then render or redirect.
 
+pub mod access_log;
 pub mod actions;
 pub mod audit;
 pub mod batches;

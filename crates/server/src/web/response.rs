@@ -23,6 +23,7 @@ use super::csrf::CsrfForm;
 use super::page::{self, Chrome, WebError};
 use super::session::WebAuthorized;
 use crate::auth::Operate;
+use crate::service::access_log::{self, AccessKind, Target};
 use crate::service::cases::{self, StoredCase};
 use crate::service::error::ServiceError;
 use crate::service::responses::{self, ChecklistInput, ResponseRequest};
@@ -186,6 +187,27 @@ fn head(state: &AppState, stored: &StoredCase) -> CaseHead {
     }
 }
 
+/// Records the read in the access log when the page shows the case's
+/// names (they are gone from a purged case).
+async fn record_read(
+    state: &AppState,
+    auth: &WebAuthorized<Operate>,
+    stored: &StoredCase,
+) -> Result<(), ServiceError> {
+    if stored.parties.is_none() {
+        return Ok(());
+    }
+    let target = Target::Case(stored.id);
+    access_log::record(
+        state,
+        &auth.caller,
+        auth.client.addr,
+        AccessKind::ResponsePage,
+        target,
+    )
+    .await
+}
+
 /// 「山田 太郎（ヤマダ タロウ）」.
 fn named(name: &shokai_workflow::PersonName) -> String {
     format!("{}（{}）", name.name(), name.kana())
@@ -194,13 +216,14 @@ fn named(name: &shokai_workflow::PersonName) -> String {
 /// The page after a lookup of `typed` (a reference), with `code` pre-filled.
 async fn looked_up(
     state: &AppState,
-    chrome: Chrome,
+    auth: &WebAuthorized<Operate>,
     typed: &str,
     code: Option<Zeroizing<String>>,
 ) -> Result<Response, ServiceError> {
-    let mut page = ResponsePage::new(chrome);
+    let mut page = ResponsePage::new(auth.chrome.clone());
     match cases::find_by_reference(state, typed).await? {
         Some(stored) => {
+            record_read(state, auth, &stored).await?;
             page.form.version = stored.version;
             page.case = Some(head(state, &stored));
             if let Some(code) = code {
@@ -236,7 +259,7 @@ pub async fn form(
     if query.reference.trim().is_empty() {
         return Ok(page::render(&ResponsePage::new(auth.chrome)));
     }
-    looked_up(&state, auth.chrome.clone(), query.reference.trim(), None)
+    looked_up(&state, &auth, query.reference.trim(), None)
         .await
         .map_err(|e| auth.fail(e))
 }
@@ -256,14 +279,9 @@ pub async fn lookup(
 ) -> Result<Response, WebError> {
     let scanned = parse_lookup(secrecy::ExposeSecret::expose_secret(&form.lookup));
     drop(form);
-    looked_up(
-        &state,
-        auth.chrome.clone(),
-        &scanned.reference,
-        scanned.code,
-    )
-    .await
-    .map_err(|e| auth.fail(e))
+    looked_up(&state, &auth, &scanned.reference, scanned.code)
+        .await
+        .map_err(|e| auth.fail(e))
 }
 
 /// An identity document the proxy showed, if a kind was chosen; `field`
@@ -365,6 +383,9 @@ async fn refused(
         ServiceError::Refused { ref case, .. } => (**case).clone(),
         _ => cases::load(state, id).await.map_err(|e| auth.fail(e))?,
     };
+    record_read(state, auth, &stored)
+        .await
+        .map_err(|e| auth.fail(e))?;
     let case = head(state, &stored);
     let message = match &e {
         ServiceError::Refused {

@@ -27,6 +27,7 @@ use super::page::{self, Chrome, UserChrome, WebError, read_flash};
 use crate::api::client::Client;
 use crate::auth::Caller;
 use crate::auth::Policy;
+use crate::service::access_log::{self, AccessKind, Target};
 use crate::service::error::ServiceError;
 use crate::service::session::{self, Attempt};
 use crate::state::AppState;
@@ -50,6 +51,8 @@ pub struct WebAuthorized<P: Policy> {
     pub caller: Caller,
     /// Layout data: office, user, CSRF token, flash message.
     pub chrome: Chrome,
+    /// From where: what the access log records for a read of personal data.
+    pub client: Client,
     _policy: PhantomData<P>,
 }
 
@@ -57,6 +60,19 @@ impl<P: Policy> WebAuthorized<P> {
     /// An error page for `e` inside this user's layout.
     pub fn fail(&self, e: ServiceError) -> WebError {
         WebError::with_chrome(e, &self.chrome)
+    }
+
+    /// Records this user's read of personal data in the access log; the
+    /// page or file is handed out only when this succeeded.
+    pub async fn record_read(
+        &self,
+        state: &AppState,
+        kind: AccessKind,
+        target: Target,
+    ) -> Result<(), WebError> {
+        access_log::record(state, &self.caller, self.client.addr, kind, target)
+            .await
+            .map_err(|e| self.fail(e))
     }
 }
 
@@ -92,9 +108,16 @@ impl<P: Policy> FromRequestParts<AppState> for WebAuthorized<P> {
         if !P::allows(caller.role) {
             return Err(WebError::forbidden(&chrome));
         }
+        let client = Client::from_request_parts(parts, state)
+            .await
+            .map_err(|_| {
+                let missing = "request without the peer's address";
+                WebError::with_chrome(ServiceError::Internal(missing.into()), &chrome)
+            })?;
         Ok(WebAuthorized {
             caller,
             chrome,
+            client,
             _policy: PhantomData,
         })
     }

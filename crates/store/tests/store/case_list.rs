@@ -14,7 +14,9 @@ use shokai_workflow::case::japan_date;
 use shokai_workflow::{Case, CaseState, Event, Path, PersonName, Representation};
 
 use crate::both_backends;
-use crate::fixtures::{clerk, ctx, open_application, proxy_application, supervisor, t0};
+use crate::fixtures::{
+    clerk, ctx, open_application, proxy_application, purge_closed_before, supervisor, t0,
+};
 use crate::harness::TestDb;
 
 /// A proxy case and an in-person case as the workflow opens them: the
@@ -206,10 +208,7 @@ both_backends! {
             .unwrap();
         let cancelled = page(&db, &reading, None, 50).await;
 
-        db.store
-            .purge_personal_data(&boss, t0() + Duration::days(1), t0() + Duration::days(400))
-            .await
-            .unwrap();
+        purge_closed_before(&db.store, t0() + Duration::days(1), t0() + Duration::days(400)).await;
 
         assert_eq!(cancelled.total, 1, "the reading is kept through a transition");
         assert_eq!(cancelled.cases[0].state, CaseState::Cancelled);

@@ -4,6 +4,7 @@
 // Helpers outside #[test] functions unwrap too: a failure is a test failure.
 #![allow(clippy::unwrap_used)]
 
+mod access_log;
 mod audit;
 mod case_list;
 mod cases;
@@ -12,6 +13,7 @@ mod fixtures;
 mod harness;
 mod migration;
 mod outbox;
+mod purge;
 mod reports;
 mod schedule;
 mod secure_delete;

@@ -297,6 +297,77 @@ fn manifest_page<'f>(fonts: &'f LetterFonts, title: &str, office: &str, number: 
     pen
 }
 
+/// The 発送簿 CSV `manifest` (as [`manifest_csv`] wrote it) with the name,
+/// postal code and address emptied on every line whose reference `purged`
+/// names: the retention purge of closed cases. The reference and the page
+/// count stay, so the batch still reads its print order and its counts from
+/// the file; every other line keeps its bytes. A line that does not have
+/// the manifest's five cells cannot be told apart from personal data and is
+/// emptied whole, but for its reference when it has one.
+pub fn redact_manifest(manifest: &str, purged: impl Fn(&str) -> bool) -> String {
+    let mut out = String::with_capacity(manifest.len());
+    for (i, record) in csv_records(manifest).into_iter().enumerate() {
+        let cells = csv_cells(record);
+        let reference = cells.first().map_or("", |r| crate::csv::unescape(r));
+        if i == 0 || !purged(reference) {
+            out.push_str(record);
+        } else if let [reference, _, _, _, pages] = cells.as_slice() {
+            out.push_str(&format!("{reference},,,,{pages}"));
+        } else {
+            out.push_str(cells.first().copied().unwrap_or_default());
+        }
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// The records of a CSV text (RFC 4180: a line break inside quotes belongs
+/// to its cell), without their CRLF; the last line's end is optional.
+fn csv_records(text: &str) -> Vec<&str> {
+    let mut records = Vec::new();
+    let (mut start, mut quoted) = (0, false);
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => quoted = !quoted,
+            b'\r' if !quoted && bytes.get(i + 1) == Some(&b'\n') => {
+                records.push(&text[start..i]);
+                i += 1;
+                start = i + 1;
+            }
+            b'\n' if !quoted => {
+                records.push(&text[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if start < text.len() {
+        records.push(&text[start..]);
+    }
+    records
+}
+
+/// The cells of one CSV record as written (still quoted).
+fn csv_cells(record: &str) -> Vec<&str> {
+    let mut cells = Vec::new();
+    let (mut start, mut quoted) = (0, false);
+    for (i, b) in record.bytes().enumerate() {
+        match b {
+            b'"' => quoted = !quoted,
+            b',' if !quoted => {
+                cells.push(&record[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    cells.push(&record[start..]);
+    cells
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -403,5 +474,42 @@ mod tests {
             csv.lines().nth(1).unwrap(),
             "R1,\"山田 \"\"太郎\"\"\",150-0001,\"東京都みどり区1-1, 101号\",2"
         );
+    }
+
+    fn row(reference: &str, name: &str, address: &str) -> ManifestRow {
+        ManifestRow {
+            reference: reference.to_owned(),
+            name: name.to_owned(),
+            postal_code: "160-0022".to_owned(),
+            address: address.to_owned(),
+            pages: 2,
+        }
+    }
+
+    #[test]
+    fn redacting_a_manifest_empties_only_the_purged_cases_lines_and_keeps_references_and_pages() {
+        let csv = manifest_csv(&[
+            row("R8-000001-5", "山田 太郎", "東京都新宿区新宿一丁目1番1号"),
+            row("R8-000002-3", "佐藤, \"花子\"", "東京都渋谷区\r\n道玄坂1番"),
+            row("R8-000003-1", "鈴木 一郎", "東京都中野区中野1番"),
+        ]);
+
+        let redacted = redact_manifest(&csv, |r| r == "R8-000002-3" || r == "R8-000003-1");
+
+        assert_eq!(
+            redacted,
+            "\u{feff}受付番号,氏名,郵便番号,住所,頁数\r\n\
+             R8-000001-5,山田 太郎,160-0022,東京都新宿区新宿一丁目1番1号,2\r\n\
+             R8-000002-3,,,,2\r\n\
+             R8-000003-1,,,,2\r\n"
+        );
+        let again = redact_manifest(&redacted, |r| r != "R8-000001-5");
+        assert_eq!(again, redacted, "a second purge changes nothing");
+    }
+
+    #[test]
+    fn redacting_with_nothing_purged_gives_the_manifest_back_byte_for_byte() {
+        let csv = manifest_csv(&[row("R8-000001-5", "=危険", "東京都, 新宿区")]);
+        assert_eq!(redact_manifest(&csv, |_| false), csv);
     }
 }

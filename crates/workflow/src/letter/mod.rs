@@ -70,7 +70,8 @@ use sha2::{Digest, Sha256};
 
 pub use batch::{
     BatchError, ManifestRow, PendingLetter, PrintBatch, batch_close, batch_date_for,
-    falls_in_batch, manifest_csv, planned_mailing, print_order_key, render_batch, select_for_batch,
+    falls_in_batch, manifest_csv, planned_mailing, print_order_key, redact_manifest, render_batch,
+    select_for_batch,
 };
 pub use content::{Addressee, LetterContent, documents_ja};
 pub use fonts::LetterFonts;

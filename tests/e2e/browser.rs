@@ -726,6 +726,14 @@ async fn every_other_page_a_user_meets_renders_in_the_browser() {
         "{table}"
     );
     browser.shot("audit").await;
+    // The access log: the supervisor's views of the case page are there.
+    browser.goto(&app.url("/audit/access")).await;
+    let reads = browser.text("access-table").await;
+    assert!(
+        reads.contains(&reference) && reads.contains("supervisor"),
+        "{reads}"
+    );
+    browser.shot("access-log").await;
 
     // The proxies' public status page.
     browser.click("logout").await;

@@ -4,7 +4,10 @@
 //! 1,000 mailed (rows only, nothing rendered), with the server's peak
 //! resident set before and after the close. The 1,000-letter run is the
 //! baseline: the 10,000-letter run is reported as a ratio to it, so the
-//! numbers mean the same on a slower machine. Nothing here asserts a time.
+//! numbers mean the same on a slower machine. A second run reads cases at
+//! the counter while strangers flood the status page with failing lookups
+//! (each a throttle write), against the same reads on a quiet server.
+//! Nothing here asserts a time.
 //!
 //! `make bench` runs them; by hand:
 //! `cargo test --release -p shokai --test e2e -- --ignored --nocapture --test-threads 1 load::`
@@ -153,4 +156,97 @@ async fn closing_and_mailing_a_batch_of_1000_and_of_10000_letters() {
         (large.file_bytes as f64 / large.letters as f64)
             / (baseline.file_bytes as f64 / baseline.letters as f64),
     );
+}
+
+/// Latencies of `GET /api/cases/{id}` (a counter reading a case), sorted.
+async fn case_reads(app: &TestApp, clerk: &str, id: i64, n: usize) -> Vec<Duration> {
+    let mut took = Vec::with_capacity(n);
+    for _ in 0..n {
+        let started = Instant::now();
+        let read = app
+            .call(Method::GET, &format!("/api/cases/{id}"), Some(clerk), None)
+            .await;
+        assert!(read.status().is_success());
+        took.push(started.elapsed());
+    }
+    took.sort();
+    took
+}
+
+fn percentile(sorted: &[Duration], p: usize) -> f64 {
+    sorted[(sorted.len() - 1) * p / 100].as_secs_f64() * 1000.0
+}
+
+/// Case reads at the counter (sorted latencies) while 16 tasks send
+/// requests as fast as they can, `lookups` true for failing status lookups
+/// from many addresses (each a throttle write), false for `/healthz` (the
+/// same flood without the throttle). Also the flood's requests per second.
+async fn reads_under_flood(
+    app: &TestApp,
+    clerk: &str,
+    id: i64,
+    lookups: bool,
+) -> (Vec<Duration>, f64) {
+    const READS: usize = 300;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut flood = tokio::task::JoinSet::new();
+    for task in 0..16u32 {
+        let (client, stop) = (app.client.clone(), stop.clone());
+        let (status, health) = (app.url("/api/status"), app.url("/healthz"));
+        flood.spawn(async move {
+            let mut sent = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let request = if lookups {
+                    let body = json!({ "reference": format!("R8-{:06}-0", sent % 1000), "phone_last4": "0000" });
+                    client.post(&status).header("x-forwarded-for", format!("198.51.{task}.{}", sent % 250)).json(&body)
+                } else {
+                    client.get(&health)
+                };
+                let _ = request.send().await;
+                sent += 1;
+            }
+            sent
+        });
+    }
+    let started = Instant::now();
+    let reads = case_reads(app, clerk, id, READS).await;
+    let took = started.elapsed();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let sent: u64 = flood.join_all().await.into_iter().sum();
+    (reads, sent as f64 / took.as_secs_f64())
+}
+
+/// Counters reading cases quiet, under a flood of `/healthz`, and under a
+/// flood of failing status lookups: the last two ratios say what a flood
+/// costs the counters, and how much of that the throttle's writes add.
+async fn flood_against_quiet(app: TestApp, backend: &str) {
+    let clerk = app.token_for(Role::Clerk).await;
+    let id = app.open_proxy_case(&clerk).await["id"].as_i64().unwrap();
+    let quiet = case_reads(&app, &clerk, id, 300).await;
+    let (health, health_rate) = reads_under_flood(&app, &clerk, id, false).await;
+    let (lookups, lookup_rate) = reads_under_flood(&app, &clerk, id, true).await;
+    let p = |v: &[Duration]| (percentile(v, 50), percentile(v, 95));
+    let ((q50, q95), (h50, h95), (l50, l95)) = (p(&quiet), p(&health), p(&lookups));
+    println!(
+        "{backend}: case reads p50/p95 {q50:.2}/{q95:.2} ms quiet; {h50:.2}/{h95:.2} ms under {health_rate:.0} /healthz/s \
+         (×{:.2}/×{:.2}); {l50:.2}/{l95:.2} ms under {lookup_rate:.0} failing lookups/s (×{:.2}/×{:.2}; \
+         against the /healthz flood ×{:.2}/×{:.2})",
+        h50 / q50,
+        h95 / q95,
+        l50 / q50,
+        l95 / q95,
+        l50 / h50,
+        l95 / h95,
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a load run: `make bench`"]
+async fn a_flood_of_failing_status_lookups_against_the_counters_reading_cases() {
+    let trusted = [("SHOKAI_TRUSTED_PROXIES", "127.0.0.1")];
+    flood_against_quiet(TestApp::spawn_with(&trusted).await, "SQLite").await;
+    crate::helpers::run_postgres_with(module_path!(), &trusted, |app| async move {
+        flood_against_quiet(app, "PostgreSQL").await;
+    })
+    .await;
 }

@@ -109,6 +109,11 @@ pub async fn reserve(
 ) -> Result<Reservation, StoreError> {
     let mut keys: Vec<&ThrottleKey> = keys.iter().collect();
     keys.sort_by(|a, b| (a.scope, &a.digest).cmp(&(b.scope, &b.digest)));
+    // A flood is mostly tries refused: answer those from a read, without
+    // taking SQLite's write lock (the write below checks again, locked).
+    if let Some(refused) = blocked_now(store, &keys, now).await? {
+        return Ok(refused);
+    }
     let mut tx = store.begin().await?;
     let mut counts = Vec::with_capacity(keys.len());
     let mut refused: Option<(DateTime<Utc>, &'static str)> = None;
@@ -142,6 +147,34 @@ pub async fn reserve(
     }
     tx.commit().await?;
     Ok(Reservation::Granted)
+}
+
+/// The refusal for `keys` if one of them is blocked at `now`, from a
+/// read-only look.
+async fn blocked_now(
+    store: &Store,
+    keys: &[&ThrottleKey],
+    now: DateTime<Utc>,
+) -> Result<Option<Reservation>, StoreError> {
+    let mut tx = store.read().await?;
+    let mut refused: Option<(DateTime<Utc>, &'static str)> = None;
+    for key in keys {
+        let row = tx
+            .fetch_optional(
+                "SELECT blocked_until FROM throttles \
+                 WHERE scope = ? AND key_digest = ? AND blocked_until > ? AND forget_at > ?",
+                args![key.scope, key.digest.as_str(), now, now],
+            )
+            .await?;
+        if let Some(row) = row {
+            let until = row.ts("blocked_until")?;
+            if refused.is_none_or(|(latest, _)| until > latest) {
+                refused = Some((until, key.scope));
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(refused.map(|(until, scope)| Reservation::Refused { until, scope }))
 }
 
 /// The key's failures (zero once forgotten) and the end of its block,

@@ -140,6 +140,7 @@ async fn a_pin_blocked_by_wrong_tries_fails_the_case_with_reset_required() {
     let body: Value = last.json().await.unwrap();
     assert_eq!(body["outcome"], "pin_blocked");
     assert_eq!(body["case"]["state"], "failed");
+    assert_eq!(body["case"]["failure"], "reset_required");
     let auditor = app.token_for(Role::Auditor).await;
     let trail = audit_trail(&app, &auditor, id).await;
     assert_eq!(
@@ -150,6 +151,19 @@ async fn a_pin_blocked_by_wrong_tries_fails_the_case_with_reset_required() {
             ("user_auth", "blocked", 0)
         ]),
         "the try that blocked the PIN is in the log with the failure: {trail}"
+    );
+    // The case page says why, and the way on.
+    let supervisor = crate::web_ops::Browser::login(&app, Role::Supervisor).await;
+    let (status, page) = supervisor.get(&format!("/cases/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let why = page
+        .split(r#"id="case-failure">"#)
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .expect("the failure reason on the case page");
+    assert!(
+        why.contains("ロックされているため") && why.contains("初期化"),
+        "{why}"
     );
 }
 

@@ -10,8 +10,8 @@
 use chrono::{Datelike, NaiveDate};
 
 use crate::case::{
-    ApplicationError, ChecklistItem, EventKind, IdHolder, ProofKind, Role, TransitionError,
-    WaiverReason, WardKind,
+    ApplicationError, ChecklistItem, EventKind, FailureReason, IdHolder, ProofKind, Role,
+    TransitionError, WaiverReason, WardKind,
 };
 use crate::domain::{
     AddressError, AddressField, CardFingerprintError, DateOfBirthError, EmailError, IdCount,
@@ -38,6 +38,29 @@ impl Role {
             Role::Auditor => "監査担当",
             Role::Printer => "印刷担当",
             Role::System => "システム",
+        }
+    }
+}
+
+impl FailureReason {
+    /// Why the PINs of a failed case were not set, and the way on, as the
+    /// case page says it.
+    pub fn message_ja(self) -> String {
+        match self {
+            FailureReason::ResetRequired { pin } => format!(
+                "{}がロックされているため、変更できませんでした。初期化（暗証番号の再設定）の手続が必要です。",
+                pin.name_ja()
+            ),
+            FailureReason::CurrentPinWrong { pin } => format!(
+                "{}の現在の暗証番号が正しくなく、変更できませんでした。初期化（暗証番号の再設定）の手続が必要です。",
+                pin.name_ja()
+            ),
+            FailureReason::CardNotBound => {
+                "提示されたカードが申請時のカードと異なるため、変更できませんでした。".to_owned()
+            }
+            FailureReason::CardError => {
+                "カードの読み書きができなかったため、変更できませんでした。カードと読み取り機を確かめてから、改めて申請を受け付けてください。".to_owned()
+            }
         }
     }
 }

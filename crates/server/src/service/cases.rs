@@ -43,6 +43,9 @@ pub struct CaseView {
     /// `change` or `reset`.
     pub procedure: &'static str,
     pub state: &'static str,
+    /// Why the PINs were not set, for a `failed` case: `reset_required`,
+    /// `current_pin_wrong`, `card_not_bound` or `card_error`.
+    pub failure: Option<&'static str>,
     pub pins: PinSet,
     pub applied_on: NaiveDate,
     pub deadline: Option<NaiveDate>,
@@ -73,6 +76,7 @@ impl From<StoredCase> for CaseView {
             path: core.path().code(),
             procedure: core.procedure().code(),
             state: core.state().code(),
+            failure: core.failure().map(|f| f.code()),
             pins: core.pins().clone(),
             applied_on: core.applied_on(),
             deadline: core.deadline(),

@@ -336,6 +336,8 @@ pub struct CasePage {
     pub reset: bool,
     pub state_code: &'static str,
     pub state: &'static str,
+    /// Why the PINs were not set, for a failed case.
+    pub failure: Option<String>,
     pub pins: Vec<&'static str>,
     pub applied_on: String,
     pub deadline: String,
@@ -497,6 +499,7 @@ async fn case_page<P: crate::auth::Policy>(
         reset: !core.procedure().needs_current_pin(),
         state_code: core.state().code(),
         state: core.state().name_ja(),
+        failure: core.failure().map(|f| f.message_ja()),
         pins: core.pins().iter().map(|k| k.name_ja()).collect(),
         applied_on: core.applied_on().to_string(),
         deadline,

@@ -8,8 +8,8 @@
 use chrono::NaiveDate;
 
 use crate::case::{
-    ApplicationError, CaseState, ChecklistItem, IdHolder, ProofKind, Role, TransitionError,
-    WaiverReason, WardKind,
+    ApplicationError, CaseState, ChecklistItem, FailureReason, IdHolder, ProofKind, Role,
+    TransitionError, WaiverReason, WardKind,
 };
 use crate::domain::{IdCount, IdRequirement, ReferenceNumber, VerificationCodeError};
 
@@ -204,5 +204,31 @@ pub fn every_application_error() -> Vec<ApplicationError> {
         ApplicationError::TakeOverNotInPerson,
     ];
     all.iter().for_each(covers_application);
+    all
+}
+
+fn covers_failure(reason: FailureReason) {
+    match reason {
+        FailureReason::ResetRequired { .. }
+        | FailureReason::CurrentPinWrong { .. }
+        | FailureReason::CardNotBound
+        | FailureReason::CardError => {}
+    }
+}
+
+/// Every reason a case can fail for, once each.
+pub fn every_failure_reason() -> Vec<FailureReason> {
+    use shokai_card::PinKind;
+    let all = vec![
+        FailureReason::ResetRequired {
+            pin: PinKind::Signature,
+        },
+        FailureReason::CurrentPinWrong {
+            pin: PinKind::UserAuth,
+        },
+        FailureReason::CardNotBound,
+        FailureReason::CardError,
+    ];
+    all.iter().copied().for_each(covers_failure);
     all
 }

@@ -1,6 +1,6 @@
 //! Every refusal is worded in Japanese with no English in it.
 
-use super::examples::{every_application_error, every_transition_error};
+use super::examples::{every_application_error, every_failure_reason, every_transition_error};
 use super::*;
 use crate::case::CaseState;
 use crate::domain::IdRequirement;
@@ -16,6 +16,17 @@ fn assert_japanese(what: &str, text: &str) {
         text.chars().any(|c| ('\u{3040}'..='\u{30ff}').contains(&c)),
         "{what}: no kana in {text}"
     );
+}
+
+#[test]
+fn every_failure_reason_is_worded_in_japanese_with_the_pin_it_names() {
+    for reason in every_failure_reason() {
+        let text = reason.message_ja();
+        assert_japanese(reason.code(), &text);
+        if let Some(pin) = reason.pin_to_reset() {
+            assert!(text.contains(pin.name_ja()), "{text}");
+        }
+    }
 }
 
 #[test]

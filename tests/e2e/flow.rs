@@ -49,7 +49,7 @@ pub fn code_in_letter(text: &str) -> Option<String> {
     })
 }
 
-async fn json_of(response: reqwest::Response, status: StatusCode, what: &str) -> Value {
+pub async fn json_of(response: reqwest::Response, status: StatusCode, what: &str) -> Value {
     let actual = response.status();
     let body = response.text().await.unwrap();
     assert_eq!(actual, status, "{what}: {body}");
@@ -185,7 +185,7 @@ async fn print_and_mail(app: &TestApp, clerk: &str, id: i64, reference: &str) ->
 
 /// The proxy returns the response form with the code; at the counter the
 /// new PINs go onto the card.
-async fn second_visit(
+pub async fn second_visit(
     app: &TestApp,
     clerk: &str,
     id: i64,

@@ -37,23 +37,7 @@ pub struct TestApp {
 #[macro_export]
 macro_rules! both_backends {
     ($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
-        $(#[$meta])*
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            async fn body($app: $crate::helpers::TestApp) $body
-
-            #[tokio::test]
-            async fn sqlite() {
-                body($crate::helpers::TestApp::spawn().await).await;
-            }
-
-            #[tokio::test]
-            async fn postgres() {
-                $crate::helpers::run_postgres(module_path!(), body).await;
-            }
-        }
+        $crate::both_backends_with! { &[]; $(#[$meta])* async fn $name($app) $body }
     };
 }
 
@@ -469,21 +453,7 @@ where
     F: FnOnce(TestApp) -> Fut,
     Fut: std::future::Future<Output = ()> + Send + 'static,
 {
-    let Ok(admin_url) = std::env::var(testing::POSTGRES_ENV) else {
-        testing::record_postgres_skip(std::path::Path::new(env!("CARGO_TARGET_TMPDIR")), test);
-        return;
-    };
-    let db = testing::PostgresTestDatabase::create(&admin_url)
-        .await
-        .unwrap_or_else(|e| panic!("{} is set but unusable: {e}", testing::POSTGRES_ENV));
-    let app = TestApp::spawn_with(&[("SHOKAI_DATABASE_URL", db.url())]).await;
-    // The server process dies with `app` at the end of `body`; FORCE closes
-    // any connection it left behind.
-    let outcome = tokio::spawn(body(app)).await;
-    db.drop_database().await.expect("drop the test database");
-    if let Err(e) = outcome {
-        std::panic::resume_unwind(e.into_panic());
-    }
+    run_postgres_with(test, &[], body).await;
 }
 
 /// Waits, when the date in Japan (where the server counts its days) would
@@ -580,6 +550,8 @@ where
     let mut settings = vec![("SHOKAI_DATABASE_URL", db.url())];
     settings.extend(overrides.iter().copied());
     let app = TestApp::spawn_with(&settings).await;
+    // The server process dies with `app` at the end of `body`; FORCE closes
+    // any connection it left behind.
     let outcome = tokio::spawn(body(app)).await;
     db.drop_database().await.expect("drop the test database");
     if let Err(e) = outcome {

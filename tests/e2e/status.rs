@@ -318,5 +318,13 @@ async fn the_public_status_page_answers_the_form_and_refuses_it_without_its_toke
     assert!(wrong.text().await.unwrap().contains("見つかりませんでした"));
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
     assert!(!forged.text().await.unwrap().contains("発送済み"));
+    // Wrong digits again and again: the page says how long to wait.
+    for _ in 0..5 {
+        post(vec![("csrf", token.clone()), ("reference", reference.clone()), ("phone_last4", "0000".into())], Some(cookie.clone())).await.unwrap();
+    }
+    let slowed = post(vec![("csrf", token.clone()), ("reference", reference.clone()), ("phone_last4", "5678".into())], Some(cookie.clone())).await.unwrap();
+    assert_eq!(slowed.status(), StatusCode::TOO_MANY_REQUESTS);
+    let text = slowed.text().await.unwrap();
+    assert!(text.contains("id=\"status-too-many\"") && text.contains("秒ほど待ってから"), "{text}");
 }
 }

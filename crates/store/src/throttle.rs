@@ -116,11 +116,11 @@ pub async fn reserve(
     }
     let mut tx = store.begin().await?;
     let mut counts = Vec::with_capacity(keys.len());
-    let mut refused: Option<(DateTime<Utc>, &'static str)> = None;
+    let mut refused = None;
     for key in &keys {
         let (failures, blocked_until) = current(&mut tx, key, now).await?;
-        if blocked_until > now && refused.is_none_or(|(until, _)| blocked_until > until) {
-            refused = Some((blocked_until, key.scope));
+        if blocked_until > now {
+            refused = latest(refused, blocked_until, key.scope);
         }
         counts.push(failures);
     }
@@ -157,7 +157,7 @@ async fn blocked_now(
     now: DateTime<Utc>,
 ) -> Result<Option<Reservation>, StoreError> {
     let mut tx = store.read().await?;
-    let mut refused: Option<(DateTime<Utc>, &'static str)> = None;
+    let mut refused = None;
     for key in keys {
         let row = tx
             .fetch_optional(
@@ -167,14 +167,24 @@ async fn blocked_now(
             )
             .await?;
         if let Some(row) = row {
-            let until = row.ts("blocked_until")?;
-            if refused.is_none_or(|(latest, _)| until > latest) {
-                refused = Some((until, key.scope));
-            }
+            refused = latest(refused, row.ts("blocked_until")?, key.scope);
         }
     }
     tx.commit().await?;
     Ok(refused.map(|(until, scope)| Reservation::Refused { until, scope }))
+}
+
+/// Of the blocks seen so far and the one of `scope` until `until`, the one
+/// that ends last: what a refused try waits for.
+fn latest(
+    seen: Option<(DateTime<Utc>, &'static str)>,
+    until: DateTime<Utc>,
+    scope: &'static str,
+) -> Option<(DateTime<Utc>, &'static str)> {
+    match seen {
+        Some((end, _)) if end >= until => seen,
+        _ => Some((until, scope)),
+    }
 }
 
 /// The key's failures (zero once forgotten) and the end of its block,

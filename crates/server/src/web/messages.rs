@@ -160,6 +160,22 @@ mod tests {
     use crate::service::error::{PinsProblem, WrongPin};
 
     #[test]
+    fn a_wait_is_said_in_seconds_under_a_minute_and_in_whole_minutes_rounded_up_above() {
+        assert_eq!(wait_ja(1), "1秒ほど");
+        assert_eq!(wait_ja(59), "59秒ほど");
+        assert_eq!(wait_ja(60), "1分ほど");
+        assert_eq!(wait_ja(61), "2分ほど");
+        let refused = ServiceError::TooManyRequests {
+            retry_after_secs: 90,
+        };
+        assert!(
+            error_ja(&refused).contains("2分ほど待ってから"),
+            "{}",
+            error_ja(&refused)
+        );
+    }
+
+    #[test]
     fn a_version_conflict_tells_the_clerk_someone_else_was_first() {
         let e = ServiceError::VersionConflict { case_id: 3 };
         assert_eq!(

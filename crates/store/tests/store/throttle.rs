@@ -118,3 +118,32 @@ both_backends! {
         assert!(take_lease(&db.store, "expiry", "pc-a", seconds(242), ttl).await.unwrap(), "given up: free at once");
     }
 }
+
+both_backends! {
+    async fn a_try_already_blocked_is_refused_while_another_writer_holds_the_table(db) {
+        use sqlx::Connection as _;
+        let sato = [key("sato")];
+        for s in 0..4 {
+            reserve(&db.store, &sato, seconds(s)).await.unwrap();
+        }
+        // Another server in the middle of a write: SQLite's write lock, or a
+        // PostgreSQL lock that stops every writer of the table but no reader.
+        let (mut sqlite, mut postgres) = (None, None);
+        if db.url.starts_with("sqlite:") {
+            let mut conn = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+            sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut conn).await.unwrap();
+            sqlite = Some(conn);
+        } else {
+            let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+            sqlx::raw_sql("BEGIN; LOCK TABLE throttles IN EXCLUSIVE MODE").execute(&mut conn).await.unwrap();
+            postgres = Some(conn);
+        }
+
+        // Refused from a read: without it the try would wait for the lock
+        // (on SQLite up to its 30 s busy timeout, on PostgreSQL for ever).
+        let refused = tokio::time::timeout(std::time::Duration::from_secs(10), reserve(&db.store, &sato, seconds(5))).await;
+
+        assert!(matches!(refused, Ok(Ok(Reservation::Refused { .. }))), "{refused:?}");
+        drop((sqlite, postgres));
+    }
+}

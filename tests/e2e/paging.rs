@@ -177,6 +177,10 @@ crate::both_backends! {
         assert!(bad_date.contains(r#"aria-invalid="true""#) && !bad_date.contains(r#"id="case-table""#));
         assert!(!as_auditor.contains(r#"id="filter-kana""#), "auditors see no personal data");
         assert!(as_auditor.contains("全 1,201 件"), "the reading is not searched for an auditor");
+        let session: serde_json::Value = app.login("auditor", crate::helpers::PASSWORD).await.json().await.unwrap();
+        let over_api = app.call(Method::GET, "/api/cases?kana=%E3%81%99%E3%81%9A%E3%81%8D", session["token"].as_str(), None).await;
+        let over_api: serde_json::Value = over_api.json().await.unwrap();
+        assert_eq!(over_api["total"], 1_201, "nor over the API");
         let on_day = cases.iter().filter(|c| {
             (c.created_at + chrono::Duration::hours(9)).date_naive() == day
                 && c.path == shokai_workflow::Path::InPerson

@@ -71,7 +71,7 @@ pub struct CaseListResponse {
 #[utoipa::path(get, path = "/api/cases", tag = "cases", security(("bearer" = [])),
     params(
         ("reference" = Option<String>, Query, description = "The start of a reference (受付番号), e.g. `R8-0001`, or all of it; full-width characters are folded"),
-        ("kana" = Option<String>, Query, description = "Part of the cardholder's reading (フリガナ): katakana, hiragana or half-width katakana, spaces ignored"),
+        ("kana" = Option<String>, Query, description = "Part of the cardholder's reading (フリガナ): katakana, hiragana or half-width katakana, spaces ignored. Ignored for auditors: a reading is personal data"),
         ("state" = Option<String>, Query, description = "State code"),
         ("path" = Option<String>, Query, description = "Path code (申請区分): in_person, legal_representative, optional_proxy"),
         ("applied_from" = Option<String>, Query, description = "First application date, YYYY-MM-DD (Japan time)"),
@@ -83,11 +83,11 @@ pub struct CaseListResponse {
     responses((status = 200, description = "One page", body = super::openapi::CaseListSchema),
         (status = 422, description = "invalid_input, `field` naming the parameter (a malformed cursor: field `cursor`)", body = super::openapi::ErrorSchema)))]
 pub async fn list(
-    _auth: Authorized<Read>,
+    auth: Authorized<Read>,
     State(state): State<AppState>,
     Query(params): Query<CaseListParams>,
 ) -> Result<Json<CaseListResponse>, AppError> {
-    let listed = cases::list(&state, params.parse()?).await?;
+    let listed = cases::list(&state, auth.caller.role, params.parse()?).await?;
     Ok(Json(CaseListResponse {
         cases: listed.cases,
         total: listed.total,

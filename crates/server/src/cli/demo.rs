@@ -303,9 +303,13 @@ impl<'a> Loader<'a> {
 
     /// How many cases the database has, if any (checked before anything is written).
     async fn existing_cases(&self) -> Result<Option<usize>, DemoCliError> {
-        let listed = cases::list(self.state, CaseQuery::default())
-            .await
-            .map_err(|e| DemoCliError::Database(e.to_string()))?;
+        let listed = cases::list(
+            self.state,
+            shokai_workflow::Role::System,
+            CaseQuery::default(),
+        )
+        .await
+        .map_err(|e| DemoCliError::Database(e.to_string()))?;
         let n = listed.cases.len();
         Ok((n > 0).then_some(n))
     }

@@ -14,11 +14,11 @@ use shokai_workflow::calendar::this_week;
 use shokai_workflow::letter::LetterContent;
 use shokai_workflow::{
     Application, AuditRecord, CardFingerprint, Cardholder, Case, CaseState, Context, Event,
-    Parties, Path, PinSet, Procedure, ReferenceNumber, Representation,
+    Parties, Path, PinSet, Procedure, ReferenceNumber, Representation, Role,
 };
 
 use super::error::ServiceError;
-use crate::auth::Caller;
+use crate::auth::{Caller, Operate, Policy};
 use crate::state::AppState;
 
 /// What a clerk types at intake; the card fingerprint comes from the terminal.
@@ -443,12 +443,21 @@ pub struct CaseList {
 }
 
 /// One page of the cases matching the query, newest first, with the total.
-pub async fn list(state: &AppState, query: CaseQuery) -> Result<CaseList, ServiceError> {
+///
+/// The reading (フリガナ) is the cardholder's personal data: only a role that
+/// operates on cases may search by it; for any other (an auditor) the
+/// reading given is ignored, on the page and over the API alike.
+pub async fn list(
+    state: &AppState,
+    role: Role,
+    query: CaseQuery,
+) -> Result<CaseList, ServiceError> {
     let today = state.clock().today();
     let week = this_week(today);
     let search = CaseSearch {
         overdue_on: query.overdue.then_some(today),
         due_between: query.due_this_week.then_some(week),
+        kana: query.search.kana.filter(|_| Operate::allows(role)),
         ..query.search
     };
     let limit = query.limit.unwrap_or(DEFAULT_PAGE_SIZE);

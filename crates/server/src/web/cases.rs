@@ -199,11 +199,8 @@ fn list_href(filters: &str, cursor: Option<&str>) -> String {
 pub async fn list(
     auth: WebAuthorized<Read>,
     State(state): State<AppState>,
-    Query(mut filter): Query<CaseListParams>,
+    Query(filter): Query<CaseListParams>,
 ) -> Result<Response, WebError> {
-    if !auth.chrome.can_operate() {
-        filter.kana.clear();
-    }
     let mut not_found = None;
     // A whole reference opens its case; one of a whole reference's shape
     // that names none (or has a wrong check digit) is said to be unknown.
@@ -221,7 +218,9 @@ pub async fn list(
     }
     let (listed, error) = match filter.parse() {
         Ok(query) => {
-            let listed = cases::list(&state, query).await.map_err(|e| auth.fail(e))?;
+            let listed = cases::list(&state, auth.caller.role, query)
+                .await
+                .map_err(|e| auth.fail(e))?;
             (Some(listed), None)
         }
         Err(e) => (None, Some((e.field().unwrap_or_default(), error_ja(&e)))),

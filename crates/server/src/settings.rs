@@ -21,6 +21,8 @@ use shokai_workflow::{CodeKeyring, IdRequirement, KeyringError};
 
 /// Where the database lives when `SHOKAI_DATABASE_URL` is not set.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/shokai.db";
+/// Where audit checkpoints go when `SHOKAI_AUDIT_CHECKPOINT_DIR` is not set.
+pub const DEFAULT_CHECKPOINT_DIR: &str = "data/audit-checkpoints";
 /// Where print files are kept when `SHOKAI_PRINT_DIR` is not set.
 pub const DEFAULT_PRINT_DIR: &str = "data/print";
 /// Where `serve` listens when `SHOKAI_BIND` is not set.
@@ -520,7 +522,7 @@ fn audit_checkpoints(s: &Sources) -> Result<Option<AuditCheckpoints>, SettingsEr
     })?;
     let dir = s
         .get("SHOKAI_AUDIT_CHECKPOINT_DIR")
-        .unwrap_or("data/audit-checkpoints");
+        .unwrap_or(DEFAULT_CHECKPOINT_DIR);
     let mail_to = match s
         .get("SHOKAI_AUDIT_CHECKPOINT_MAIL")
         .filter(|v| !v.is_empty())

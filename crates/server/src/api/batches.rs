@@ -87,14 +87,7 @@ pub fn print_file_response(download: PrintDownload, attachment: Option<&str>) ->
         ),
         PrintDownload::Kept(bytes) => (Body::from(bytes), None),
     };
-    let mut response = (
-        [
-            (header::CONTENT_TYPE, "application/pdf"),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
-        body,
-    )
-        .into_response();
+    let mut response = ([(header::CONTENT_TYPE, "application/pdf")], body).into_response();
     let headers = response.headers_mut();
     if let Some(len) = len {
         headers.insert(header::CONTENT_LENGTH, HeaderValue::from(len));

@@ -66,19 +66,12 @@ pub async fn receipt_pdf(
     auth: Authorized<Operate>,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
-    client: super::client::Client,
     headers: HeaderMap,
 ) -> Result<impl IntoResponse, AppError> {
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-    let url = letters::status_url_for(&state, host, client.https);
+    let url = letters::status_url_for(&state, host, auth.client.https);
     let bytes = letters::receipt(&state, id, &url, ReceiptFormat::Pdf).await?;
     auth.record_read(&state, AccessKind::Receipt, Target::Case(id))
         .await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/pdf"),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
-        bytes,
-    ))
+    Ok(([(header::CONTENT_TYPE, "application/pdf")], bytes))
 }

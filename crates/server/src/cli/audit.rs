@@ -70,7 +70,7 @@ pub struct CheckpointArgs {
         long,
         value_name = "DIR",
         env = "SHOKAI_AUDIT_CHECKPOINT_DIR",
-        default_value = "data/audit-checkpoints"
+        default_value = crate::settings::DEFAULT_CHECKPOINT_DIR
     )]
     pub out: std::path::PathBuf,
     /// Also mail the checkpoint file to ADDR (the audit staff): queued in the

@@ -8,7 +8,7 @@
 //! staff (outbox kind `audit_checkpoint`, the file attached), so a copy
 //! leaves the server even if nobody collects the directory.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -98,17 +98,15 @@ async fn sign_in(
             source,
         })?;
     if let Some(to) = &settings.mail_to {
-        outbox::enqueue(tx, &mail(&signed, &path, to), now).await?;
+        outbox::enqueue(tx, &mail(&signed, to), now).await?;
     }
     Ok((path, signed))
 }
 
-/// The mail carrying `signed` (written to `path`) to `to`. The key makes a
+/// The mail carrying `signed` (as its file is named) to `to`. The key makes a
 /// second queueing of one checkpoint a no-op.
-fn mail(signed: &Checkpoint, path: &Path, to: &str) -> NewMessage {
-    let file_name = path
-        .file_name()
-        .map_or_else(|| signed.file_name(), |n| n.to_string_lossy().into_owned());
+fn mail(signed: &Checkpoint, to: &str) -> NewMessage {
+    let file_name = signed.file_name();
     NewMessage {
         kind: AUDIT_CHECKPOINT.to_owned(),
         payload: json!({
@@ -168,6 +166,27 @@ mod tests {
         if let Some(db) = TestDb::postgres().await {
             one_a_day_and_it_verifies(db).await;
         }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_day_whose_signing_failed_is_signed_at_the_next_try() {
+        let db = TestDb::sqlite();
+        let (state, _clock) = db.state(jst("2026-11-30 09:00")).await;
+        let settings = AuditCheckpoints {
+            signing_key: db.dir.path().join("audit.key"),
+            dir: db.dir.path().join("checkpoints"),
+            mail_to: None,
+        };
+        let store = state.store();
+
+        let without_the_key = make_daily_with(store, &settings, jst("2026-11-30 00:01")).await;
+        let key = checkpoint::generate_signing_key();
+        checkpoint::write_key_files(&settings.signing_key, &key).unwrap();
+        let next_minute = make_daily_with(store, &settings, jst("2026-11-30 00:02")).await;
+
+        assert!(matches!(without_the_key, Err(CheckpointJobError::Key(_))));
+        assert!(next_minute.unwrap().is_some(), "the day was left unclaimed");
+        db.finish().await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -19,7 +19,6 @@
 //! (dead-lettered, `personal_data_purged`) rather than sent with its
 //! payload erased.
 
-use std::collections::BTreeSet;
 use std::path::Path;
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
@@ -27,7 +26,6 @@ use shokai_store::Actor;
 use shokai_store::personal_data::purge::{self, PurgeReport};
 use shokai_store::schedule;
 use shokai_workflow::case::japan_date;
-use shokai_workflow::letter::redact_manifest;
 
 use super::cases::system_actor;
 use super::error::ServiceError;
@@ -78,15 +76,6 @@ pub fn retention_cutoff(today: NaiveDate, days: u32) -> NaiveDate {
     today - Duration::days(i64::from(days))
 }
 
-/// Empties the purged references' lines of a 発送簿; one that is not UTF-8
-/// cannot be read line by line and is erased whole.
-fn redact(manifest: &[u8], purged: &BTreeSet<String>) -> Vec<u8> {
-    match std::str::from_utf8(manifest) {
-        Ok(text) => redact_manifest(text, |r| purged.contains(r)).into_bytes(),
-        Err(_) => Vec::new(),
-    }
-}
-
 /// Purges every case closed before `closed_before` (a Japan date, at most
 /// tomorrow) as `actor`; with `dry_run`, reports what it would erase and
 /// writes nothing.
@@ -101,7 +90,7 @@ pub async fn purge_closed_before(
     check_closed_before(closed_before, japan_date(now))?;
     let mut tx = state.store().begin().await?;
     let before = japan_midnight(closed_before);
-    let report = purge::purge_closed_before(&mut tx, actor, before, now, redact).await?;
+    let report = purge::purge_closed_before(&mut tx, actor, before, now).await?;
     if dry_run {
         tx.rollback().await?;
     } else {
@@ -133,7 +122,7 @@ pub async fn purge_daily(state: &AppState) -> Result<Option<PurgeOutcome>, Servi
         return Ok(None);
     }
     let before = japan_midnight(closed_before);
-    let report = purge::purge_closed_before(&mut tx, &system_actor(), before, now, redact).await?;
+    let report = purge::purge_closed_before(&mut tx, &system_actor(), before, now).await?;
     tx.commit().await?;
     finish(state, &report).await;
     Ok(Some(PurgeOutcome {
@@ -198,16 +187,6 @@ mod tests {
     fn a_retention_of_seven_days_purges_what_closed_eight_or_more_days_ago() {
         // Closed on 2 December: 8 days ago on the 10th, before the 3rd.
         assert_eq!(retention_cutoff(day("2026-12-10"), 7), day("2026-12-03"));
-    }
-
-    #[test]
-    fn a_manifest_that_is_not_utf8_is_erased_whole() {
-        let purged = BTreeSet::from(["R8-000001-5".to_owned()]);
-        assert!(redact(&[0xff, 0xfe, b'x'], &purged).is_empty());
-        let csv =
-            "\u{feff}受付番号,氏名,郵便番号,住所,頁数\r\nR8-000001-5,山田 太郎,160-0022,新宿,2\r\n";
-        let redacted = String::from_utf8(redact(csv.as_bytes(), &purged)).unwrap();
-        assert!(redacted.ends_with("R8-000001-5,,,,2\r\n"), "{redacted}");
     }
 
     use crate::service::cases;

@@ -22,7 +22,6 @@ use shokai_workflow::letter::{ReceiptMailing, wareki};
 use super::cases::jst_time;
 use super::page::{self, Chrome, WebError};
 use super::session::WebAuthorized;
-use crate::api::client::Client;
 use crate::auth::Operate;
 use crate::service::access_log::{AccessKind, Target};
 use crate::service::error::ServiceError;
@@ -206,10 +205,9 @@ pub async fn receipt_pdf(
     auth: WebAuthorized<Operate>,
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    client: Client,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let url = status_url(&state, &headers, client);
+    let url = status_url(&state, &headers, auth.client.https);
     receipt_file(&auth, &state, id, &url, ReceiptFormat::Pdf).await
 }
 
@@ -218,10 +216,9 @@ pub async fn receipt_png(
     auth: WebAuthorized<Operate>,
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    client: Client,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let url = status_url(&state, &headers, client);
+    let url = status_url(&state, &headers, auth.client.https);
     receipt_file(&auth, &state, id, &url, ReceiptFormat::Png).await
 }
 
@@ -251,18 +248,17 @@ fn mailing_ja(mailing: ReceiptMailing) -> String {
 }
 
 /// The status page's address: `SHOKAI_PUBLIC_URL`, or as the request reached the server.
-fn status_url(state: &AppState, headers: &HeaderMap, client: Client) -> String {
+fn status_url(state: &AppState, headers: &HeaderMap, https: bool) -> String {
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-    letters::status_url_for(state, host, client.https)
+    letters::status_url_for(state, host, https)
 }
 
-/// A file shown inline and never cached: it shows personal data.
+/// A file shown inline (never cached: `app::headers` sends it `no-store`).
 fn file(content_type: &'static str, disposition: String, bytes: Vec<u8>) -> Response {
     (
         [
             (header::CONTENT_TYPE, content_type.to_owned()),
             (header::CONTENT_DISPOSITION, disposition),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
         ],
         bytes,
     )

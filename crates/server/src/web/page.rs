@@ -9,7 +9,7 @@
 
 use askama::Template;
 use axum::extract::Request;
-use axum::http::header::{self, HeaderValue};
+use axum::http::header;
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -114,18 +114,10 @@ pub fn render(template: &impl Template) -> Response {
 /// Renders a page template with `status` (e.g. 422 for a form shown again).
 pub fn render_with(status: StatusCode, template: &impl Template) -> Response {
     match template.render() {
-        Ok(html) => {
-            let mut response = (status, Html(html)).into_response();
-            no_store(response.headers_mut());
-            response
-        }
+        // Pages show personal data: `app::headers` sends them `no-store`.
+        Ok(html) => (status, Html(html)).into_response(),
         Err(e) => AppError::internal(e).into_response(),
     }
-}
-
-/// Pages show personal data: no shared or browser cache may keep them.
-fn no_store(headers: &mut HeaderMap) {
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
 }
 
 /// Post/Redirect/Get: a 303 to `to` carrying `flash` for the next page
@@ -370,6 +362,7 @@ impl IntoResponse for WebError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::HeaderValue;
 
     fn plain() -> Cookies {
         Cookies::new(false)

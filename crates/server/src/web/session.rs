@@ -19,7 +19,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use secrecy::SecretString;
 use serde::Deserialize;
-use shokai_workflow::Role;
 
 use super::cookie::{Cookies, Jar};
 use super::csrf::{self, CsrfForm, NoFields};
@@ -31,17 +30,6 @@ use crate::service::access_log::{self, AccessKind, Target};
 use crate::service::error::ServiceError;
 use crate::service::session::{self, Attempt};
 use crate::state::AppState;
-
-/// The role's name in the header.
-pub fn role_ja(role: Role) -> &'static str {
-    match role {
-        Role::Clerk => "窓口職員",
-        Role::Supervisor => "監督者",
-        Role::Auditor => "監査担当",
-        Role::Printer => "印刷担当",
-        Role::System => "システム",
-    }
-}
 
 /// A signed-in user whose role passed policy `P`, with the layout data of
 /// their pages.
@@ -94,7 +82,7 @@ impl<P: Policy> FromRequestParts<AppState> for WebAuthorized<P> {
             office: state.settings().office.name.clone(),
             user: Some(UserChrome {
                 username: caller.username.clone(),
-                role_ja: role_ja(caller.role),
+                role_ja: caller.role.name_ja(),
                 can_operate: crate::auth::Operate::allows(caller.role),
                 is_auditor: crate::auth::Audit::allows(caller.role),
                 is_supervisor: crate::auth::Supervise::allows(caller.role),

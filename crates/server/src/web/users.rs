@@ -19,7 +19,7 @@ use super::cases::jst_time;
 use super::confirm::{self, ConfirmPage};
 use super::csrf::{CsrfForm, NoFields};
 use super::page::{self, Chrome, WebError};
-use super::session::{WebAuthorized, role_ja};
+use super::session::WebAuthorized;
 use crate::auth::Supervise;
 use crate::infra::password::{MIN_PASSWORD_CHARS, PasswordError};
 use crate::service::cases::actor;
@@ -80,7 +80,7 @@ fn row(user: User, me: i64) -> UserRow {
         is_self: user.id == me,
         username: user.username,
         display_name: user.display_name,
-        role_ja: role_ja(user.role),
+        role_ja: user.role.name_ja(),
         enabled: user.active,
         created_at: jst_time(user.created_at),
         last_login: user.last_login_at.map(jst_time).unwrap_or_default(),
@@ -197,7 +197,7 @@ fn confirm_disable(auth: WebAuthorized<Supervise>, user: &User) -> Response {
         facts: vec![
             ("利用者名".to_owned(), user.username.clone()),
             ("表示名".to_owned(), user.display_name.clone()),
-            ("役割".to_owned(), role_ja(user.role).to_owned()),
+            ("役割".to_owned(), user.role.name_ja().to_owned()),
         ],
         action: format!("/users/{}/disable", user.id),
         hidden: Vec::new(),

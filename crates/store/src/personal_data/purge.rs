@@ -29,6 +29,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
 
+use shokai_workflow::letter::redact_manifest;
+
 use crate::audit::{self, NewAuditEvent};
 use crate::cases::{Actor, final_states_sql};
 use crate::db::{Arg, Assembled, Store, Tx, args, store_time};
@@ -102,13 +104,11 @@ pub async fn closed_before(
 /// Erases the personal data of every case closed before `before` (see the
 /// module's table) inside `tx`, and appends one `personal_data_purged`
 /// audit event naming how much went (no event when nothing was due).
-/// `redact_manifest` empties the given references' lines of a 発送簿.
 pub async fn purge_closed_before(
     tx: &mut Tx,
     actor: &Actor,
     before: DateTime<Utc>,
     now: DateTime<Utc>,
-    redact_manifest: impl Fn(&[u8], &BTreeSet<String>) -> Vec<u8>,
 ) -> Result<PurgeReport, StoreError> {
     let due = closed_before(tx, before).await?;
     let mut report = PurgeReport::default();
@@ -127,7 +127,7 @@ pub async fn purge_closed_before(
         forget_print_files(tx, &ids, &mut report).await?;
     }
     let purged: BTreeSet<String> = due.iter().map(|c| c.reference.clone()).collect();
-    report.manifests = redact_manifests(tx, &due, &purged, redact_manifest).await?;
+    report.manifests = redact_manifests(tx, &due, &purged).await?;
     report.cases = due.into_iter().map(|c| c.reference).collect();
     audit::append(tx, &purge_event(actor, before, &report), now).await?;
     Ok(report)
@@ -292,13 +292,22 @@ async fn forget_print_files(
     Ok(())
 }
 
+/// Empties the `purged` references' lines of a 発送簿 by the workflow's
+/// rule ([`redact_manifest`]); one that is not UTF-8 cannot be read line
+/// by line and is erased whole.
+fn redact(manifest: &[u8], purged: &BTreeSet<String>) -> Vec<u8> {
+    match std::str::from_utf8(manifest) {
+        Ok(text) => redact_manifest(text, |r| purged.contains(r)).into_bytes(),
+        Err(_) => Vec::new(),
+    }
+}
+
 /// Empties the purged cases' lines of every 発送簿 that lists one of
 /// `cases`; returns how many manifests changed.
 async fn redact_manifests(
     tx: &mut Tx,
     cases: &[ClosedCase],
     purged: &BTreeSet<String>,
-    redact: impl Fn(&[u8], &BTreeSet<String>) -> Vec<u8>,
 ) -> Result<u64, StoreError> {
     let mut batches = BTreeSet::new();
     for chunk in cases.chunks(CHUNK) {
@@ -354,4 +363,19 @@ pub async fn settle(store: &Store) -> Result<(), StoreError> {
         store.maintain("PRAGMA wal_checkpoint(TRUNCATE)").await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_manifest_that_is_not_utf8_is_erased_whole() {
+        let purged = BTreeSet::from(["R8-000001-5".to_owned()]);
+        assert!(redact(&[0xff, 0xfe, b'x'], &purged).is_empty());
+        let csv =
+            "\u{feff}受付番号,氏名,郵便番号,住所,頁数\r\nR8-000001-5,山田 太郎,160-0022,新宿,2\r\n";
+        let redacted = String::from_utf8(redact(csv.as_bytes(), &purged)).unwrap();
+        assert!(redacted.ends_with("R8-000001-5,,,,2\r\n"), "{redacted}");
+    }
 }

@@ -185,25 +185,20 @@ pub async fn mailed_case(store: &Store, now: DateTime<Utc>) -> StoredCase {
 }
 
 /// The retention purge of every case closed before `before`, run at `now`
-/// as the command line runs it (the 発送簿 redacted by the workflow's rule),
-/// committed, and the SQLite WAL settled afterwards.
+/// as the command line runs it, committed, and the SQLite WAL settled afterwards.
 pub async fn purge_closed_before(
     store: &Store,
     before: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> shokai_store::PurgeReport {
     use shokai_store::personal_data::purge;
-    let redact = |manifest: &[u8], purged: &std::collections::BTreeSet<String>| {
-        let text = String::from_utf8_lossy(manifest);
-        shokai_workflow::letter::redact_manifest(&text, |r| purged.contains(r)).into_bytes()
-    };
     let actor = Actor {
         user_id: None,
         username: "cli".to_owned(),
         role: Role::System,
     };
     let mut tx = store.begin().await.unwrap();
-    let report = purge::purge_closed_before(&mut tx, &actor, before, now, redact)
+    let report = purge::purge_closed_before(&mut tx, &actor, before, now)
         .await
         .unwrap();
     tx.commit().await.unwrap();

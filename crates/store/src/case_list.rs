@@ -25,7 +25,8 @@
 //! search compares ([`KanaSearch`]): katakana without spaces or middle dots.
 //! It is personal data and is purged with the case's `parties`.
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use shokai_workflow::case::japan_midnight;
 use shokai_workflow::{CaseState, Path, PersonName};
 
 use crate::cases::CaseSummary;
@@ -296,11 +297,6 @@ pub struct CasePage {
     pub next: Option<Cursor>,
     /// The page before this one, if this is not the first.
     pub previous: Option<Cursor>,
-}
-
-/// The instant a Japan date begins.
-fn japan_midnight(date: NaiveDate) -> DateTime<Utc> {
-    date.and_time(NaiveTime::MIN).and_utc() - Duration::hours(9)
 }
 
 /// `search`'s conditions, appended to `sql`.

@@ -13,10 +13,11 @@
 
 use std::io::Write;
 
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use shokai_store::audit::{self, ChainBreak, ExportError};
 use shokai_store::checkpoint::{self, CheckpointFailure, KeyError};
 use shokai_store::{DEFAULT_DATABASE_URL, Store, StoreError};
+use shokai_workflow::case::japan_midnight;
 
 use crate::service::checkpoints::{self, CheckpointJobError};
 use crate::settings::AuditCheckpoints;
@@ -99,11 +100,6 @@ pub struct ExportArgs {
     /// Write here instead of standard output.
     #[arg(long, short)]
     pub output: Option<std::path::PathBuf>,
-}
-
-/// Midnight in Japan (UTC+9) at the start of `date`, as UTC.
-fn japan_midnight(date: NaiveDate) -> DateTime<Utc> {
-    date.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc() - TimeDelta::hours(9)
 }
 
 fn parse_instant(input: &str) -> Option<DateTime<Utc>> {

@@ -19,10 +19,10 @@ use shokai_workflow::ReferenceNumber;
 
 use super::audit::role_ja;
 use super::error::ServiceError;
-use super::purge::japan_midnight;
 use crate::auth::Caller;
 use crate::infra::csv::{ExcelCsv, japan_time};
 use crate::state::AppState;
+use shokai_workflow::case::japan_midnight;
 
 /// How personal data was read: the stable codes the log keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

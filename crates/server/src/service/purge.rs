@@ -21,11 +21,12 @@
 
 use std::path::Path;
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use chrono::{Duration, NaiveDate};
 use shokai_store::Actor;
 use shokai_store::personal_data::purge::{self, PurgeReport};
 use shokai_store::schedule;
 use shokai_workflow::case::japan_date;
+use shokai_workflow::case::japan_midnight;
 
 use super::cases::system_actor;
 use super::error::ServiceError;
@@ -44,11 +45,6 @@ pub struct PurgeOutcome {
     pub report: PurgeReport,
     /// Nothing was written: the transaction was rolled back.
     pub dry_run: bool,
-}
-
-/// 00:00 of `day` in Japan, as an instant.
-pub fn japan_midnight(day: NaiveDate) -> DateTime<Utc> {
-    day.and_time(NaiveTime::MIN).and_utc() - Duration::hours(9)
 }
 
 /// The latest date `closed_before` may be on `today` (Japan): tomorrow, by
@@ -164,14 +160,6 @@ mod tests {
 
     fn day(s: &str) -> NaiveDate {
         s.parse().unwrap()
-    }
-
-    #[test]
-    fn a_japan_date_starts_at_1500_utc_the_day_before() {
-        assert_eq!(
-            japan_midnight(day("2026-12-01")),
-            "2026-11-30T15:00:00Z".parse::<DateTime<Utc>>().unwrap()
-        );
     }
 
     #[test]

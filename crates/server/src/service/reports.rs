@@ -15,6 +15,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 use shokai_store::reports;
 use shokai_workflow::case::japan_date;
+use shokai_workflow::case::japan_midnight;
 use shokai_workflow::{CaseState, Path};
 
 use super::error::ServiceError;
@@ -102,11 +103,6 @@ impl Period {
             japan_midnight(self.to + Duration::days(1)),
         )
     }
-}
-
-/// 00:00 in Japan (UTC+9 all year: no daylight saving) on `day`.
-fn japan_midnight(day: NaiveDate) -> DateTime<Utc> {
-    day.and_time(chrono::NaiveTime::MIN).and_utc() - Duration::hours(9)
 }
 
 /// Cases in one state now.

@@ -7,9 +7,10 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{Duration, NaiveDate};
 use serde::Deserialize;
 use shokai_workflow::ReferenceNumber;
+use shokai_workflow::case::japan_midnight;
 
 use super::cases::jst_time;
 use super::csrf::{CsrfForm, NoFields};
@@ -38,11 +39,6 @@ pub struct AuditForm {
     /// Last Japan date (included).
     #[serde(default)]
     pub to: String,
-}
-
-/// 00:00 JST of `day`.
-fn japan_midnight(day: NaiveDate) -> DateTime<Utc> {
-    day.and_time(chrono::NaiveTime::MIN).and_utc() - Duration::hours(9)
 }
 
 fn date(field: &'static str, typed: &str) -> Result<Option<NaiveDate>, ServiceError> {

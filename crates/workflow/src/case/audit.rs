@@ -183,11 +183,27 @@ pub fn japan_date(t: DateTime<Utc>) -> NaiveDate {
     (t + TimeDelta::hours(9)).date_naive()
 }
 
+/// The instant a Japan date begins (00:00 in Japan): the bound of every
+/// search by Japan dates.
+pub fn japan_midnight(day: NaiveDate) -> DateTime<Utc> {
+    day.and_time(chrono::NaiveTime::MIN).and_utc() - TimeDelta::hours(9)
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
 
     use super::*;
+
+    #[test]
+    fn a_japan_date_starts_at_1500_utc_the_day_before() {
+        let day = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        assert_eq!(
+            japan_midnight(day),
+            "2026-11-30T15:00:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
+        assert_eq!(japan_date(japan_midnight(day)), day);
+    }
 
     #[test]
     fn every_audit_event_code_reads_back_as_its_kind_and_has_a_japanese_name() {

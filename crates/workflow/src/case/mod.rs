@@ -12,7 +12,9 @@ mod next;
 mod open;
 mod pin_try;
 
-pub use audit::{AuditEventKind, AuditRecord, Context, Transition, event_name_ja, japan_date};
+pub use audit::{
+    AuditEventKind, AuditRecord, Context, Transition, event_name_ja, japan_date, japan_midnight,
+};
 pub use error::{ApplicationError, ChecklistItem, IdHolder, TransitionError};
 pub use events::{
     CODE_MISMATCH, Event, EventKind, MAX_REASON_CHARS, ResponseChecklist, ResponseEntry,

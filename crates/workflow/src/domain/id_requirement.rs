@@ -79,6 +79,12 @@ impl IdRequirement {
         Ok(IdRequirement(alternatives))
     }
 
+    /// Each alternative as (list-A documents, list-B documents): `A|B+B`
+    /// gives (1, 0) then (0, 2).
+    pub fn alternatives(&self) -> impl Iterator<Item = (u8, u8)> + '_ {
+        self.0.iter().map(|c| (c.a, c.b))
+    }
+
     /// Whether `shown` meets one of the alternatives.
     pub fn met_by(&self, shown: IdCount) -> bool {
         self.0.iter().any(|c| c.met_by(shown.a, shown.b))

@@ -373,14 +373,6 @@ impl Composer<'_> {
             CodeVisibility::Printed => self.content.verification_code.clone(),
             CodeVisibility::Withheld { .. } => self.text("code_withheld", vars),
         };
-        let deadline = self.text("deadline", vars);
-        // `deadline` reads 「回答期限　{deadline}」: its label goes in the
-        // label column, the date beside it.
-        let (deadline_label, deadline_value) = deadline
-            .split_once(['　', ' '])
-            .map_or((String::new(), deadline.clone()), |(l, v)| {
-                (l.to_owned(), v.trim().to_owned())
-            });
         [
             (
                 self.text("reference_label", vars),
@@ -388,7 +380,11 @@ impl Composer<'_> {
                 10.0,
             ),
             (self.text("code_label", vars), code, 10.0),
-            (deadline_label, deadline_value, 11.0),
+            (
+                self.text("deadline_label", vars),
+                vars.get("deadline").to_owned(),
+                11.0,
+            ),
         ]
     }
 

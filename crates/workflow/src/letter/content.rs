@@ -144,16 +144,10 @@ impl LetterContent {
 /// document is a 本人確認書類. `A` → 「顔写真付き本人確認書類1点（運転免許証など）」,
 /// `B+B` → 「本人確認書類2点（資格確認書、年金手帳など）」, `A+B` → 「顔写真付き
 /// 本人確認書類1点（運転免許証など）とほかの本人確認書類1点」.
-///
-/// The requirement is read through its `A+B|B+B` form, the one public view
-/// of it.
 pub fn documents_ja(requirement: &IdRequirement) -> String {
     let alternatives: Vec<String> = requirement
-        .to_string()
-        .split('|')
-        .map(|alternative| {
-            let photo = alternative.matches('A').count();
-            let other = alternative.matches('B').count();
+        .alternatives()
+        .map(|(photo, other)| {
             let mut parts = Vec::new();
             if photo > 0 {
                 parts.push(format!("顔写真付き本人確認書類{photo}点（運転免許証など）"));

@@ -66,6 +66,7 @@ pub const REQUIRED_PARAGRAPHS: &[&str] = &[
     "office_use",
     "code_label",
     "reference_label",
+    "deadline_label",
     "code_withheld",
     "retained_copy",
 ];
@@ -353,7 +354,7 @@ impl Vars {
         self.values.insert(name, value.into());
     }
 
-    fn get(&self, name: &str) -> &str {
+    pub(crate) fn get(&self, name: &str) -> &str {
         self.values.get(name).map_or("", String::as_str)
     }
 }

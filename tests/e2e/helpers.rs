@@ -222,9 +222,20 @@ impl TestApp {
     /// Runs `shokai ARGS` against this server's database, feeding `stdin`;
     /// returns (exit code, stdout, stderr).
     pub async fn cli(&self, args: &[&str], stdin: &str) -> (Option<i32>, String, String) {
+        self.cli_with(args, stdin, &[]).await
+    }
+
+    /// [`TestApp::cli`] with some settings changed for this command only.
+    pub async fn cli_with(
+        &self,
+        args: &[&str],
+        stdin: &str,
+        overrides: &[(&str, &str)],
+    ) -> (Option<i32>, String, String) {
         use tokio::io::AsyncWriteExt;
         let mut cmd = shokai_command(self.dir.path());
         cmd.args(args).envs(self.env.iter().map(|(k, v)| (*k, v)));
+        cmd.envs(overrides.iter().copied());
         cmd.stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());

@@ -12,12 +12,10 @@ use clap::Args;
 use secrecy::ExposeSecret;
 use shokai_store::{Store, StoreError};
 
-use crate::infra::letter_assets::{LetterAssetError, LetterAssets};
 use crate::service::error::ServiceError;
 use crate::service::purge::{self, PurgeOutcome};
 use crate::service::users::cli_actor;
 use crate::settings::{Settings, SettingsError};
-use crate::state::AppState;
 
 const AFTER_HELP: &str = "\
 What is erased, for every case in a final state (PIN set, cancelled,
@@ -63,10 +61,6 @@ fn parse_date(typed: &str) -> Result<NaiveDate, String> {
 pub enum PurgeCliError {
     #[error(transparent)]
     Settings(#[from] SettingsError),
-    #[error(transparent)]
-    Letters(#[from] LetterAssetError),
-    #[error("code keys: {0}")]
-    Keys(#[source] shokai_workflow::KeyringError),
     #[error("cannot start the runtime: {0}")]
     Runtime(#[source] std::io::Error),
     #[error("database: {0}")]
@@ -98,10 +92,7 @@ impl PurgeCliError {
     /// The process exit code.
     pub fn exit_code(&self) -> u8 {
         match self {
-            PurgeCliError::Settings(_)
-            | PurgeCliError::Letters(_)
-            | PurgeCliError::Keys(_)
-            | PurgeCliError::Date { .. } => 2,
+            PurgeCliError::Settings(_) | PurgeCliError::Date { .. } => 2,
             PurgeCliError::Runtime(_) | PurgeCliError::Store(_) | PurgeCliError::Service(_) => 1,
         }
     }
@@ -110,7 +101,6 @@ impl PurgeCliError {
 /// Purges the cases closed before the date and prints what it did.
 pub fn run(args: PurgeArgs) -> Result<(), PurgeCliError> {
     let settings = Settings::load(args.config.as_deref())?;
-    let letters = LetterAssets::load(&settings)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -118,10 +108,9 @@ pub fn run(args: PurgeArgs) -> Result<(), PurgeCliError> {
     runtime.block_on(async {
         let store = Store::connect(settings.database_url.expose_secret()).await?;
         store.migrate().await?;
-        let state = AppState::new(settings, store.clone(), letters).map_err(PurgeCliError::Keys)?;
+        let (now, actor) = (chrono::Utc::now(), cli_actor());
         let outcome =
-            purge::purge_closed_before(&state, &cli_actor(), args.closed_before, args.dry_run)
-                .await;
+            purge::purge_closed_before(&store, now, &actor, args.closed_before, args.dry_run).await;
         store.close().await;
         print!("{}", summary(&outcome?));
         Ok(())

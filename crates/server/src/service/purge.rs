@@ -21,12 +21,11 @@
 
 use std::path::Path;
 
-use chrono::{Duration, NaiveDate};
-use shokai_store::Actor;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use shokai_store::personal_data::purge::{self, PurgeReport};
 use shokai_store::schedule;
-use shokai_workflow::case::japan_date;
-use shokai_workflow::case::japan_midnight;
+use shokai_store::{Actor, Store};
+use shokai_workflow::case::{japan_date, japan_midnight};
 
 use super::cases::system_actor;
 use super::error::ServiceError;
@@ -73,25 +72,26 @@ pub fn retention_cutoff(today: NaiveDate, days: u32) -> NaiveDate {
 }
 
 /// Purges every case closed before `closed_before` (a Japan date, at most
-/// tomorrow) as `actor`; with `dry_run`, reports what it would erase and
-/// writes nothing.
+/// tomorrow) as `actor` at `now`; with `dry_run`, reports what it would
+/// erase and writes nothing. It needs the database alone (not the letter's
+/// font or the code keys), so a purge runs whatever else is misconfigured.
 #[tracing::instrument(skip_all, fields(%closed_before, dry_run))]
 pub async fn purge_closed_before(
-    state: &AppState,
+    store: &Store,
+    now: DateTime<Utc>,
     actor: &Actor,
     closed_before: NaiveDate,
     dry_run: bool,
 ) -> Result<PurgeOutcome, ServiceError> {
-    let now = state.now();
     check_closed_before(closed_before, japan_date(now))?;
-    let mut tx = state.store().begin().await?;
+    let mut tx = store.begin().await?;
     let before = japan_midnight(closed_before);
     let report = purge::purge_closed_before(&mut tx, actor, before, now).await?;
     if dry_run {
         tx.rollback().await?;
     } else {
         tx.commit().await?;
-        finish(state, &report).await;
+        finish(store, &report).await;
     }
     Ok(PurgeOutcome {
         closed_before,
@@ -120,7 +120,7 @@ pub async fn purge_daily(state: &AppState) -> Result<Option<PurgeOutcome>, Servi
     let before = japan_midnight(closed_before);
     let report = purge::purge_closed_before(&mut tx, &system_actor(), before, now).await?;
     tx.commit().await?;
-    finish(state, &report).await;
+    finish(state.store(), &report).await;
     Ok(Some(PurgeOutcome {
         closed_before,
         report,
@@ -131,7 +131,7 @@ pub async fn purge_daily(state: &AppState) -> Result<Option<PurgeOutcome>, Servi
 /// After the commit: deletes the print files the purge forgot and settles
 /// the database files. The erasure has committed, so a failure here is
 /// logged, not returned (the sweep and the next purge finish the job).
-async fn finish(state: &AppState, report: &PurgeReport) {
+async fn finish(store: &Store, report: &PurgeReport) {
     for file in &report.print_files {
         if let Err(e) = print_file::delete(Path::new(file)) {
             tracing::error!(error = %e, "a purged batch's print file could not be deleted");
@@ -143,7 +143,7 @@ async fn finish(state: &AppState, report: &PurgeReport) {
             "print files of batches never marked mailed were deleted by the retention purge"
         );
     }
-    if let Err(e) = purge::settle(state.store()).await {
+    if let Err(e) = purge::settle(store).await {
         tracing::warn!(error = %e, "the database's write-ahead log was not truncated after the purge");
     }
     if !report.cases.is_empty() {
@@ -238,12 +238,13 @@ mod tests {
         let actor = crate::service::users::cli_actor();
 
         let daily = purge_daily(&state).await.unwrap();
-        let dry = purge_closed_before(&state, &actor, day("2027-12-02"), true)
+        let dry = purge_closed_before(state.store(), state.now(), &actor, day("2027-12-02"), true)
             .await
             .unwrap();
-        let real = purge_closed_before(&state, &actor, day("2027-12-02"), false)
-            .await
-            .unwrap();
+        let real =
+            purge_closed_before(state.store(), state.now(), &actor, day("2027-12-02"), false)
+                .await
+                .unwrap();
 
         assert!(daily.is_none());
         assert_eq!(dry.report.cases, vec![reference.clone()]);
@@ -253,7 +254,7 @@ mod tests {
             "the dry run left it to purge"
         );
         assert!(matches!(
-            purge_closed_before(&state, &actor, day("2027-12-03"), false).await,
+            purge_closed_before(state.store(), state.now(), &actor, day("2027-12-03"), false).await,
             Err(ServiceError::Invalid { .. })
         ));
         db.finish().await;

@@ -316,6 +316,29 @@ pub async fn printed_in(
     Ok(file.or(letter))
 }
 
+/// The planned mailing date of the print batch that holds letter `number`
+/// of case `case_id`, while that batch is not yet mailed (what the
+/// proxy's receipt says about when the letter goes out).
+pub async fn planned_mailing_of(
+    tx: &mut Tx,
+    case_id: i64,
+    number: u8,
+) -> Result<Option<NaiveDate>, StoreError> {
+    let row = tx
+        .fetch_optional(
+            "SELECT print_batches.planned_mailing_on FROM letters \
+             JOIN print_batches ON print_batches.id = letters.batch_id \
+             WHERE letters.case_id = ? AND letters.number = ? \
+             AND print_batches.mailed_on IS NULL",
+            args![case_id, i64::from(number)],
+        )
+        .await?;
+    match row {
+        Some(row) => row.opt_date("planned_mailing_on"),
+        None => Ok(None),
+    }
+}
+
 /// Records the batch as handed to the post on `mailed_on`: dates every
 /// letter in it. Returns the batch; the caller then moves each case on.
 pub async fn mark_batch_mailed(

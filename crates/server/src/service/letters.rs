@@ -312,26 +312,14 @@ pub async fn receipt_content(
 }
 
 /// The planned mailing date of the unmailed print batch that holds letter
-/// `number` of case `id`, if any (there are rarely more than one or two
-/// unmailed batches).
+/// `number` of case `id`, if any.
 async fn batch_planned_mailing(
     state: &AppState,
     id: i64,
     number: u8,
 ) -> Result<Option<NaiveDate>, ServiceError> {
     let mut tx = state.store().read().await?;
-    let mut planned = None;
-    for (batch_id, _) in store_batches::unmailed_print_files(&mut tx).await? {
-        let batch = store_batches::get_batch(&mut tx, batch_id).await?;
-        if batch
-            .letters
-            .iter()
-            .any(|l| l.case_id == id && l.number == i64::from(number))
-        {
-            planned = batch.planned_mailing_on;
-            break;
-        }
-    }
+    let planned = store_batches::planned_mailing_of(&mut tx, id, number).await?;
     tx.commit().await?;
     Ok(planned)
 }

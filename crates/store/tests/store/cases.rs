@@ -308,11 +308,16 @@ both_backends! {
         let manifest = b"reference,name,postal_code,address,pages\r\n".to_vec();
         let fingerprints = vec![(batch.letters[0].letter_id, "ab".repeat(32))];
         batches::store_print_file(&mut tx, batch.id, "print/batch-1.pdf", &sha256, &manifest, &fingerprints).await.unwrap();
+        let planned_before_mailing = batches::planned_mailing_of(&mut tx, first.id, 1).await.unwrap();
+        let planned_for_no_such_letter = batches::planned_mailing_of(&mut tx, first.id, 2).await.unwrap();
         let mailed = batches::mark_batch_mailed(&mut tx, batch.id, mailed_on, &actor, t0() + Duration::hours(7)).await.unwrap();
+        let planned_after_mailing = batches::planned_mailing_of(&mut tx, first.id, 1).await.unwrap();
         let again = batches::mark_batch_mailed(&mut tx, batch.id, mailed_on, &actor, t0() + Duration::hours(7)).await;
         tx.commit().await.unwrap();
 
         assert!(matches!(again, Err(StoreError::BatchAlreadyMailed { .. })), "{again:?}");
+        assert_eq!(planned_before_mailing, Some(mailed_on), "what the receipt says until the batch is mailed");
+        assert_eq!((planned_for_no_such_letter, planned_after_mailing), (None, None));
         assert_eq!(mailed.mailed_on, Some(mailed_on));
         assert_eq!(mailed.letters[0].mailed_on, Some(mailed_on));
         assert_eq!(mailed.letters[0].fingerprint.as_deref(), Some("ab".repeat(32).as_str()));

@@ -113,6 +113,37 @@ async fn a_case_page_an_api_read_and_a_manifest_download_are_in_the_access_log_f
 }
 }
 
+crate::both_backends! {
+async fn letter_copies_receipts_the_response_page_and_print_files_are_in_the_access_log(app) {
+    let clerk = app.token_for(Role::Clerk).await;
+    let printer = app.token_for(Role::Printer).await;
+    let auditor = app.token_for(Role::Auditor).await;
+    let (id, reference, batch) = case_in_a_batch(&app, &clerk).await;
+
+    for path in [
+        format!("/cases/{id}/letters/1/page-1.png"),
+        format!("/cases/{id}/letters/1/pdf"),
+        format!("/cases/{id}/receipt.png"),
+        format!("/response?reference={reference}"),
+    ] {
+        assert_eq!(page(&app, &clerk, &path).await.status(), StatusCode::OK, "{path}");
+    }
+    let print = app.call(Method::GET, &format!("/api/batches/{batch}/print.pdf"), Some(&printer), None).await;
+    assert_eq!(print.status(), StatusCode::OK);
+
+    let mut of_case = reads(&app, &auditor, &format!("reference={reference}")).await;
+    of_case.sort();
+    let expected: Vec<(String, String)> = [("letter_copy", "clerk"), ("letter_copy", "clerk"), ("receipt", "clerk"), ("response_page", "clerk")]
+        .iter()
+        .map(|(k, u)| ((*k).to_owned(), (*u).to_owned()))
+        .collect();
+    assert_eq!(of_case, expected);
+    let by_printer = json(app.call(Method::GET, "/api/audit/access?user=printer", Some(&auditor), None).await).await;
+    let read = &by_printer["reads"][0];
+    assert_eq!((read["kind"].as_str(), read["batch_id"].as_i64()), (Some("print_file"), Some(batch)), "{by_printer}");
+}
+}
+
 /// SQL that makes every insert into the access log fail, as a full disk or
 /// a broken table would.
 fn refuse_inserts(url: &str) -> &'static str {

@@ -26,7 +26,7 @@ use super::messages::error_ja;
 use super::page::{self, Chrome, WebError};
 use super::session::WebAuthorized;
 use crate::auth::{Operate, Read, Supervise};
-use crate::service::access_log::{self, AccessKind, Target};
+use crate::service::access_log::{AccessKind, Target};
 use crate::service::audit::{self, AuditEvent, AuditQuery};
 use crate::service::cases::{self, CaseListParams, CaseSummary, Cursor, DEFAULT_PAGE_SIZE};
 use crate::service::error::ServiceError;
@@ -478,8 +478,8 @@ async fn case_page<P: crate::auth::Policy>(
     // needed for that, so the page leaves them out (least privilege).
     let (parties, parties_note) = match (&stored.parties, auth.chrome.can_operate()) {
         (Some(p), true) => {
-            let (caller, addr) = (&auth.caller, auth.client.addr);
-            access_log::record(state, caller, addr, AccessKind::CasePage, Target::Case(id)).await?;
+            auth.log_read(state, AccessKind::CasePage, Target::Case(id))
+                .await?;
             (Some(parties_rows(p)), "")
         }
         (Some(_), false) => (None, "監査担当の画面には個人情報を表示しません。"),

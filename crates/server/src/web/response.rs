@@ -23,7 +23,7 @@ use super::csrf::CsrfForm;
 use super::page::{self, Chrome, WebError};
 use super::session::WebAuthorized;
 use crate::auth::Operate;
-use crate::service::access_log::{self, AccessKind, Target};
+use crate::service::access_log::{AccessKind, Target};
 use crate::service::cases::{self, StoredCase};
 use crate::service::error::ServiceError;
 use crate::service::responses::{self, ChecklistInput, ResponseRequest};
@@ -197,15 +197,8 @@ async fn record_read(
     if stored.parties.is_none() {
         return Ok(());
     }
-    let target = Target::Case(stored.id);
-    access_log::record(
-        state,
-        &auth.caller,
-        auth.client.addr,
-        AccessKind::ResponsePage,
-        target,
-    )
-    .await
+    auth.log_read(state, AccessKind::ResponsePage, Target::Case(stored.id))
+        .await
 }
 
 /// 「山田 太郎（ヤマダ タロウ）」.

@@ -58,9 +58,20 @@ impl<P: Policy> WebAuthorized<P> {
         kind: AccessKind,
         target: Target,
     ) -> Result<(), WebError> {
-        access_log::record(state, &self.caller, self.client.addr, kind, target)
+        self.log_read(state, kind, target)
             .await
             .map_err(|e| self.fail(e))
+    }
+
+    /// [`WebAuthorized::record_read`] for a page builder that speaks the
+    /// services' error.
+    pub async fn log_read(
+        &self,
+        state: &AppState,
+        kind: AccessKind,
+        target: Target,
+    ) -> Result<(), ServiceError> {
+        access_log::record(state, &self.caller, self.client.addr, kind, target).await
     }
 }
 
